@@ -1,0 +1,422 @@
+package org.l3ha.engine.impl;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.RouterRegistryListener;
+import org.l3ha.api.StateBatcher;
+import org.l3ha.api.StateChangeSink;
+import org.l3ha.api.TransitionEngine;
+import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.l3ha.common.RouterIds;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transition engine as a DS component: takes notifications from the endpoint, debounces,
+ * applies through the transition listeners, persists state files and queues reports.
+ *
+ * <p>Hot swap: every reference is dynamic and greedy; while no registry is bound transitions are
+ * held, while no batcher is bound reports are skipped and a resync of every router follows when
+ * one binds. On deactivate, desired states not yet applied are written to
+ * {@code <state_path>/l3ha-engine.pending} and the next activation carries on with them.
+ */
+@Component(name = "org.l3ha.engine", configurationPid = AgentSettings.PID, immediate = true,
+        service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class})
+@Designate(ocd = EngineComponent.Config.class)
+public final class EngineComponent implements StateChangeSink, TransitionEngine, RouterRegistryListener {
+
+    @ObjectClassDefinition(name = "l3ha agent",
+            description = "Options l3ha shares with Neutron's l3_agent.ini (same names and defaults), plus l3ha's own")
+    public @interface Config {
+        @AttributeDefinition(description = "Base directory of the state-change socket, pid files, ha_confs, ra and proxy configs")
+        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
+
+        @AttributeDefinition(description = "Per-router HA directories holding the state files ($state_path is substituted)")
+        String ha__confs__path() default AgentSettings.DEFAULT_HA_CONFS_PATH;
+
+        @AttributeDefinition(description = "VRRP advert interval, seconds: the primary debounce delay and the default batch interval (0 = no debounce)")
+        int ha__vrrp__advert__int() default AgentSettings.DEFAULT_HA_VRRP_ADVERT_INT;
+
+        @AttributeDefinition(description = "Shortest time between two reports, seconds (decimals allowed); empty = ha_vrrp_advert_int", required = false)
+        String batch__interval() default "";
+
+        @AttributeDefinition(description = "Name this agent reports as; empty = this machine's host name", required = false)
+        String host() default "";
+
+        @AttributeDefinition(description = "Octal permissions of the state-change socket")
+        String socket__mode() default AgentSettings.DEFAULT_SOCKET_MODE;
+
+        @AttributeDefinition(description = "Run the haproxy metadata proxy on the primary")
+        boolean enable__metadata__proxy() default AgentSettings.DEFAULT_ENABLE_METADATA_PROXY;
+
+        @AttributeDefinition(description = "Port the metadata proxy binds in the router namespace")
+        int metadata__port() default AgentSettings.DEFAULT_METADATA_PORT;
+
+        @AttributeDefinition(description = "Unix socket of the metadata agent that haproxy forwards to")
+        String metadata__proxy__socket() default AgentSettings.DEFAULT_METADATA_PROXY_SOCKET;
+
+        @AttributeDefinition(description = "Directory of radvd configurations")
+        String ra__confs() default AgentSettings.DEFAULT_RA_CONFS;
+
+        @AttributeDefinition(description = "Directory of daemon pid files")
+        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
+
+        @AttributeDefinition(description = "User radvd runs as; empty = the agent's user, root = no -u", required = false)
+        String radvd__user() default "";
+
+        @AttributeDefinition(description = "radvd MinRtrAdvInterval, seconds")
+        int min__rtr__adv__interval() default AgentSettings.DEFAULT_MIN_RTR_ADV_INTERVAL;
+
+        @AttributeDefinition(description = "radvd MaxRtrAdvInterval, seconds")
+        int max__rtr__adv__interval() default AgentSettings.DEFAULT_MAX_RTR_ADV_INTERVAL;
+
+        @AttributeDefinition(description = "IPv6 link-local address of the upstream router; if set, the gateway port does not accept RAs", required = false)
+        String ipv6__gateway() default "";
+
+        @AttributeDefinition(description = "Seconds between checks of spawned daemons (0 = off)")
+        int check__child__processes__interval() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_INTERVAL;
+
+        @AttributeDefinition(description = "What to do when a daemon died: respawn it, or exit the agent")
+        String check__child__processes__action() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_ACTION;
+
+        @AttributeDefinition(description = "Command prefix for privileged commands; empty = run directly (as root)", required = false)
+        String root__helper() default "";
+    }
+
+    static final String PENDING_FILE = "l3ha-engine.pending";
+    private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
+
+    private final ThreadPoolExecutor workers;
+    private final ScheduledThreadPoolExecutor timer;
+    private final Transitions transitions;
+    private final Object listenersLock = new Object();
+    private final TreeMap<Long, ListenerRef> listenerRefs = new TreeMap<>();
+    private volatile AgentSettings settings;
+    private volatile RouterRegistry registry;
+    private volatile StateBatcher batcher;
+    private volatile boolean deactivated;
+
+    private record ListenerRef(long serviceId, int order, Transitions.Listener listener) {
+    }
+
+    @Activate
+    public EngineComponent(Map<String, Object> props) {
+        AgentSettings s = AgentSettings.parse(props);
+        int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        this.workers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                named("l3ha-engine-worker"));
+        this.workers.allowCoreThreadTimeOut(true);
+        this.timer = new ScheduledThreadPoolExecutor(1, named("l3ha-engine-timer"));
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.settings = s;
+        this.transitions = new Transitions(new PoolScheduler(), new StateFiles(s.haConfsPath()), s.haVrrpAdvertInt());
+        int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
+        List<Transitions.Pending> pending = readPending(s.statePath().resolve(PENDING_FILE));
+        transitions.restorePending(pending);
+        LOG.info("Transition engine active: {} state files read from {}, {} pending transitions carried over, "
+                + "primary debounce {} s", files, s.haConfsPath(), pending.size(), s.haVrrpAdvertInt());
+    }
+
+    @Modified
+    void modified(Map<String, Object> props) {
+        AgentSettings s;
+        try {
+            s = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("Rejected configuration, keeping the previous one: {}", e.getMessage());
+            return;
+        }
+        AgentSettings old = settings;
+        settings = s;
+        transitions.setAdvertInterval(s.haVrrpAdvertInt());
+        if (!s.haConfsPath().equals(old.haConfsPath())) {
+            int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
+            LOG.info("ha_confs_path changed from {} to {}: {} state files read there", old.haConfsPath(), s.haConfsPath(), files);
+            if (registry != null) {
+                transitions.routersChanged(Set.copyOf(registry.all().stream().map(r -> r.id()).toList()));
+            }
+        }
+        LOG.info("Configuration updated: primary debounce {} s", s.haVrrpAdvertInt());
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (deactivated) {
+            return;
+        }
+        deactivated = true;
+        transitions.close();
+        timer.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("Transitions still running after 10 s; interrupting them");
+                workers.shutdownNow();
+                workers.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        List<Transitions.Pending> pending = transitions.pending();
+        Path file = settings.statePath().resolve(PENDING_FILE);
+        try {
+            writePending(file, pending);
+            LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(), file);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Transition engine stopped; cannot hand over {} pending transitions in {}: {}",
+                    pending.size(), file, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ services
+
+    @Override
+    public boolean accept(String routerId, HaState state) {
+        return transitions.accept(RouterIds.normalize(routerId), state);
+    }
+
+    @Override
+    public Optional<HaState> appliedState(String routerId) {
+        return RouterIds.isUuid(routerId) ? transitions.appliedState(RouterIds.normalize(routerId)) : Optional.empty();
+    }
+
+    @Override
+    public boolean resync(String routerId) {
+        return RouterIds.isUuid(routerId) && transitions.resync(RouterIds.normalize(routerId));
+    }
+
+    @Override
+    public int resyncAll() {
+        return transitions.resyncAll();
+    }
+
+    @Override
+    public void routersChanged(Set<String> routerIds) {
+        if (!deactivated) {
+            transitions.routersChanged(routerIds);
+        }
+    }
+
+    /** @return counters for the operator: notifications, applied, debounced, held, failures */
+    public Map<String, Long> counters() {
+        Map<String, Long> c = new TreeMap<>();
+        c.put("notifications", transitions.notifications.sum());
+        c.put("applied", transitions.applied.sum());
+        c.put("debounced", transitions.debounced.sum());
+        c.put("held_unknown_router", transitions.heldUnknown.sum());
+        c.put("state_write_failures", transitions.stateWriteFailures.sum());
+        c.put("resynced", transitions.resynced.sum());
+        c.put("listener_failures", transitions.listenerFailures.sum());
+        transitions.listenerFailuresByName.forEach((name, n) -> c.put("listener_failures." + name, n.sum()));
+        c.put("routers", (long) transitions.routers());
+        return c;
+    }
+
+    // ------------------------------------------------------------------ references
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindRegistry(RouterRegistry r) {
+        registry = r;
+        transitions.setRegistry(r);
+    }
+
+    void unbindRegistry(RouterRegistry r) {
+        if (registry == r) {
+            registry = null;
+            transitions.setRegistry(null);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindBatcher(StateBatcher b) {
+        batcher = b;
+        transitions.setBatcher(b);
+    }
+
+    void unbindBatcher(StateBatcher b) {
+        if (batcher == b) {
+            batcher = null;
+            transitions.setBatcher(null);
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindListener(TransitionListener l, Map<String, Object> props) {
+        long id = ((Number) props.get("service.id")).longValue();
+        Object name = props.getOrDefault("component.name", l.getClass().getName());
+        synchronized (listenersLock) {
+            listenerRefs.put(id, new ListenerRef(id, order(props), new Transitions.Listener(l, String.valueOf(name))));
+            publishListeners();
+        }
+        LOG.info("Transition listener {} bound (order {})", name, order(props));
+    }
+
+    void updatedListener(TransitionListener l, Map<String, Object> props) {
+        bindListener(l, props);
+    }
+
+    void unbindListener(TransitionListener l, Map<String, Object> props) {
+        long id = ((Number) props.get("service.id")).longValue();
+        synchronized (listenersLock) {
+            listenerRefs.remove(id);
+            publishListeners();
+        }
+        LOG.info("Transition listener {} unbound", props.getOrDefault("component.name", l.getClass().getName()));
+    }
+
+    private void publishListeners() {
+        List<ListenerRef> refs = new ArrayList<>(listenerRefs.values());
+        refs.sort(Comparator.comparingInt(ListenerRef::order).thenComparingLong(ListenerRef::serviceId));
+        transitions.setListeners(refs.stream().map(ListenerRef::listener).toList());
+    }
+
+    private static int order(Map<String, Object> props) {
+        Object o = props.get(TransitionListener.ORDER);
+        if (o instanceof Number n) {
+            return n.intValue();
+        }
+        if (o != null) {
+            try {
+                return Integer.parseInt(o.toString().trim());
+            } catch (NumberFormatException e) {
+                LOG.warn("Ignoring {}={}: not an integer", TransitionListener.ORDER, o);
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    // ------------------------------------------------------------------ hand-over file
+
+    /** One line per router: {@code <router_id> <state word> <epoch millis it became desired>}. */
+    static void writePending(Path file, List<Transitions.Pending> pending) throws IOException {
+        if (pending.isEmpty()) {
+            Files.deleteIfExists(file);
+            return;
+        }
+        StringBuilder sb = new StringBuilder(pending.size() * 64);
+        for (Transitions.Pending p : pending) {
+            sb.append(p.routerId()).append(' ').append(p.state().word()).append(' ').append(p.sinceMillis()).append('\n');
+        }
+        Files.createDirectories(file.getParent());
+        Path tmp = Files.createTempFile(file.getParent(), "." + PENDING_FILE, ".tmp");
+        try {
+            Files.writeString(tmp, sb, StandardCharsets.US_ASCII);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Reads and removes the hand-over file; bad lines are logged and skipped. */
+    static List<Transitions.Pending> readPending(Path file) {
+        List<Transitions.Pending> pending = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
+            Files.delete(file);
+        } catch (NoSuchFileException e) {
+            return pending;
+        } catch (IOException e) {
+            LOG.error("Cannot read pending transitions from {}: {}", file, e.toString());
+            return pending;
+        }
+        for (String line : lines) {
+            String[] f = line.trim().split(" ");
+            try {
+                if (f.length != 3 || !RouterIds.isUuid(f[0])) {
+                    throw new IllegalArgumentException("malformed");
+                }
+                Optional<HaState> state = StateFiles.parse(f[1]);
+                pending.add(new Transitions.Pending(RouterIds.normalize(f[0]),
+                        state.orElseThrow(() -> new IllegalArgumentException("bad state")), Long.parseLong(f[2])));
+            } catch (RuntimeException e) {
+                LOG.warn("Skipping line '{}' of {}: {}", line, file, e.getMessage());
+            }
+        }
+        return pending;
+    }
+
+    // ------------------------------------------------------------------ threads
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** The production scheduler: the bounded worker pool and the timer thread. */
+    private final class PoolScheduler implements Scheduler {
+        @Override
+        public void execute(Runnable task) {
+            workers.execute(task);
+        }
+
+        @Override
+        public Runnable schedule(Runnable task, long delayNanos) {
+            ScheduledFuture<?> f = timer.schedule(() -> {
+                try {
+                    workers.execute(task);
+                } catch (RuntimeException e) {
+                    LOG.debug("Timer task dropped: {}", e.toString());
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+            return () -> f.cancel(false);
+        }
+
+        @Override
+        public long nanoTime() {
+            return System.nanoTime();
+        }
+
+        @Override
+        public long currentTimeMillis() {
+            return System.currentTimeMillis();
+        }
+    }
+}

@@ -1,0 +1,474 @@
+package org.l3ha.engine.impl;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.Router;
+import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.StateBatcher;
+import org.l3ha.api.TransitionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transition engine's core: one small slot per router, the debounce rule, per-router serial
+ * application, listeners in order, the report. No OSGi here; {@code EngineComponent} wires it.
+ *
+ * <p>Debounce rule (DESIGN.md §3): every notification sets the router's <em>desired</em> state to
+ * the newest one. A desired state equal to the applied state does nothing. {@code backup} and
+ * {@code fault} are applied at once; {@code primary} once it has stayed the desired state for
+ * {@code ha_vrrp_advert_int} seconds counted from the moment it became the desired state (a
+ * repeated {@code primary} does not restart the wait). So a blip backup→primary→backup applies and
+ * reports nothing, and a real backup after a stale primary is never swallowed.
+ *
+ * <p>Threads: {@link #accept} only records and schedules. At most one task per router is queued or
+ * running at a time ({@link Slot#phase}), so work for one router is serialised while different
+ * routers run in parallel on the scheduler's bounded pool.
+ */
+final class Transitions {
+    private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
+
+    private static final byte IDLE = 0;
+    private static final byte QUEUED = 1;
+    private static final byte WAITING = 2;
+
+    /** Per-router state; every field is guarded by the slot's monitor. */
+    static final class Slot {
+        final String id;
+        HaState applied;
+        HaState desired;
+        HaState persisted;
+        long desiredSince;
+        long lastChangeMillis;
+        byte phase;
+        boolean unknownLogged;
+        int timerToken;
+        Runnable cancelTimer;
+
+        Slot(String id) {
+            this.id = id;
+        }
+    }
+
+    /** A listener with what orders it and names it. */
+    record Listener(TransitionListener listener, String name) {
+    }
+
+    /** A desired state not yet applied, as handed over between engine instances. */
+    record Pending(String routerId, HaState state, long sinceMillis) {
+    }
+
+    private final Scheduler scheduler;
+    private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    private final AtomicInteger inflight = new AtomicInteger();
+    private volatile boolean closed;
+
+    private volatile StateFiles store;
+    private volatile long debounceNanos;
+    private volatile RouterRegistry registry;
+    private volatile StateBatcher batcher;
+    private volatile List<Listener> listeners = List.of();
+    private volatile boolean noRegistryLogged;
+
+    final LongAdder notifications = new LongAdder();
+    final LongAdder applied = new LongAdder();
+    final LongAdder debounced = new LongAdder();
+    final LongAdder heldUnknown = new LongAdder();
+    final LongAdder stateWriteFailures = new LongAdder();
+    final LongAdder resynced = new LongAdder();
+    final LongAdder listenerFailures = new LongAdder();
+    final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
+
+    Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt) {
+        this.scheduler = scheduler;
+        this.store = store;
+        setAdvertInterval(haVrrpAdvertInt);
+    }
+
+    void setAdvertInterval(int seconds) {
+        this.debounceNanos = TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    StateFiles store() {
+        return store;
+    }
+
+    /**
+     * Reads every state file under the store's directory and makes each state the desired state
+     * of its router, to be (re-)applied as soon as the registry knows the router: after a restart
+     * the data plane follows what keepalived's monitor or this engine last wrote. Routers with a
+     * newer notification keep theirs.
+     *
+     * @return the number of state files read
+     */
+    int loadStateFiles(StateFiles newStore) {
+        this.store = newStore;
+        Map<java.nio.file.Path, String> errors = new java.util.LinkedHashMap<>();
+        Map<String, HaState> states = newStore.readAll(errors);
+        errors.forEach((file, error) -> LOG.warn("Cannot read state file {}: {}", file, error));
+        long now = scheduler.nanoTime();
+        states.forEach((id, state) -> {
+            Slot slot = slots.computeIfAbsent(id, Slot::new);
+            synchronized (slot) {
+                slot.persisted = state;
+                if (slot.desired == null) {
+                    slot.desired = state;
+                    // already settled on disk: no debounce wait
+                    slot.desiredSince = now - debounceNanos;
+                }
+            }
+        });
+        return states.size();
+    }
+
+    /** Restores desired states handed over by a previous engine instance, wait included. */
+    void restorePending(Collection<Pending> pending) {
+        long nowNanos = scheduler.nanoTime();
+        long nowMillis = scheduler.currentTimeMillis();
+        for (Pending p : pending) {
+            Slot slot = slots.computeIfAbsent(p.routerId(), Slot::new);
+            synchronized (slot) {
+                long elapsed = TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - p.sinceMillis()));
+                slot.desired = p.state();
+                slot.desiredSince = nowNanos - elapsed;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ notifications
+
+    /**
+     * Records a notification. Non-blocking.
+     *
+     * @return false once {@link #close} has begun
+     */
+    boolean accept(String routerId, HaState state) {
+        if (state == null || state == HaState.UNKNOWN) {
+            throw new IllegalArgumentException("not a notification state: " + state);
+        }
+        inflight.incrementAndGet();
+        try {
+            if (closed) {
+                return false;
+            }
+            notifications.increment();
+            Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+            synchronized (slot) {
+                if (slot.desired != state) {
+                    if (state == slot.applied && slot.desired != null) {
+                        // a pending change withdrawn before it was applied: a flap absorbed
+                        debounced.increment();
+                    }
+                    slot.desired = state;
+                    slot.desiredSince = scheduler.nanoTime();
+                }
+                LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied);
+                if (slot.phase == IDLE) {
+                    submit(slot);
+                } else if (slot.phase == WAITING && state != HaState.PRIMARY) {
+                    cancelTimer(slot);
+                    submit(slot);
+                }
+            }
+            return true;
+        } finally {
+            inflight.decrementAndGet();
+        }
+    }
+
+    private void submit(Slot slot) {
+        slot.phase = QUEUED;
+        scheduler.execute(() -> run(slot));
+    }
+
+    private void cancelTimer(Slot slot) {
+        slot.timerToken++;
+        Runnable cancel = slot.cancelTimer;
+        slot.cancelTimer = null;
+        if (cancel != null) {
+            cancel.run();
+        }
+    }
+
+    /** The only place that applies: at most one per slot at any time. */
+    private void run(Slot slot) {
+        try {
+            while (true) {
+                HaState target;
+                Router router;
+                synchronized (slot) {
+                    target = slot.desired;
+                    if (target == null || target == slot.applied || closed) {
+                        slot.phase = IDLE;
+                        return;
+                    }
+                    long now = scheduler.nanoTime();
+                    long due = slot.desiredSince + debounceNanos;
+                    if (target == HaState.PRIMARY && now - due < 0) {
+                        int token = ++slot.timerToken;
+                        slot.phase = WAITING;
+                        slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
+                        return;
+                    }
+                    router = lookup(slot);
+                    if (router == null) {
+                        slot.phase = IDLE;
+                        return;
+                    }
+                }
+                apply(slot, router, target);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("Router {}: transition failed unexpectedly", slot.id, e);
+            synchronized (slot) {
+                slot.phase = IDLE;
+            }
+        }
+    }
+
+    private void timerFired(Slot slot, int token) {
+        synchronized (slot) {
+            if (slot.phase != WAITING || slot.timerToken != token) {
+                return;
+            }
+            slot.cancelTimer = null;
+            submit(slot);
+        }
+    }
+
+    /** @return the router, or null (logged once, counted) if the registry does not know it */
+    private Router lookup(Slot slot) {
+        RouterRegistry reg = registry;
+        if (reg == null) {
+            if (!noRegistryLogged) {
+                noRegistryLogged = true;
+                LOG.warn("No router registry is bound: transitions are held until one is");
+            }
+            heldUnknown.increment();
+            return null;
+        }
+        Optional<Router> router = reg.find(slot.id);
+        if (router.isEmpty()) {
+            if (!slot.unknownLogged) {
+                slot.unknownLogged = true;
+                LOG.warn("Router {} is not managed by this agent (not in the registry): {} is held and "
+                        + "applied if the registry learns the router", slot.id, slot.desired);
+            }
+            heldUnknown.increment();
+            return null;
+        }
+        slot.unknownLogged = false;
+        return router.get();
+    }
+
+    /** Persist the state file → listeners in order → report. Runs outside the slot's monitor. */
+    private void apply(Slot slot, Router router, HaState target) {
+        HaState before;
+        HaState persisted;
+        synchronized (slot) {
+            before = slot.applied;
+            persisted = slot.persisted;
+        }
+        LOG.info("Router {} transitioned to {} (was {})", slot.id, target.word(),
+                before == null ? "not applied since start" : before.word());
+        if (persisted != target) {
+            try {
+                store.write(slot.id, target);
+                persisted = target;
+            } catch (IOException | RuntimeException e) {
+                stateWriteFailures.increment();
+                LOG.error("Router {}: cannot write state file {}: {}", slot.id, store.file(slot.id), e.toString());
+            }
+        }
+        for (Listener l : listeners) {
+            try {
+                l.listener().apply(router, target);
+            } catch (Exception | LinkageError e) {
+                listenerFailures.increment();
+                listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
+                LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), target.word(), e.toString(), e);
+            }
+        }
+        synchronized (slot) {
+            slot.applied = target;
+            slot.persisted = persisted;
+            slot.lastChangeMillis = scheduler.currentTimeMillis();
+        }
+        applied.increment();
+        report(slot.id, target);
+    }
+
+    private void report(String routerId, HaState state) {
+        StateBatcher b = batcher;
+        if (b == null) {
+            // Not lost: the engine resyncs every router when a batcher binds.
+            LOG.debug("Router {}: no batcher bound; {} is reported on the next resync", routerId, state);
+            return;
+        }
+        try {
+            b.queue(routerId, state);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("Router {}: the batcher refused {}: {}; it is reported on the next resync", routerId, state, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ wiring
+
+    void setRegistry(RouterRegistry registry) {
+        this.registry = registry;
+        if (registry != null) {
+            noRegistryLogged = false;
+            kickAll();
+            resyncAll();
+        }
+    }
+
+    void setBatcher(StateBatcher batcher) {
+        this.batcher = batcher;
+        if (batcher != null) {
+            resyncAll();
+        }
+    }
+
+    void setListeners(List<Listener> sorted) {
+        this.listeners = List.copyOf(sorted);
+    }
+
+    /** The registry changed: apply held states of routers it now knows, resync the others. */
+    void routersChanged(Set<String> ids) {
+        RouterRegistry reg = registry;
+        if (reg == null) {
+            return;
+        }
+        for (String id : ids) {
+            Slot slot = slots.get(id);
+            boolean pending = false;
+            if (slot != null) {
+                synchronized (slot) {
+                    pending = slot.desired != null && slot.desired != slot.applied;
+                    if (pending && slot.phase == IDLE) {
+                        submit(slot);
+                    }
+                }
+            }
+            if (!pending) {
+                resync(id);
+            }
+        }
+    }
+
+    /** Re-runs every router whose desired state is not applied. */
+    private void kickAll() {
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                if (slot.phase == IDLE && slot.desired != null && slot.desired != slot.applied) {
+                    submit(slot);
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ resync and queries
+
+    /**
+     * Queues the router's current state (applied, else read from its state file, else unknown) for
+     * reporting, with no debounce and no data-plane step; skipped while a first apply is pending,
+     * since that apply reports.
+     */
+    boolean resync(String routerId) {
+        RouterRegistry reg = registry;
+        StateBatcher b = batcher;
+        if (reg == null || b == null || reg.find(routerId).isEmpty()) {
+            return false;
+        }
+        HaState state = HaState.UNKNOWN;
+        Slot slot = slots.get(routerId);
+        if (slot != null) {
+            synchronized (slot) {
+                if (slot.applied != null) {
+                    state = slot.applied;
+                } else if (slot.desired != null) {
+                    return true;
+                } else if (slot.persisted != null) {
+                    state = slot.persisted;
+                }
+            }
+        }
+        resynced.increment();
+        report(routerId, state);
+        return true;
+    }
+
+    int resyncAll() {
+        RouterRegistry reg = registry;
+        if (reg == null || batcher == null) {
+            return 0;
+        }
+        int n = 0;
+        for (Router r : reg.all()) {
+            if (resync(r.id())) {
+                n++;
+            }
+        }
+        LOG.info("Resync: queued the state of {} routers for reporting", n);
+        return n;
+    }
+
+    Optional<HaState> appliedState(String routerId) {
+        Slot slot = slots.get(routerId);
+        if (slot == null) {
+            return Optional.empty();
+        }
+        synchronized (slot) {
+            return Optional.ofNullable(slot.applied != null ? slot.applied : slot.persisted);
+        }
+    }
+
+    int routers() {
+        return slots.size();
+    }
+
+    // ------------------------------------------------------------------ shutdown
+
+    /**
+     * Stops taking notifications and starting applies. Waits for in-flight {@link #accept} calls
+     * (they never block, so this is short); an apply already running finishes.
+     */
+    void close() {
+        closed = true;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (inflight.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * @return the desired states not yet applied, with when they became desired, so that the next
+     *         engine instance carries on with them (debounce wait included)
+     */
+    List<Pending> pending() {
+        long nowNanos = scheduler.nanoTime();
+        long nowMillis = scheduler.currentTimeMillis();
+        List<Pending> pending = new ArrayList<>();
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                cancelTimer(slot);
+                if (slot.desired != null && slot.desired != slot.applied) {
+                    long since = nowMillis - TimeUnit.NANOSECONDS.toMillis(nowNanos - slot.desiredSince);
+                    pending.add(new Pending(slot.id, slot.desired, since));
+                }
+            }
+        }
+        return pending;
+    }
+}

@@ -1,0 +1,410 @@
+package org.l3ha.engine.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.l3ha.api.HaState.BACKUP;
+import static org.l3ha.api.HaState.FAULT;
+import static org.l3ha.api.HaState.PRIMARY;
+import static org.l3ha.api.HaState.UNKNOWN;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.api.HaState;
+import org.l3ha.engine.impl.Fakes.Event;
+
+/**
+ * The debounce rule and apply sequence in virtual time. Case numbers are NEUTRON.md §9's, with
+ * DESIGN.md's deliberate differences.
+ */
+class TransitionsTest {
+    static final String R1 = "11111111-1111-1111-1111-111111111111";
+    static final String R2 = "22222222-2222-2222-2222-222222222222";
+    static final String R3 = "33333333-3333-3333-3333-333333333333";
+
+    @TempDir
+    Path confs;
+
+    final ManualScheduler clock = new ManualScheduler();
+    final Fakes.Registry registry = new Fakes.Registry().with(R1, R2);
+    final Fakes.Recorder reports = new Fakes.Recorder(clock::seconds, "report");
+    final List<Event> applies = Collections.synchronizedList(new ArrayList<>());
+    Transitions t;
+
+    @BeforeEach
+    void start() {
+        t = engine(2);
+    }
+
+    Transitions engine(int advert) {
+        Transitions e = new Transitions(clock, new StateFiles(confs), advert);
+        e.loadStateFiles(new StateFiles(confs));
+        e.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply")));
+        e.setBatcher(reports);
+        e.setRegistry(registry);
+        clock.runReady();
+        reports.events.clear();
+        return e;
+    }
+
+    void notify(String id, HaState s) {
+        assertTrue(t.accept(id, s));
+        clock.runReady();
+    }
+
+    /** Brings R to an applied state and forgets the records of it. */
+    void settle(String id, HaState s) {
+        notify(id, s);
+        clock.advance(10);
+        assertEquals(Optional.of(s), t.appliedState(id));
+        applies.clear();
+        reports.events.clear();
+    }
+
+    List<String> applied(String id) {
+        synchronized (applies) {
+            return applies.stream().filter(e -> e.routerId().equals(id)).map(e -> String.format("%s@%.1f", e.state(), e.at())).toList();
+        }
+    }
+
+    List<String> reported(String id) {
+        return reports.of(id).stream().map(e -> String.format("%s@%.1f", e.state(), e.at())).toList();
+    }
+
+    String file(String id) throws IOException {
+        return Files.readString(confs.resolve(id).resolve("state"), StandardCharsets.US_ASCII);
+    }
+
+    double now() {
+        return clock.seconds();
+    }
+
+    @Test
+    void case14PrimaryAloneIsAppliedOnceAfterTheAdvertInterval() throws IOException {
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(1.9);
+        assertEquals(List.of(), applied(R1), "not before A");
+        clock.advance(0.1);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2)), applied(R1));
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2)), reported(R1));
+        clock.advance(10);
+        assertEquals(1, applied(R1).size(), "applied once");
+        assertEquals("primary", file(R1), "case 35: exactly the word, 7 bytes, no newline");
+    }
+
+    @Test
+    void case15BackupAloneIsAppliedAtOnce() throws IOException {
+        double t0 = now();
+        notify(R1, BACKUP);
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0)), applied(R1));
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0)), reported(R1));
+        assertEquals("backup", file(R1));
+    }
+
+    @Test
+    void case16PrimaryThenBackupInsideTheWindowAppliesNothingWhenBackupWasApplied() {
+        settle(R1, BACKUP);
+        notify(R1, PRIMARY);
+        clock.advance(0.2);
+        notify(R1, BACKUP);
+        clock.advance(10);
+        assertEquals(List.of(), applied(R1));
+        assertEquals(List.of(), reported(R1));
+        assertEquals(1, t.debounced.sum());
+        assertEquals(0, clock.pendingTimers(), "the primary's timer is cancelled");
+    }
+
+    @Test
+    void case16OnARouterWithNoAppliedStateBackupIsAppliedAtOnce() {
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(0.2);
+        notify(R1, BACKUP);
+        clock.advance(10);
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 0.2)), applied(R1));
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 0.2)), reported(R1));
+    }
+
+    @Test
+    void case17BackupThenPrimaryAppliesBothInTurn() {
+        t = engine(1);
+        double t0 = now();
+        notify(R1, BACKUP);
+        clock.advance(0.2);
+        notify(R1, PRIMARY);
+        clock.advance(10);
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0), String.format("PRIMARY@%.1f", t0 + 1.2)), applied(R1));
+        assertEquals(2, reported(R1).size());
+    }
+
+    @Test
+    void case18PrimaryMustStayDesiredForTheWholeIntervalFromItsLastChange() {
+        settle(R1, BACKUP);
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(0.5);
+        notify(R1, BACKUP);
+        clock.advance(0.5);
+        notify(R1, PRIMARY);
+        clock.advance(1.9);
+        assertEquals(List.of(), applied(R1), "not at 2.0: primary became desired again at 1.0");
+        clock.advance(10);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 3.0)), applied(R1));
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 3.0)), reported(R1));
+    }
+
+    @Test
+    void case19ARepeatedPrimaryDoesNotRestartTheWait() {
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(1);
+        notify(R1, PRIMARY);
+        clock.advance(10);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2)), applied(R1));
+    }
+
+    @Test
+    void case20PrimaryThenALateBackupAppliesBoth() {
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(2.5);
+        notify(R1, BACKUP);
+        clock.advance(10);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2), String.format("BACKUP@%.1f", t0 + 2.5)), applied(R1));
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2), String.format("BACKUP@%.1f", t0 + 2.5)), reported(R1));
+    }
+
+    @Test
+    void case21RoutersDoNotBlockEachOther() {
+        double t0 = now();
+        notify(R1, PRIMARY);
+        notify(R2, BACKUP);
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0)), applied(R2));
+        clock.advance(10);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2)), applied(R1));
+    }
+
+    @Test
+    void neutronBug3ARealBackupAfterAStalePrimaryIsNeverSwallowed() throws IOException {
+        settle(R1, PRIMARY);
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(0.3);
+        notify(R1, BACKUP);
+        clock.advance(10);
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 0.3)), applied(R1));
+        assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 0.3)), reported(R1));
+        assertEquals("backup", file(R1));
+    }
+
+    @Test
+    void neutronBug4ABackupImmediatelyFollowedByPrimaryLosesNeither() {
+        t = engine(1);
+        // both arrive before any worker runs: the newest always wins, nothing is dropped
+        assertTrue(t.accept(R1, BACKUP));
+        assertTrue(t.accept(R1, PRIMARY));
+        clock.advance(10);
+        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(PRIMARY, reports.of(R1).get(reports.of(R1).size() - 1).state());
+    }
+
+    @Test
+    void faultIsAppliedAtOnceAndReportedAsStandbyByTheBatcher() {
+        notify(R1, FAULT);
+        assertEquals(1, applied(R1).size());
+        assertEquals(FAULT, reports.of(R1).get(0).state());
+    }
+
+    @Test
+    void advertIntervalZeroAppliesPrimaryAtOnce() {
+        t = engine(0);
+        double t0 = now();
+        notify(R1, PRIMARY);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0)), applied(R1));
+    }
+
+    @Test
+    void aDesiredStateEqualToTheAppliedOneDoesNothing() {
+        settle(R1, BACKUP);
+        notify(R1, BACKUP);
+        notify(R1, BACKUP);
+        clock.advance(10);
+        assertEquals(List.of(), applied(R1));
+        assertEquals(List.of(), reported(R1));
+    }
+
+    @Test
+    void case13UnknownRouterIsHeldCountedAndAppliedWhenTheRegistryLearnsIt() {
+        double t0 = now();
+        notify(R3, PRIMARY);
+        clock.advance(10);
+        notify(R3, BACKUP);
+        clock.advance(1);
+        notify(R3, PRIMARY);
+        clock.advance(10);
+        assertEquals(List.of(), applied(R3), "no side effects");
+        assertEquals(List.of(), reported(R3), "reported to no one");
+        assertTrue(t.heldUnknown.sum() >= 2, "counted");
+        assertTrue(Files.notExists(confs.resolve(R3)), "no state file");
+        registry.with(R3);
+        t.routersChanged(Set.of(R3));
+        clock.runReady();
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 21)), applied(R3));
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 21)), reported(R3));
+    }
+
+    @Test
+    void withNoRegistryTransitionsAreHeldUntilOneBinds() {
+        t.setRegistry(null);
+        notify(R1, BACKUP);
+        assertEquals(List.of(), applied(R1));
+        t.setRegistry(registry);
+        clock.runReady();
+        assertEquals(1, applied(R1).size());
+        assertEquals(BACKUP, reports.of(R1).get(reports.of(R1).size() - 1).state());
+    }
+
+    @Test
+    void listenersRunInTheGivenOrderAndAFailureStopsNeitherTheOthersNorTheReport() {
+        List<Event> calls = Collections.synchronizedList(new ArrayList<>());
+        t.setListeners(List.of(
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "ipv6").listener(calls, null), "ipv6"),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "metadata").listener(calls, new IllegalStateException("haproxy missing")), "metadata"),
+                new Transitions.Listener((router, state) -> {
+                    throw new NoClassDefFoundError("bundle being updated");
+                }, "broken"),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "radvd").listener(calls, null), "radvd")));
+        notify(R1, BACKUP);
+        assertEquals(List.of("ipv6", "metadata", "radvd"), calls.stream().map(Event::by).toList());
+        assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
+        assertEquals(2, t.listenerFailures.sum());
+        assertEquals(1, t.listenerFailuresByName.get("metadata").sum());
+        assertEquals(1, t.listenerFailuresByName.get("broken").sum());
+        assertEquals(Optional.of(BACKUP), t.appliedState(R1));
+    }
+
+    @Test
+    void theStateFileIsWrittenBeforeTheListenersRun() {
+        List<String> seen = new ArrayList<>();
+        t.setListeners(List.of(new Transitions.Listener((router, state) -> seen.add(file(router.id())), "reader")));
+        notify(R1, BACKUP);
+        clock.advance(0.1);
+        notify(R1, PRIMARY);
+        clock.advance(10);
+        assertEquals(List.of("backup", "primary"), seen);
+    }
+
+    @Test
+    void anUnwritableStateFileIsLoggedAndTheTransitionStillHappens() throws IOException {
+        Path notADir = confs.resolve("blocked");
+        Files.writeString(notADir, "x");
+        t = new Transitions(clock, new StateFiles(notADir), 0);
+        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply")));
+        t.setBatcher(reports);
+        t.setRegistry(registry);
+        clock.runReady();
+        reports.events.clear();
+        notify(R1, PRIMARY);
+        assertEquals(1, applied(R1).size());
+        assertEquals(List.of(PRIMARY), reports.of(R1).stream().map(Event::state).toList());
+        assertEquals(1, t.stateWriteFailures.sum());
+    }
+
+    @Test
+    void case67StateFilesAreReadBackAndReappliedOnStartWithoutDebounce() throws IOException {
+        for (String[] f : new String[][] {{R1, "master"}, {R2, " backup\n"}, {R3, "garbage"}}) {
+            Files.createDirectories(confs.resolve(f[0]));
+            Files.writeString(confs.resolve(f[0]).resolve("state"), f[1]);
+        }
+        registry.with(R3);
+        t = engine(2);
+        assertEquals(Optional.of(PRIMARY), t.appliedState(R1), "legacy master is primary");
+        assertEquals(Optional.of(BACKUP), t.appliedState(R2), "trimmed");
+        assertEquals(Optional.empty(), t.appliedState(R3), "junk is unknown");
+        assertEquals(1, applied(R1).size(), "re-applied at once on start, no debounce");
+        assertEquals(1, applied(R2).size());
+        assertEquals("master", file(R1), "a file already holding the state is not rewritten");
+        assertEquals(1, t.resyncAll() - 2, "only R3 and the two applied routers");
+        assertEquals(UNKNOWN, reports.of(R3).get(0).state(), "case 32: no state → unknown");
+        assertEquals(PRIMARY, reports.of(R1).get(reports.of(R1).size() - 1).state());
+    }
+
+    @Test
+    void case33ResyncReportsTheCurrentStateWithNoDataPlaneStep() {
+        settle(R1, PRIMARY);
+        assertTrue(t.resync(R1));
+        assertEquals(List.of(PRIMARY), reports.of(R1).stream().map(Event::state).toList());
+        assertEquals(List.of(), applied(R1), "no listener call");
+        assertTrue(t.resync(R2));
+        assertEquals(List.of(UNKNOWN), reports.of(R2).stream().map(Event::state).toList());
+        assertFalse(t.resync(R3), "not managed");
+        assertEquals(List.of(), reports.of(R3));
+    }
+
+    @Test
+    void resyncDuringAPrimaryWaitReportsWhatIsAppliedNow() {
+        settle(R1, BACKUP);
+        notify(R1, PRIMARY);
+        assertTrue(t.resync(R1));
+        assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
+    }
+
+    @Test
+    void bindingABatcherResyncsEveryRouterSoNothingAppliedMeanwhileIsLost() {
+        t.setBatcher(null);
+        notify(R1, BACKUP);
+        assertEquals(List.of(), reports.of(R1));
+        Fakes.Recorder next = new Fakes.Recorder(clock::seconds, "next");
+        t.setBatcher(next);
+        assertEquals(List.of(BACKUP), next.of(R1).stream().map(Event::state).toList());
+        assertEquals(List.of(UNKNOWN), next.of(R2).stream().map(Event::state).toList());
+    }
+
+    @Test
+    void closeRefusesNotificationsAndHandsOverPendingWithTheirWait() {
+        settle(R1, BACKUP);
+        double t0 = now();
+        notify(R1, PRIMARY);
+        clock.advance(1.5);
+        t.close();
+        assertFalse(t.accept(R2, BACKUP), "refused once closing: the endpoint keeps it");
+        List<Transitions.Pending> pending = t.pending();
+        assertEquals(1, pending.size());
+        assertEquals(R1, pending.get(0).routerId());
+        assertEquals(PRIMARY, pending.get(0).state());
+        clock.advance(10);
+        assertEquals(List.of(), applied(R1), "a closed engine applies nothing");
+
+        // the successor restores the pending primary 0.3 s after the old one handed it over
+        ManualScheduler later = new ManualScheduler();
+        later.advance(t0 + 1.8);
+        Fakes.Recorder reports2 = new Fakes.Recorder(later::seconds, "report2");
+        List<Event> applies2 = Collections.synchronizedList(new ArrayList<>());
+        Transitions next = new Transitions(later, new StateFiles(confs), 2);
+        next.loadStateFiles(new StateFiles(confs));
+        next.restorePending(pending);
+        next.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(later::seconds, "a").listener(applies2, null), "a")));
+        next.setBatcher(reports2);
+        next.setRegistry(registry);
+        later.runReady();
+        assertEquals(Optional.of(BACKUP), next.appliedState(R1), "the file still says backup");
+        assertEquals(List.of(), reports2.of(R1), "resync leaves R1 to its pending apply, which reports");
+        later.advance(10);
+        assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2.0)),
+                applies2.stream().filter(e -> e.routerId().equals(R1)).map(e -> String.format("%s@%.1f", e.state(), e.at())).toList(),
+                "the wait continues from where it was, it does not restart");
+        assertEquals(List.of(PRIMARY), reports2.of(R1).stream().map(Event::state).toList());
+    }
+}
