@@ -1,0 +1,304 @@
+package org.l3ha.notifier.impl;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.StateBatcher;
+import org.l3ha.api.StateReporter;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link StateBatcher}: hands the newest state of every router, in rate-limited batches, to
+ * every bound {@link StateReporter}.
+ *
+ * <p>It remembers the newest queued state of every router ({@code lastKnown}, bounded by the
+ * number of routers) and keeps one {@link ReporterChannel} per bound reporter, each with its own
+ * sender thread, pending states and timing. A reporter that binds (late, or replacing another in a
+ * hot swap) gets a channel seeded with {@code lastKnown}, so it receives the full current picture;
+ * an unbound reporter's channel is stopped and discarded, which loses nothing because its successor
+ * is seeded the same way.
+ */
+@Component(name = "org.l3ha.notifier", configurationPid = AgentSettings.PID, service = StateBatcher.class,
+        immediate = true)
+@Designate(ocd = BatchNotifier.Config.class)
+public final class BatchNotifier implements StateBatcher {
+
+    /** The options of PID {@code org.l3ha.agent} the notifier reads. */
+    @ObjectClassDefinition(name = "l3ha batch notifier",
+            description = "Options of PID org.l3ha.agent read by the batch notifier")
+    public @interface Config {
+        @AttributeDefinition(name = "batch_interval", required = false, min = "0", max = "3600",
+                description = "Shortest time, in seconds (decimals allowed), from the end of one batch sent to a"
+                        + " reporter to the next one; 0 = send as soon as the previous send returned."
+                        + " Empty = ha_vrrp_advert_int.")
+        double batch__interval();
+
+        @AttributeDefinition(name = "ha_vrrp_advert_int", min = "0", max = "255",
+                description = "VRRP advert interval in seconds; the default batch_interval")
+        int ha__vrrp__advert__int() default AgentSettings.DEFAULT_HA_VRRP_ADVERT_INT;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchNotifier.class);
+    private static final String COMPONENT_NAME = "component.name";
+    private static final String SERVICE_ID = "service.id";
+
+    /** Time deactivate gives all reporters together for their last delivery, and unbind for one in-flight report. */
+    static final Duration STOP_DEADLINE = Duration.ofSeconds(5);
+    /** Time to wait for a sender thread after it was interrupted. */
+    private static final long JOIN_AFTER_INTERRUPT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Duration stopDeadline;
+    private final Object lock = new Object();
+    /* guarded by lock */
+    private final LinkedHashMap<String, HaState> lastKnown = new LinkedHashMap<>();
+    private final Map<StateReporter, ReporterChannel> channels = new IdentityHashMap<>();
+    private long intervalNanos;
+    private boolean closed;
+
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong ignored = new AtomicLong();
+    private final AtomicBoolean ignoredWarned = new AtomicBoolean();
+    private final ReporterChannel.Totals totals = new ReporterChannel.Totals();
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @throws ConfigException if it is invalid (logged at ERROR); DS retries when it changes
+     */
+    @Activate
+    public BatchNotifier(Map<String, Object> props) {
+        this(props, STOP_DEADLINE);
+    }
+
+    BatchNotifier(Map<String, Object> props, Duration stopDeadline) {
+        this.stopDeadline = stopDeadline;
+        AgentSettings settings;
+        try {
+            settings = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("Batch notifier not started: {}", e.getMessage());
+            throw e;
+        }
+        intervalNanos = settings.batchInterval().toNanos();
+        LOG.info("Batch notifier active, batch_interval {} ms", TimeUnit.NANOSECONDS.toMillis(intervalNanos));
+    }
+
+    /** A new {@code batch_interval} applies from the next batch; an invalid configuration is rejected. */
+    @Modified
+    void modified(Map<String, Object> props) {
+        AgentSettings settings;
+        try {
+            settings = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; keeping batch_interval {} ms", e.getMessage(),
+                    TimeUnit.NANOSECONDS.toMillis(intervalNanos()));
+            return;
+        }
+        long nanos = settings.batchInterval().toNanos();
+        synchronized (lock) {
+            if (nanos == intervalNanos) {
+                return;
+            }
+            intervalNanos = nanos;
+            channels.values().forEach(c -> c.setIntervalNanos(nanos));
+        }
+        LOG.info("Batch notifier: batch_interval now {} ms", TimeUnit.NANOSECONDS.toMillis(nanos));
+    }
+
+    /** @return the batch interval in force, nanoseconds */
+    long intervalNanos() {
+        synchronized (lock) {
+            return intervalNanos;
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindReporter(StateReporter reporter, Map<String, Object> props) {
+        ReporterChannel channel;
+        int seeded;
+        synchronized (lock) {
+            if (closed || channels.containsKey(reporter)) {
+                return;
+            }
+            String name = uniqueName(reporterName(reporter, props), props);
+            ChannelQueue queue = new ChannelQueue(System::nanoTime, intervalNanos);
+            queue.offerAll(lastKnown);
+            seeded = lastKnown.size();
+            channel = new ReporterChannel(name, reporter, queue, totals);
+            channels.put(reporter, channel);
+            channel.start();
+        }
+        LOG.info("Reporter {} bound; it receives the current state of {} routers", channel.name(), seeded);
+    }
+
+    void unbindReporter(StateReporter reporter, Map<String, Object> props) {
+        ReporterChannel channel;
+        synchronized (lock) {
+            channel = channels.remove(reporter);
+        }
+        if (channel == null) {
+            return;
+        }
+        // What it still holds is not lost: the next reporter's channel is seeded from lastKnown.
+        channel.requestStop();
+        int left = stop(List.of(channel), System.nanoTime() + stopDeadline.toNanos());
+        LOG.info("Reporter {} unbound ({} states it had not delivered are dropped with it)", channel.name(), left);
+    }
+
+    @Deactivate
+    void deactivate() {
+        List<ReporterChannel> toStop;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toStop = new ArrayList<>(channels.values());
+            channels.clear();
+        }
+        try {
+            long deadline = System.nanoTime() + stopDeadline.toNanos();
+            toStop.forEach(ReporterChannel::requestFlushAndStop);
+            int undelivered = stop(toStop, deadline);
+            if (undelivered > 0) {
+                // Not lost: the engine resyncs every router's state to a batcher when one binds again.
+                LOG.warn("Batch notifier stopped; {} router states could not be delivered before the deadline"
+                        + " (they are reported again at the next resync)", undelivered);
+            } else {
+                LOG.info("Batch notifier stopped");
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Batch notifier: error while stopping", e);
+        }
+    }
+
+    /**
+     * Waits for the channels' threads until {@code deadline}, then interrupts what is left and waits
+     * a little more.
+     *
+     * @return states the channels still hold
+     */
+    private static int stop(List<ReporterChannel> toStop, long deadline) {
+        for (ReporterChannel c : toStop) {
+            c.join(deadline - System.nanoTime());
+        }
+        List<ReporterChannel> late = new ArrayList<>();
+        for (ReporterChannel c : toStop) {
+            if (c.isAlive()) {
+                LOG.warn("Reporter {} did not finish within the deadline; interrupting it", c.name());
+                c.forceStop();
+                late.add(c);
+            }
+        }
+        long graceEnd = System.nanoTime() + JOIN_AFTER_INTERRUPT_NANOS;
+        for (ReporterChannel c : late) {
+            if (!c.join(graceEnd - System.nanoTime())) {
+                LOG.warn("Reporter {} ignores interruption; its thread {} is left to end by itself",
+                        c.name(), "l3ha-notifier-" + c.name());
+            }
+        }
+        int undelivered = 0;
+        for (ReporterChannel c : toStop) {
+            undelivered += c.pending();
+        }
+        return undelivered;
+    }
+
+    @Override
+    public void queue(String routerId, HaState state) {
+        if (routerId == null || routerId.isEmpty() || state == null) {
+            ignored.incrementAndGet();
+            if (ignoredWarned.compareAndSet(false, true)) {
+                LOG.warn("Ignoring a state without router id or state (router id '{}', state {});"
+                        + " further ones are only counted", routerId, state);
+            }
+            return;
+        }
+        synchronized (lock) {
+            lastKnown.remove(routerId);
+            lastKnown.put(routerId, state);
+            for (ReporterChannel c : channels.values()) {
+                c.offer(routerId, state);
+            }
+        }
+        queued.incrementAndGet();
+    }
+
+    /**
+     * @return {@code queued}, {@code ignored}, {@code routers}, {@code reporters},
+     *         {@code batches_sent}, {@code states_reported}, {@code report_failures},
+     *         {@code bad_entries}, and per bound reporter {@code reporter.<name>.pending},
+     *         {@code .batches_sent}, {@code .states_reported}, {@code .report_failures}
+     */
+    public Map<String, Long> counters() {
+        Map<String, Long> out = new TreeMap<>();
+        out.put("queued", queued.get());
+        out.put("ignored", ignored.get());
+        out.put("batches_sent", totals.batchesSent.get());
+        out.put("states_reported", totals.statesReported.get());
+        out.put("report_failures", totals.reportFailures.get());
+        out.put("bad_entries", totals.badEntries.get());
+        List<ReporterChannel> bound;
+        synchronized (lock) {
+            out.put("routers", (long) lastKnown.size());
+            bound = new ArrayList<>(channels.values());
+        }
+        out.put("reporters", (long) bound.size());
+        for (ReporterChannel c : bound) {
+            String p = "reporter." + c.name() + ".";
+            out.put(p + "pending", (long) c.pending());
+            out.put(p + "batches_sent", c.batchesSent());
+            out.put(p + "states_reported", c.statesReported());
+            out.put(p + "report_failures", c.reportFailures());
+        }
+        return out;
+    }
+
+    private static String reporterName(StateReporter reporter, Map<String, Object> props) {
+        Object name = props == null ? null : props.get(StateReporter.NAME);
+        if (name == null || String.valueOf(name).isBlank()) {
+            name = props == null ? null : props.get(COMPONENT_NAME);
+        }
+        if (name == null || String.valueOf(name).isBlank()) {
+            name = reporter.getClass().getName();
+        }
+        return String.valueOf(name).trim();
+    }
+
+    /** Two bound reporters with the same name are told apart by service id. Called under lock. */
+    private String uniqueName(String name, Map<String, Object> props) {
+        Object id = props == null ? null : props.get(SERVICE_ID);
+        String candidate = name;
+        for (int i = 1; nameTaken(candidate); i++) {
+            candidate = name + "#" + (id != null ? id + (i > 1 ? "-" + i : "") : String.valueOf(i));
+        }
+        return candidate;
+    }
+
+    private boolean nameTaken(String name) {
+        return channels.values().stream().anyMatch(c -> c.name().equals(name));
+    }
+}

@@ -1,0 +1,201 @@
+package org.l3ha.notifier.impl;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+import org.l3ha.api.HaState;
+
+/**
+ * What one reporter channel holds and when its next batch may go out: the timing and coalescing
+ * rules of the batch notifier, without threads or locks (the owning {@link ReporterChannel}
+ * guards it), on an injected clock so that tests drive it in virtual time.
+ *
+ * <p>Coalescing: the newest pending state per router, in queue order; re-queuing a router moves
+ * it to the end. Memory is bounded by the number of routers, never by the number of events.
+ *
+ * <p>Timing (Neutron's batch notifier, {@code NEUTRON.md} §3.2, without its losses):
+ * <ul>
+ * <li>nothing pending, or a batch in flight: nothing is due (events that arrive during a send
+ *     wait for the next batch);</li>
+ * <li>no attempt yet, or the last successful send ended at least one interval ago: due at once
+ *     (leading edge);</li>
+ * <li>otherwise due one interval after the end of the last successful send (Neutron sleeps the
+ *     interval after the callback returns);</li>
+ * <li>after {@code n} consecutive failed attempts: due
+ *     {@code min(60 s, max(interval, 1 s) * 2^(n-1))} after the end of the last attempt.</li>
+ * </ul>
+ * A failed batch is merged back in front of what arrived meanwhile; a router that got a newer
+ * state meanwhile keeps the newer one.
+ */
+final class ChannelQueue {
+    /** {@link #nanosUntilDue()} when nothing is due until something changes. */
+    static final long NOTHING_DUE = Long.MAX_VALUE;
+    static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(60);
+    static final long MIN_BACKOFF_BASE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final LongSupplier clock;
+    private long intervalNanos;
+    private LinkedHashMap<String, HaState> pending = new LinkedHashMap<>();
+    /** The batch being delivered, or null. */
+    private LinkedHashMap<String, HaState> inFlight;
+    /** Whether an attempt has ended yet; until then the first batch is due at once. */
+    private boolean attempted;
+    /** Clock value at the end of the last attempt. */
+    private long lastEnd;
+    /** Consecutive failed attempts. */
+    private int failures;
+
+    /**
+     * @param clock monotonic nanoseconds ({@code System::nanoTime} outside tests)
+     * @param intervalNanos shortest time from the end of a successful send to the next, >= 0
+     */
+    ChannelQueue(LongSupplier clock, long intervalNanos) {
+        this.clock = clock;
+        setIntervalNanos(intervalNanos);
+    }
+
+    /** Changes the interval; it applies from the next batch on. */
+    void setIntervalNanos(long intervalNanos) {
+        if (intervalNanos < 0) {
+            throw new IllegalArgumentException("negative interval " + intervalNanos);
+        }
+        this.intervalNanos = intervalNanos;
+    }
+
+    long intervalNanos() {
+        return intervalNanos;
+    }
+
+    /** Records the newest state of a router, moving the router to the end of the queue order. */
+    void offer(String routerId, HaState state) {
+        pending.remove(routerId);
+        pending.put(routerId, state);
+    }
+
+    /** {@link #offer}s every entry, in the map's order. */
+    void offerAll(Map<String, HaState> states) {
+        states.forEach(this::offer);
+    }
+
+    /** @return routers waiting for the next batch (not counting a batch in flight) */
+    int pendingCount() {
+        return pending.size();
+    }
+
+    /** @return routers in the batch being delivered, 0 if none */
+    int inFlightCount() {
+        return inFlight == null ? 0 : inFlight.size();
+    }
+
+    /** @return consecutive failed attempts, 0 after a success */
+    int failures() {
+        return failures;
+    }
+
+    /**
+     * @return 0 if a batch is due now, {@link #NOTHING_DUE} if nothing is pending or a batch is
+     *         in flight, else the nanoseconds until the next batch is due
+     */
+    long nanosUntilDue() {
+        if (pending.isEmpty() || inFlight != null) {
+            return NOTHING_DUE;
+        }
+        if (!attempted) {
+            return 0;
+        }
+        long wait = failures == 0 ? intervalNanos : backoffNanos(intervalNanos, failures);
+        long elapsed = clock.getAsLong() - lastEnd;
+        return elapsed >= wait ? 0 : wait - elapsed;
+    }
+
+    /**
+     * Takes the pending states as the next batch if one is due.
+     *
+     * @return the batch (unmodifiable, queue order), or null if none is due; a returned batch
+     *         is in flight until {@link #succeeded()} or {@link #failed()}
+     */
+    Map<String, HaState> poll() {
+        return nanosUntilDue() == 0 ? take() : null;
+    }
+
+    /**
+     * Takes the pending states as a batch regardless of the interval or backoff (the last
+     * attempt before the channel stops).
+     *
+     * @return the batch, or null if nothing is pending or a batch is already in flight
+     */
+    Map<String, HaState> pollNow() {
+        return pending.isEmpty() || inFlight != null ? null : take();
+    }
+
+    private Map<String, HaState> take() {
+        inFlight = pending;
+        pending = new LinkedHashMap<>();
+        return Collections.unmodifiableMap(inFlight);
+    }
+
+    /** The batch in flight was delivered: forget it, reset the backoff, start the interval. */
+    void succeeded() {
+        requireInFlight();
+        inFlight = null;
+        failures = 0;
+        ended();
+    }
+
+    /**
+     * The batch in flight could not be delivered: keep its states for the next attempt, unless a
+     * newer state for the same router arrived meanwhile, and back off.
+     */
+    void failed() {
+        requireInFlight();
+        LinkedHashMap<String, HaState> failed = inFlight;
+        inFlight = null;
+        if (pending.isEmpty()) {
+            pending = failed;
+        } else {
+            // the failed batch was queued before everything now pending: it goes first
+            LinkedHashMap<String, HaState> merged = new LinkedHashMap<>();
+            failed.forEach((id, state) -> {
+                if (!pending.containsKey(id)) {
+                    merged.put(id, state);
+                }
+            });
+            merged.putAll(pending);
+            pending = merged;
+        }
+        if (failures < Integer.MAX_VALUE) {
+            failures++;
+        }
+        ended();
+    }
+
+    /** @return the wait before the next attempt after the last one failed, 0 if it did not */
+    long backoffNanos() {
+        return failures == 0 ? 0 : backoffNanos(intervalNanos, failures);
+    }
+
+    /**
+     * @return {@code min(60 s, max(interval, 1 s) * 2^(failures-1))}
+     */
+    static long backoffNanos(long intervalNanos, int failures) {
+        long wait = Math.max(intervalNanos, MIN_BACKOFF_BASE_NANOS);
+        for (int i = 1; i < failures && wait < MAX_BACKOFF_NANOS; i++) {
+            wait *= 2;
+        }
+        return Math.min(wait, MAX_BACKOFF_NANOS);
+    }
+
+    private void ended() {
+        attempted = true;
+        lastEnd = clock.getAsLong();
+    }
+
+    private void requireInFlight() {
+        if (inFlight == null) {
+            throw new IllegalStateException("no batch in flight");
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package org.l3ha.reporter.journal.impl;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+
+import org.l3ha.api.StateReporter;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigReader;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link StateReporter} that appends one JSON line per batch to a journal file:
+ * <pre>{"time": "2026-11-25T17:13:25.123Z", "host": "node-1", "states": {"&lt;router_id&gt;": "active"}}</pre>
+ * byte for byte as Python's {@code json.dumps} writes it (separators {@code ", "} and {@code ": "},
+ * everything outside printable ASCII written as a JSON unicode escape in lower-case hex).
+ * Each line is written with one append to the file, forced to disk, and the file is closed again,
+ * so an operator may rotate the journal by renaming it at any time.
+ *
+ * <p>Reads {@code state_path} and {@code host} from PID {@code org.l3ha.agent} and {@code path}
+ * from PID {@value #PID}.
+ */
+@Component(name = JournalReporter.PID, configurationPid = {AgentSettings.PID, JournalReporter.PID},
+        property = StateReporter.NAME + "=journal", immediate = true)
+// bnd 7.4.0 rejects @Designate on a component with two configuration PIDs ("a Designate which
+// requires exactly one pid"), so Config designates its PID itself: @ObjectClassDefinition(pid = ...)
+// makes bnd write <Designate pid="org.l3ha.reporter.journal"> for it.
+public final class JournalReporter implements StateReporter {
+    static final String PID = "org.l3ha.reporter.journal";
+    static final String PATH = "path";
+    static final String DEFAULT_PATH = "$state_path/ha-states.jsonl";
+
+    /** The options of PID {@value JournalReporter#PID}. */
+    @ObjectClassDefinition(pid = PID, name = "l3ha journal reporter",
+            description = "Appends one JSON line per batch of router states to a journal file."
+                    + " state_path and host come from PID org.l3ha.agent.")
+    public @interface Config {
+        @AttributeDefinition(name = "path",
+                description = "Absolute path of the journal file; $state_path is replaced by state_path of"
+                        + " PID org.l3ha.agent. The parent directory is created if missing.")
+        String path() default DEFAULT_PATH;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(JournalReporter.class);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final PythonEscapes ESCAPES = new PythonEscapes();
+    /** Routers whose states are shown in the INFO line of a batch. */
+    private static final int LOGGED_STATES = 10;
+
+    /** Where to write and as whom: replaced as a whole on reconfiguration. */
+    record Target(Path path, String host) {
+    }
+
+    private final Clock clock;
+    /** Escapes like json.dumps(ensure_ascii=True): lower-case hex, see {@link #line}. */
+    private final JsonFactory json = JsonFactory.builder()
+            .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+            .build();
+    private volatile Target target;
+
+    /**
+     * @param props the merged configuration of PIDs {@code org.l3ha.agent} and {@value #PID}
+     * @throws ConfigException if it is invalid (logged at ERROR); DS retries when it changes
+     */
+    @Activate
+    public JournalReporter(Map<String, Object> props) {
+        this(props, Clock.systemUTC());
+    }
+
+    JournalReporter(Map<String, Object> props, Clock clock) {
+        this.clock = clock;
+        try {
+            target = parse(props);
+        } catch (ConfigException e) {
+            LOG.error("Journal reporter not started: {}", e.getMessage());
+            throw e;
+        }
+        LOG.info("Journal reporter active: journal {}, host {}", target.path(), target.host());
+    }
+
+    /** Takes a new {@code path} or {@code host}; an invalid configuration is rejected, the last good one kept. */
+    @Modified
+    void modified(Map<String, Object> props) {
+        Target old = target;
+        Target next;
+        try {
+            next = parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; keeping journal {}, host {}", e.getMessage(), old.path(), old.host());
+            return;
+        }
+        target = next;
+        if (!next.equals(old)) {
+            LOG.info("Journal reporter now writes to {} as host {}", next.path(), next.host());
+        }
+    }
+
+    static Target parse(Map<String, ?> props) {
+        AgentSettings settings = AgentSettings.parse(props);
+        ConfigReader reader = new ConfigReader(PID, props);
+        Path path = reader.path(PATH, DEFAULT_PATH, settings.statePath());
+        reader.done();
+        return new Target(path, settings.host());
+    }
+
+    /** @return where the journal is written and the host name in it */
+    Target target() {
+        return target;
+    }
+
+    /**
+     * Appends one line for the batch.
+     *
+     * @throws IOException if the line could not be written and synced; nothing was appended
+     *         unless the failure came after the write (then the batch is written again later)
+     */
+    @Override
+    public synchronized void report(Map<String, String> states) throws IOException {
+        Target t = target;
+        byte[] line = line(clock.instant().toEpochMilli(), t.host(), states);
+        append(t.path(), line);
+        if (LOG.isInfoEnabled()) {
+            LOG.info("Journal {}: {} states {}", t.path(), states.size(), preview(states));
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Journal {}: appended {}", t.path(), new String(line, 0, line.length - 1, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** @return the JSON line with its trailing newline, UTF-8 (pure ASCII, non-ASCII escaped) */
+    byte[] line(long epochMillis, String host, Map<String, String> states) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + states.size() * 52);
+        try (JsonGenerator g = json.createGenerator(out, JsonEncoding.UTF8)) {
+            g.setPrettyPrinter(new PythonSeparators());
+            // json.dumps escapes everything outside printable ASCII, DEL included
+            g.setHighestNonEscapedChar(0x7e);
+            g.setCharacterEscapes(ESCAPES);
+            g.writeStartObject();
+            g.writeStringField("time", TIME.format(Instant.ofEpochMilli(epochMillis)));
+            g.writeStringField("host", host);
+            g.writeObjectFieldStart("states");
+            for (Map.Entry<String, String> e : states.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    private static void append(Path path, byte[] line) throws IOException {
+        Path dir = path.getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            LOG.info("Journal reporter created directory {}", dir);
+        }
+        boolean created = !Files.exists(path);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            ByteBuffer buffer = ByteBuffer.wrap(line);
+            while (buffer.hasRemaining()) { // one write for a regular file; loop only in case it is partial
+                ch.write(buffer);
+            }
+            ch.force(true);
+        }
+        if (created && dir != null) {
+            syncDirectory(dir);
+        }
+    }
+
+    /** Makes a new file's directory entry durable too (best effort: not every platform allows it). */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Journal reporter could not sync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private static String preview(Map<String, String> states) {
+        StringBuilder sb = new StringBuilder("{");
+        int i = 0;
+        for (Map.Entry<String, String> e : states.entrySet()) {
+            if (i == LOGGED_STATES) {
+                sb.append(", ... ").append(states.size() - LOGGED_STATES).append(" more");
+                break;
+            }
+            if (i++ > 0) {
+                sb.append(", ");
+            }
+            printable(sb, e.getKey()).append('=');
+            printable(sb, e.getValue());
+        }
+        return sb.append('}').toString();
+    }
+
+    /** Appends {@code s} with control characters replaced, so a log line stays one line. */
+    private static StringBuilder printable(StringBuilder sb, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append(Character.isISOControl(c) ? '?' : c);
+        }
+        return sb;
+    }
+}
