@@ -1,0 +1,54 @@
+package org.l3ha.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * What a {@link ProcessManager} needs to know to run, recognise, stop and respawn one daemon
+ * (radvd or haproxy for one router). Built by the component that wants the daemon.
+ */
+@ConsumerType
+public interface DaemonSpec {
+
+    /** @return the service name, e.g. {@code radvd}, {@code haproxy} (used in logs and pid file names) */
+    String service();
+
+    /**
+     * @return the id the daemon belongs to (the router id); it must appear in the daemon's command
+     *         line, which is how a live pid is recognised as this daemon and a recycled pid is not
+     */
+    String uuid();
+
+    /** @return the network namespace to run in ({@code qrouter-<id>}), or empty for the host's */
+    String namespace();
+
+    /** @return the pid file the daemon writes (or the manager writes for it) */
+    Path pidFile();
+
+    /** @return the command line to run inside the namespace; the daemon forks and writes {@link #pidFile()} */
+    List<String> command();
+
+    /** @return extra environment for the command */
+    default Map<String, String> environment() {
+        return Map.of();
+    }
+
+    /** @return the signal {@link ProcessManager#disable} sends first (15 = SIGTERM, 9 = SIGKILL) */
+    default int stopSignal() {
+        return 15;
+    }
+
+    /** @return how long to wait after {@link #stopSignal()} before SIGKILL */
+    default Duration stopTimeout() {
+        return Duration.ofSeconds(5);
+    }
+
+    /** @return how long {@link ProcessManager#enable} waits for the daemon to become active */
+    default Duration startTimeout() {
+        return Duration.ofSeconds(60);
+    }
+}
