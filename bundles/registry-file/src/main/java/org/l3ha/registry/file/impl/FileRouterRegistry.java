@@ -1,0 +1,336 @@
+package org.l3ha.registry.file.impl;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.l3ha.api.Router;
+import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.RouterRegistryListener;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigReader;
+import org.l3ha.common.RouterIds;
+
+/**
+ * {@link RouterRegistry} backed by a directory of Neutron router documents, one JSON file per
+ * router ({@code routers_dir}, default {@code $state_path/routers}). Loads every {@code *.json}
+ * file at activation, then follows the directory (watch service, plus a periodic rescan as a safety
+ * net) and tells {@link RouterRegistryListener}s which router ids were added, changed or removed.
+ * Readers answer from an immutable snapshot that is swapped in one step.
+ */
+@Component(name = FileRouterRegistry.PID,
+        configurationPid = {AgentSettings.PID, FileRouterRegistry.PID},
+        service = RouterRegistry.class, immediate = true)
+// No @Designate: bnd rejects it on a component with two configuration PIDs; the OCD's pid attribute
+// makes bnd write the designation of PID org.l3ha.registry.file instead.
+public final class FileRouterRegistry implements RouterRegistry {
+
+    public static final String PID = "org.l3ha.registry.file";
+    public static final String ROUTERS_DIR = "routers_dir";
+    public static final String DEFAULT_ROUTERS_DIR = "$state_path/routers";
+
+    /** Configuration of PID {@value FileRouterRegistry#PID}; {@code state_path} comes from {@code org.l3ha.agent}. */
+    @ObjectClassDefinition(id = PID, pid = PID, name = "l3ha file router registry",
+            description = "Router documents (neutron-server's router dicts), one JSON file per router")
+    public @interface Config {
+        @AttributeDefinition(name = ROUTERS_DIR,
+                description = "Directory of router documents, one <anything>.json file per router; "
+                        + "hidden files and other names are ignored. $state_path is replaced by state_path "
+                        + "of org.l3ha.agent")
+        String routers__dir() default DEFAULT_ROUTERS_DIR;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileRouterRegistry.class);
+    private static final BooleanSupplier NEVER = () -> false;
+
+    private final Timing timing;
+    private final List<RouterRegistryListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong rescans = new AtomicLong();
+    private final AtomicLong parsed = new AtomicLong();
+    private final DirectoryWatcher.Callback callback = new DirectoryWatcher.Callback() {
+        @Override
+        public void filesChanged(DirectoryWatcher source, Set<String> names) {
+            onFilesChanged(source, names);
+        }
+
+        @Override
+        public void rescan(DirectoryWatcher source, String reason) {
+            onRescan(source, reason);
+        }
+    };
+
+    /* readers: one volatile read, never a lock */
+    private volatile Snapshot snapshot;
+
+    private final Object lock = new Object();
+    /* guarded by lock */
+    private RouterFiles files;
+    private DirectoryWatcher watcher;
+    private boolean closed;
+
+    /**
+     * @param props merged properties of {@code org.l3ha.agent} and {@code org.l3ha.registry.file}
+     * @throws ConfigException if a value is bad (logged at ERROR, naming key and value)
+     */
+    @Activate
+    public FileRouterRegistry(Map<String, Object> props) {
+        this(props, Timing.DEFAULT);
+    }
+
+    FileRouterRegistry(Map<String, ?> props, Timing timing) {
+        this.timing = timing;
+        Path dir;
+        try {
+            dir = routersDir(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; file router registry not started", e.getMessage());
+            throw e;
+        }
+        snapshot = Snapshot.empty(dir);
+        DirectoryWatcher w;
+        synchronized (lock) {
+            load(dir);
+            w = watcher;
+        }
+        Snapshot s = snapshot;
+        LOG.info("File router registry active: routers_dir {}, {} routers loaded, {} bad files",
+                dir, s.routers().size(), s.badFiles().size());
+        w.start();
+    }
+
+    /** Parses the merged configuration. */
+    static Path routersDir(Map<String, ?> props) {
+        AgentSettings agent = AgentSettings.parse(props);
+        ConfigReader r = new ConfigReader(PID, props);
+        Path dir = r.path(ROUTERS_DIR, DEFAULT_ROUTERS_DIR, agent.statePath());
+        r.done();
+        return dir;
+    }
+
+    /*
+     * Makes dir the current directory: opens the watch first, then scans, so that nothing written
+     * in between is missed; publishes; leaves the new watcher (not started) in the field.
+     * Caller holds lock.
+     */
+    private RouterFiles.Reload load(Path dir) {
+        DirectoryWatcher w = new DirectoryWatcher(dir, timing, callback);
+        RouterFiles f = new RouterFiles(dir, parsed);
+        w.open();
+        f.scan(NEVER);
+        rescans.incrementAndGet();
+        RouterFiles.Reload r = f.publish(snapshot, true);
+        files = f;
+        watcher = w;
+        publish(r);
+        return r;
+    }
+
+    @Modified
+    void modified(Map<String, Object> props) {
+        Path dir;
+        try {
+            dir = routersDir(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; keeping routers_dir {}", e.getMessage(), snapshot.dir());
+            return;
+        }
+        DirectoryWatcher old;
+        synchronized (lock) {
+            if (closed || dir.equals(files.dir())) {
+                LOG.debug("Configuration changed, routers_dir {} unchanged", dir);
+                return;
+            }
+            old = watcher;
+            watcher = null;   // its callbacks are ignored from now on
+        }
+        // outside the lock: the old thread may be waiting for it to finish a reload
+        if (old != null) {
+            old.stop();
+        }
+        RouterFiles.Reload r;
+        DirectoryWatcher w;
+        Path from;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            from = files.dir();
+            r = load(dir);
+            w = watcher;
+        }
+        Snapshot s = snapshot;
+        LOG.info("routers_dir changed from {} to {}: {} routers loaded, {} bad files, {} router ids added, changed or removed",
+                from, dir, s.routers().size(), s.badFiles().size(), r.changedIds().size());
+        w.start();
+        tellListeners(r.changedIds());
+    }
+
+    @Deactivate
+    void deactivate() {
+        DirectoryWatcher w;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            w = watcher;
+            watcher = null;
+        }
+        try {
+            if (w != null) {
+                w.stop();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping the watcher of {} failed", snapshot.dir(), e);
+        }
+        LOG.info("File router registry stopped (routers_dir {})", snapshot.dir());
+    }
+
+    @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addListener(RouterRegistryListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(RouterRegistryListener listener) {
+        listeners.remove(listener);
+    }
+
+    /* ---- RouterRegistry ---- */
+
+    @Override
+    public Optional<Router> find(String routerId) {
+        if (!RouterIds.isUuid(routerId)) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(snapshot.routers().get(RouterIds.normalize(routerId)));
+    }
+
+    @Override
+    public Collection<Router> all() {
+        return snapshot.all();
+    }
+
+    /* ---- for the shell and health ---- */
+
+    /**
+     * @return {@code routers} (loaded now), {@code bad_files} (files whose current content is bad),
+     *         {@code duplicate_ids}, {@code reloads} (reloads that changed the registry, activation
+     *         and directory switches included), {@code rescans} (full directory scans),
+     *         {@code files_parsed}
+     */
+    public Map<String, Long> counters() {
+        Snapshot s = snapshot;
+        Map<String, Long> c = new LinkedHashMap<>();
+        c.put("routers", (long) s.routers().size());
+        c.put("bad_files", (long) s.badFiles().size());
+        c.put("duplicate_ids", (long) s.duplicates());
+        c.put("reloads", reloads.get());
+        c.put("rescans", rescans.get());
+        c.put("files_parsed", parsed.get());
+        return Collections.unmodifiableMap(c);
+    }
+
+    /** @return file name to the reason its current content is bad (its last good version, if any, stays in effect) */
+    public Map<String, String> badFiles() {
+        return snapshot.badFiles();
+    }
+
+    /** @return the routers directory in use */
+    public Path routersDirectory() {
+        return snapshot.dir();
+    }
+
+    /* ---- reloads, on the watcher thread ---- */
+
+    private void onFilesChanged(DirectoryWatcher source, Set<String> names) {
+        RouterFiles.Reload r;
+        synchronized (lock) {
+            if (source != watcher) {
+                return;
+            }
+            for (String name : names) {
+                if (source.isStopped()) {
+                    return;
+                }
+                files.refresh(name, true);
+            }
+            r = files.publish(snapshot, false);
+            publish(r);
+        }
+        summarize(r, names.size() + " changed files");
+        tellListeners(r.changedIds());
+    }
+
+    private void onRescan(DirectoryWatcher source, String reason) {
+        RouterFiles.Reload r;
+        synchronized (lock) {
+            if (source != watcher) {
+                return;
+            }
+            files.scan(source::isStopped);
+            if (source.isStopped()) {
+                return;
+            }
+            rescans.incrementAndGet();
+            r = files.publish(snapshot, false);
+            publish(r);
+        }
+        summarize(r, reason);
+        tellListeners(r.changedIds());
+    }
+
+    /* caller holds lock */
+    private void publish(RouterFiles.Reload r) {
+        snapshot = r.snapshot();
+        if (!r.changedIds().isEmpty()) {
+            reloads.incrementAndGet();
+        }
+    }
+
+    private void summarize(RouterFiles.Reload r, String reason) {
+        Snapshot s = r.snapshot();
+        if (r.anything()) {
+            LOG.info("Reloaded routers_dir {} ({}): {} added, {} changed, {} removed; {} routers, {} bad files",
+                    s.dir(), reason, r.added(), r.changed(), r.removed(), s.routers().size(), s.badFiles().size());
+        } else {
+            LOG.debug("Reloaded routers_dir {} ({}): no change", s.dir(), reason);
+        }
+    }
+
+    private void tellListeners(Set<String> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        for (RouterRegistryListener l : listeners) {   // iterates a snapshot of the list
+            try {
+                l.routersChanged(ids);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.warn("Router registry listener {} failed on {} changed routers", l, ids.size(), e);
+            }
+        }
+    }
+}

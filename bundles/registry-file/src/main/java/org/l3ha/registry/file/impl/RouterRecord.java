@@ -1,0 +1,20 @@
+package org.l3ha.registry.file.impl;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.l3ha.api.Port;
+import org.l3ha.api.Router;
+
+/** Immutable {@link Router}; value equality, so an unchanged document is not reported as changed. */
+record RouterRecord(String id, boolean ha, boolean distributed, boolean enableNdpProxy,
+        Optional<Port> gatewayPort, List<Port> interfaces, Optional<Port> haInterface) implements Router {
+
+    RouterRecord {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(gatewayPort, "gatewayPort");
+        interfaces = List.copyOf(interfaces);
+        Objects.requireNonNull(haInterface, "haInterface");
+    }
+}

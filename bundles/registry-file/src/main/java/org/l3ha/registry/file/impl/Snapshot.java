@@ -1,0 +1,28 @@
+package org.l3ha.registry.file.impl;
+
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Map;
+
+import org.l3ha.api.Router;
+
+/**
+ * What readers see: published atomically (one volatile write), never modified afterwards.
+ *
+ * @param dir the routers directory it was loaded from
+ * @param routers router id (lower case) to router, unmodifiable
+ * @param badFiles file name to the reason it is bad, sorted, unmodifiable
+ * @param duplicates number of router ids defined by more than one file
+ */
+record Snapshot(Path dir, Map<String, Router> routers, Map<String, String> badFiles, int duplicates) {
+
+    static Snapshot empty(Path dir) {
+        return new Snapshot(dir, Map.of(), Map.of(), 0);
+    }
+
+    /** @return an unmodifiable view of the routers, stable because the map never changes */
+    Collection<Router> all() {
+        return Collections.unmodifiableCollection(routers.values());
+    }
+}
