@@ -23,10 +23,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.l3ha.api.HaState;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.RouterRegistry;
 import org.l3ha.api.RouterRegistryListener;
+import org.l3ha.api.RouterStatus;
+import org.l3ha.api.StatsProvider;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.StateChangeSink;
+import org.l3ha.api.Transition;
 import org.l3ha.api.TransitionEngine;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
@@ -56,9 +61,12 @@ import org.slf4j.LoggerFactory;
  * {@code <state_path>/l3ha-engine.pending} and the next activation carries on with them.
  */
 @Component(name = "org.l3ha.engine", configurationPid = AgentSettings.PID, immediate = true,
-        service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class})
+        service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
+            HealthCheck.class},
+        property = {StatsProvider.NAME + "=engine", HealthCheck.NAME + "=engine"})
 @Designate(ocd = EngineComponent.Config.class)
-public final class EngineComponent implements StateChangeSink, TransitionEngine, RouterRegistryListener {
+public final class EngineComponent
+        implements StateChangeSink, TransitionEngine, RouterRegistryListener, StatsProvider, HealthCheck {
 
     @ObjectClassDefinition(name = "l3ha agent",
             description = "Options l3ha shares with Neutron's l3_agent.ini (same names and defaults), plus l3ha's own")
@@ -197,7 +205,11 @@ public final class EngineComponent implements StateChangeSink, TransitionEngine,
         Path file = settings.statePath().resolve(PENDING_FILE);
         try {
             writePending(file, pending);
-            LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(), file);
+            if (pending.isEmpty()) {
+                LOG.info("Transition engine stopped; no transition pending");
+            } else {
+                LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(), file);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.error("Transition engine stopped; cannot hand over {} pending transitions in {}: {}",
                     pending.size(), file, e.toString());
@@ -214,6 +226,33 @@ public final class EngineComponent implements StateChangeSink, TransitionEngine,
     @Override
     public Optional<HaState> appliedState(String routerId) {
         return RouterIds.isUuid(routerId) ? transitions.appliedState(RouterIds.normalize(routerId)) : Optional.empty();
+    }
+
+    @Override
+    public Optional<RouterStatus> status(String routerId) {
+        return RouterIds.isUuid(routerId) ? transitions.status(RouterIds.normalize(routerId)) : Optional.empty();
+    }
+
+    @Override
+    public List<RouterStatus> statuses() {
+        return transitions.statuses();
+    }
+
+    @Override
+    public List<Transition> history(String routerId, int max) {
+        return RouterIds.isUuid(routerId) ? transitions.history(RouterIds.normalize(routerId), max) : List.of();
+    }
+
+    /** CRITICAL without a registry (transitions are held), WARN without a batcher (nothing reported). */
+    @Override
+    public HealthResult check() {
+        if (registry == null) {
+            return HealthResult.critical("no router registry bound: transitions are held");
+        }
+        if (batcher == null) {
+            return HealthResult.warn("no batcher bound: applied states are not reported until one binds");
+        }
+        return HealthResult.ok(transitions.routers() + " routers, debounce " + settings.haVrrpAdvertInt() + " s");
     }
 
     @Override
@@ -234,6 +273,7 @@ public final class EngineComponent implements StateChangeSink, TransitionEngine,
     }
 
     /** @return counters for the operator: notifications, applied, debounced, held, failures */
+    @Override
     public Map<String, Long> counters() {
         Map<String, Long> c = new TreeMap<>();
         c.put("notifications", transitions.notifications.sum());

@@ -1,6 +1,7 @@
 package org.l3ha.engine.impl;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
 import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.RouterStatus;
+import org.l3ha.api.Transition;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
 import org.slf4j.Logger;
@@ -68,7 +71,11 @@ final class Transitions {
     record Pending(String routerId, HaState state, long sinceMillis) {
     }
 
+    /** Transitions kept for {@code l3ha:router}, for all routers together. */
+    static final int HISTORY_CAPACITY = 16_384;
+
     private final Scheduler scheduler;
+    private final TransitionLog log = new TransitionLog(HISTORY_CAPACITY);
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile boolean closed;
@@ -299,11 +306,13 @@ final class Transitions {
                 LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), target.word(), e.toString(), e);
             }
         }
+        long now = scheduler.currentTimeMillis();
         synchronized (slot) {
             slot.applied = target;
             slot.persisted = persisted;
-            slot.lastChangeMillis = scheduler.currentTimeMillis();
+            slot.lastChangeMillis = now;
         }
+        log.add(slot.id, now, target);
         applied.increment();
         report(slot.id, target);
     }
@@ -436,6 +445,67 @@ final class Transitions {
 
     int routers() {
         return slots.size();
+    }
+
+    /** @return the router's status if the engine or the registry knows it */
+    Optional<RouterStatus> status(String routerId) {
+        RouterRegistry reg = registry;
+        boolean managed = reg != null && reg.find(routerId).isPresent();
+        Slot slot = slots.get(routerId);
+        if (slot == null) {
+            return managed ? Optional.of(new Status(routerId, null, 0, null, 0, true)) : Optional.empty();
+        }
+        synchronized (slot) {
+            HaState pending = slot.desired != null && slot.desired != slot.applied ? slot.desired : null;
+            long dueMillis = 0;
+            if (slot.phase == WAITING && pending == HaState.PRIMARY) {
+                long dueNanos = slot.desiredSince + debounceNanos;
+                dueMillis = scheduler.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(dueNanos - scheduler.nanoTime());
+            }
+            return Optional.of(new Status(routerId, slot.applied != null ? slot.applied : slot.persisted,
+                    slot.lastChangeMillis, pending, dueMillis, managed));
+        }
+    }
+
+    /** @return the status of every router the engine or the registry knows, by router id */
+    List<RouterStatus> statuses() {
+        java.util.TreeSet<String> ids = new java.util.TreeSet<>(slots.keySet());
+        RouterRegistry reg = registry;
+        if (reg != null) {
+            reg.all().forEach(r -> ids.add(r.id()));
+        }
+        List<RouterStatus> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            status(id).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    List<Transition> history(String routerId, int max) {
+        return log.history(routerId, max);
+    }
+
+    private record Status(String routerId, HaState appliedState, long lastChangeMillis, HaState pendingState,
+            long dueMillis, boolean managed) implements RouterStatus {
+        @Override
+        public Optional<HaState> applied() {
+            return Optional.ofNullable(appliedState);
+        }
+
+        @Override
+        public Optional<Instant> lastTransition() {
+            return lastChangeMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastChangeMillis));
+        }
+
+        @Override
+        public Optional<HaState> pending() {
+            return Optional.ofNullable(pendingState);
+        }
+
+        @Override
+        public Optional<Instant> pendingDue() {
+            return dueMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(dueMillis));
+        }
     }
 
     // ------------------------------------------------------------------ shutdown

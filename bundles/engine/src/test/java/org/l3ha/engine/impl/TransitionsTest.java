@@ -407,4 +407,47 @@ class TransitionsTest {
                 "the wait continues from where it was, it does not restart");
         assertEquals(List.of(PRIMARY), reports2.of(R1).stream().map(Event::state).toList());
     }
+
+    @Test
+    void statusShowsAppliedPendingAndWhenTheWaitEnds() {
+        settle(R1, BACKUP);
+        notify(R1, PRIMARY);
+        org.l3ha.api.RouterStatus st = t.status(R1).orElseThrow();
+        assertEquals(Optional.of(BACKUP), st.applied());
+        assertEquals(Optional.of(PRIMARY), st.pending());
+        assertEquals(clock.currentTimeMillis() + 2000, st.pendingDue().orElseThrow().toEpochMilli());
+        assertTrue(st.managed());
+        clock.advance(10);
+        st = t.status(R1).orElseThrow();
+        assertEquals(Optional.of(PRIMARY), st.applied());
+        assertEquals(Optional.empty(), st.pending());
+        assertEquals(Optional.empty(), st.pendingDue());
+        assertEquals(clock.currentTimeMillis() - 8000, st.lastTransition().orElseThrow().toEpochMilli());
+    }
+
+    @Test
+    void statusesListRegistryRoutersAndHeldUnknownOnesById() {
+        notify(R3, BACKUP);
+        List<org.l3ha.api.RouterStatus> all = t.statuses();
+        assertEquals(List.of(R1, R2, R3), all.stream().map(org.l3ha.api.RouterStatus::routerId).toList());
+        assertEquals(Optional.empty(), all.get(0).applied(), "managed, nothing known yet");
+        assertTrue(all.get(0).managed());
+        assertFalse(all.get(2).managed());
+        assertEquals(Optional.of(BACKUP), all.get(2).pending(), "held until the registry learns R3");
+        assertEquals(Optional.empty(), t.status("44444444-4444-4444-4444-444444444444"));
+    }
+
+    @Test
+    void historyListsAppliedTransitionsNewestFirst() {
+        t = engine(0);
+        notify(R1, BACKUP);
+        notify(R2, BACKUP);
+        notify(R1, PRIMARY);
+        clock.advance(1);
+        notify(R1, FAULT);
+        assertEquals(List.of(FAULT, PRIMARY, BACKUP), t.history(R1, 10).stream().map(org.l3ha.api.Transition::state).toList());
+        assertEquals(List.of(FAULT, PRIMARY), t.history(R1, 2).stream().map(org.l3ha.api.Transition::state).toList());
+        assertEquals(clock.currentTimeMillis(), t.history(R1, 1).get(0).time().toEpochMilli());
+        assertEquals(1, t.history(R2, 10).size());
+    }
 }
