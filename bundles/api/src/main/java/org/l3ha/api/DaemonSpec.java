@@ -26,7 +26,7 @@ public interface DaemonSpec {
     /** @return the network namespace to run in ({@code qrouter-<id>}), or empty for the host's */
     String namespace();
 
-    /** @return the pid file the daemon writes (or the manager writes for it) */
+    /** @return the pid file the daemon writes itself (radvd -p, haproxy pidfile) */
     Path pidFile();
 
     /** @return the command line to run inside the namespace; the daemon forks and writes {@link #pidFile()} */

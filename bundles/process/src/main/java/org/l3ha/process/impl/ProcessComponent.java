@@ -1,0 +1,207 @@
+package org.l3ha.process.impl;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import org.l3ha.api.DaemonSpec;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
+import org.l3ha.api.ProcessManager;
+import org.l3ha.api.StatsProvider;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ProcessManager} (Neutron's ProcessManager and ProcessMonitor): starts daemons such as
+ * radvd and haproxy in router namespaces ({@code [root_helper] ip netns exec <ns> env K=V <cmd>}),
+ * recognises them by pid file and command line, reloads them with SIGHUP, stops them (stop signal,
+ * SIGKILL after the stop timeout), and monitors the registered ones every
+ * {@code check_child_processes_interval} seconds: one that is not active is respawned, or, with
+ * {@code check_child_processes_action=exit}, the OSGi framework is stopped. Also the
+ * {@link StatsProvider} and {@link HealthCheck} named {@code process}.
+ *
+ * <p><b>What stops a daemon, and what does not.</b> Daemons belong to the node, not to this
+ * bundle: only {@link #disable} stops one (a transition to backup, a router removal, an operator
+ * command). Deactivating this component (bundle stop, update, uninstall, a configuration change,
+ * framework shutdown) stops only the monitor thread; every daemon keeps running with its pid, so
+ * routers keep their RA and metadata while l3ha is upgraded. The registered daemons are recorded
+ * in {@code <state_path>/l3ha-process-monitor.daemons} on every enable and disable; the next
+ * activation reads that file and adopts them: an active one keeps running and is monitored again
+ * ("adopted radvd for R, pid N"), one that died meanwhile is respawned by the monitor at its first
+ * check. To remove daemons for good, disable them (or stop them with the pid files) before
+ * uninstalling l3ha.
+ *
+ * <p><b>check_child_processes_action=exit.</b> Neutron's agent exits with status 1. Here the
+ * monitor logs the dead daemon and stops the system bundle from a thread of its own
+ * ({@code l3ha-process-exit}); the OSGi framework shuts down cleanly and Karaf's launcher then
+ * exits the JVM, so a service manager (systemd {@code Restart=}) can start the agent again. The
+ * daemons keep running and are adopted by the next start.
+ */
+@Component(name = "org.l3ha.process", configurationPid = AgentSettings.PID, immediate = true,
+        service = {ProcessManager.class, StatsProvider.class, HealthCheck.class},
+        property = {StatsProvider.NAME + "=process", HealthCheck.NAME + "=process"})
+@Designate(ocd = ProcessComponent.Config.class)
+public final class ProcessComponent implements ProcessManager, StatsProvider, HealthCheck {
+
+    /** The options of PID {@code org.l3ha.agent} the process manager reads. */
+    @ObjectClassDefinition(name = "l3ha process manager",
+            description = "Options of PID org.l3ha.agent read by the process manager and monitor")
+    public @interface Config {
+        @AttributeDefinition(name = "state_path",
+                description = "Base directory of l3ha's files; the registered daemons are recorded in"
+                        + " <state_path>/l3ha-process-monitor.daemons for adoption after an update")
+        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
+
+        @AttributeDefinition(name = "check_child_processes_interval", min = "0", max = "86400",
+                description = "Seconds between checks of the spawned daemons (radvd, haproxy); 0 = no monitor")
+        int check__child__processes__interval() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_INTERVAL;
+
+        @AttributeDefinition(name = "check_child_processes_action",
+                description = "What to do when a monitored daemon is not running: respawn it, or stop the"
+                        + " framework (Karaf exits)",
+                options = {@Option(label = "respawn", value = "respawn"), @Option(label = "exit", value = "exit")})
+        String check__child__processes__action() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_ACTION;
+
+        @AttributeDefinition(name = "root_helper", required = false,
+                description = "Command prefix for privileged commands (ip netns exec, kill), split on whitespace;"
+                        + " empty = run them directly (l3ha runs as root)")
+        String root__helper() default "";
+    }
+
+    static final String EXIT_THREAD = "l3ha-process-exit";
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessComponent.class);
+
+    private final DaemonManager manager;
+
+    /**
+     * @param context this bundle's context: {@code check_child_processes_action=exit} stops the
+     *        system bundle through it
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @throws ConfigException if it is invalid (logged); DS retries when it changes
+     */
+    @Activate
+    public ProcessComponent(BundleContext context, Map<String, Object> props) {
+        this(props, frameworkStopper(context), Clock.systemUTC());
+    }
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param exitHook what {@code check_child_processes_action=exit} runs (on the monitor thread; must not block)
+     * @param clock wall clock for the health verdict
+     */
+    ProcessComponent(Map<String, ?> props, Runnable exitHook, Clock clock) {
+        AgentSettings settings;
+        try {
+            settings = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("Process manager not started: {}", e.getMessage());
+            throw e;
+        }
+        manager = new DaemonManager(DaemonManager.Settings.of(settings), ProcFs.SYSTEM, clock, exitHook);
+        manager.start();
+    }
+
+    /** Applies new options; an invalid configuration is rejected and the previous one kept. */
+    @Modified
+    void modified(Map<String, Object> props) {
+        AgentSettings settings;
+        try {
+            settings = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; the process manager keeps its previous configuration", e.getMessage());
+            return;
+        }
+        manager.reconfigure(DaemonManager.Settings.of(settings));
+    }
+
+    /** Stops the monitor thread; daemons keep running (see the class comment). Idempotent, never throws. */
+    @Deactivate
+    void deactivate() {
+        try {
+            manager.close();
+        } catch (RuntimeException e) {
+            LOG.error("Error while stopping the process monitor", e);
+        }
+    }
+
+    private static Runnable frameworkStopper(BundleContext context) {
+        return () -> {
+            Thread t = new Thread(() -> {
+                try {
+                    context.getBundle(0).stop();
+                } catch (BundleException | RuntimeException e) {
+                    LOG.error("Cannot stop the OSGi framework", e);
+                }
+            }, EXIT_THREAD);
+            t.setDaemon(true);
+            t.start();
+        };
+    }
+
+    // ------------------------------------------------------------------ services
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the spec is malformed (blank service or uuid, relative
+     *         pid file, empty command, bad environment name, signal or timeout)
+     */
+    @Override
+    public void enable(DaemonSpec daemon, boolean reload) throws IOException {
+        manager.enable(daemon, reload);
+    }
+
+    /** {@inheritDoc} Never kills anything but the pid in the pid file, and only while it is the daemon. */
+    @Override
+    public void disable(DaemonSpec daemon) throws IOException {
+        manager.disable(daemon);
+    }
+
+    @Override
+    public boolean isActive(DaemonSpec daemon) {
+        return manager.isActive(daemon);
+    }
+
+    @Override
+    public OptionalLong pid(DaemonSpec daemon) {
+        return manager.pid(daemon);
+    }
+
+    /**
+     * @return enabled, disabled, reloads, spawned (starts by enable or monitor), respawns,
+     *         spawn_failures, killed (SIGKILL after the stop timeout), adopted, monitored (now)
+     */
+    @Override
+    public Map<String, Long> counters() {
+        return manager.counters();
+    }
+
+    /**
+     * @return CRITICAL while a monitored daemon is down and could not be respawned (or the exit
+     *         action fired); WARN for a while after a respawn (at least 10 minutes and two check
+     *         intervals) or while the daemon journal cannot be written; OK otherwise
+     */
+    @Override
+    public HealthResult check() {
+        return manager.health();
+    }
+
+    /** For tests: one monitor pass now. */
+    void checkNow() {
+        manager.checkAll();
+    }
+}
