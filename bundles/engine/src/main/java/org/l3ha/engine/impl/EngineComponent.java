@@ -134,6 +134,7 @@ public final class EngineComponent
     private final Transitions transitions;
     private final Object listenersLock = new Object();
     private final TreeMap<Long, ListenerRef> listenerRefs = new TreeMap<>();
+    private long listenerGeneration;
     private volatile AgentSettings settings;
     private volatile RouterRegistry registry;
     private volatile StateBatcher batcher;
@@ -282,6 +283,7 @@ public final class EngineComponent
         c.put("held_unknown_router", transitions.heldUnknown.sum());
         c.put("state_write_failures", transitions.stateWriteFailures.sum());
         c.put("resynced", transitions.resynced.sum());
+        c.put("replayed_to_new_listeners", transitions.replayed.sum());
         c.put("listener_failures", transitions.listenerFailures.sum());
         transitions.listenerFailuresByName.forEach((name, n) -> c.put("listener_failures." + name, n.sum()));
         c.put("routers", (long) transitions.routers());
@@ -324,7 +326,8 @@ public final class EngineComponent
         long id = ((Number) props.get("service.id")).longValue();
         Object name = props.getOrDefault("component.name", l.getClass().getName());
         synchronized (listenersLock) {
-            listenerRefs.put(id, new ListenerRef(id, order(props), new Transitions.Listener(l, String.valueOf(name))));
+            listenerRefs.put(id, new ListenerRef(id, order(props),
+                    new Transitions.Listener(l, String.valueOf(name), ++listenerGeneration)));
             publishListeners();
         }
         LOG.info("Transition listener {} bound (order {})", name, order(props));

@@ -56,6 +56,8 @@ final class Transitions {
         byte phase;
         boolean unknownLogged;
         int timerToken;
+        /** The listener generation this router's applied state was last given to. */
+        long listenerGen;
         Runnable cancelTimer;
 
         Slot(String id) {
@@ -63,8 +65,15 @@ final class Transitions {
         }
     }
 
-    /** A listener with what orders it and names it. */
-    record Listener(TransitionListener listener, String name) {
+    /**
+     * A bound listener, its name, and the generation at which it was bound: a listener bound after
+     * a router's state was applied (a hot swap, a late start) is given that state once.
+     */
+    record Listener(TransitionListener listener, String name, long generation) {
+    }
+
+    /** The listeners in calling order, and the newest generation among them. */
+    private record ListenerSet(long generation, List<Listener> listeners) {
     }
 
     /** A desired state not yet applied, as handed over between engine instances. */
@@ -84,7 +93,7 @@ final class Transitions {
     private volatile long debounceNanos;
     private volatile RouterRegistry registry;
     private volatile StateBatcher batcher;
-    private volatile List<Listener> listeners = List.of();
+    private volatile ListenerSet listenerSet = new ListenerSet(0, List.of());
     private volatile boolean noRegistryLogged;
 
     final LongAdder notifications = new LongAdder();
@@ -93,6 +102,7 @@ final class Transitions {
     final LongAdder heldUnknown = new LongAdder();
     final LongAdder stateWriteFailures = new LongAdder();
     final LongAdder resynced = new LongAdder();
+    final LongAdder replayed = new LongAdder();
     final LongAdder listenerFailures = new LongAdder();
     final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
 
@@ -207,33 +217,54 @@ final class Transitions {
         }
     }
 
-    /** The only place that applies: at most one per slot at any time. */
+    /**
+     * The only place that applies: at most one per slot at any time. Applies the desired state if it
+     * differs from the applied one (after the debounce wait for a primary), or else gives the applied
+     * state to listeners bound since it was applied.
+     */
     private void run(Slot slot) {
         try {
             while (true) {
+                ListenerSet ls = listenerSet;
                 HaState target;
                 Router router;
+                boolean replay;
+                long since;
                 synchronized (slot) {
-                    target = slot.desired;
-                    if (target == null || target == slot.applied || closed) {
+                    if (closed) {
                         slot.phase = IDLE;
                         return;
                     }
-                    long now = scheduler.nanoTime();
-                    long due = slot.desiredSince + debounceNanos;
-                    if (target == HaState.PRIMARY && now - due < 0) {
-                        int token = ++slot.timerToken;
-                        slot.phase = WAITING;
-                        slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
-                        return;
+                    target = slot.desired;
+                    replay = target == null || target == slot.applied;
+                    if (replay) {
+                        if (slot.applied == null || slot.listenerGen >= ls.generation()) {
+                            slot.phase = IDLE;
+                            return;
+                        }
+                        target = slot.applied;
+                    } else if (target == HaState.PRIMARY) {
+                        long now = scheduler.nanoTime();
+                        long due = slot.desiredSince + debounceNanos;
+                        if (now - due < 0) {
+                            int token = ++slot.timerToken;
+                            slot.phase = WAITING;
+                            slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
+                            return;
+                        }
                     }
                     router = lookup(slot);
                     if (router == null) {
                         slot.phase = IDLE;
                         return;
                     }
+                    since = slot.listenerGen;
                 }
-                apply(slot, router, target);
+                if (replay) {
+                    replay(slot, router, target, ls, since);
+                } else {
+                    apply(slot, router, target, ls);
+                }
             }
         } catch (RuntimeException | LinkageError e) {
             LOG.error("Router {}: transition failed unexpectedly", slot.id, e);
@@ -279,7 +310,7 @@ final class Transitions {
     }
 
     /** Persist the state file → listeners in order → report. Runs outside the slot's monitor. */
-    private void apply(Slot slot, Router router, HaState target) {
+    private void apply(Slot slot, Router router, HaState target, ListenerSet ls) {
         HaState before;
         HaState persisted;
         synchronized (slot) {
@@ -297,24 +328,43 @@ final class Transitions {
                 LOG.error("Router {}: cannot write state file {}: {}", slot.id, store.file(slot.id), e.toString());
             }
         }
-        for (Listener l : listeners) {
-            try {
-                l.listener().apply(router, target);
-            } catch (Exception | LinkageError e) {
-                listenerFailures.increment();
-                listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
-                LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), target.word(), e.toString(), e);
-            }
+        for (Listener l : ls.listeners()) {
+            call(slot, l, router, target);
         }
         long now = scheduler.currentTimeMillis();
         synchronized (slot) {
             slot.applied = target;
             slot.persisted = persisted;
             slot.lastChangeMillis = now;
+            slot.listenerGen = ls.generation();
         }
         log.add(slot.id, now, target);
         applied.increment();
         report(slot.id, target);
+    }
+
+    /** Gives the applied state to the listeners bound since the router's last apply; no report. */
+    private void replay(Slot slot, Router router, HaState state, ListenerSet ls, long since) {
+        for (Listener l : ls.listeners()) {
+            if (l.generation() > since) {
+                LOG.debug("Router {}: giving {} to listener {} bound since", slot.id, state.word(), l.name());
+                call(slot, l, router, state);
+                replayed.increment();
+            }
+        }
+        synchronized (slot) {
+            slot.listenerGen = ls.generation();
+        }
+    }
+
+    private void call(Slot slot, Listener l, Router router, HaState state) {
+        try {
+            l.listener().apply(router, state);
+        } catch (Exception | LinkageError e) {
+            listenerFailures.increment();
+            listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
+            LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), state.word(), e.toString(), e);
+        }
     }
 
     private void report(String routerId, HaState state) {
@@ -349,8 +399,17 @@ final class Transitions {
         }
     }
 
+    /**
+     * Publishes the listeners in calling order. A listener newer than a router's last apply is
+     * given that router's applied state once (serialised with the router's transitions).
+     */
     void setListeners(List<Listener> sorted) {
-        this.listeners = List.copyOf(sorted);
+        long generation = sorted.stream().mapToLong(Listener::generation).max().orElse(0);
+        ListenerSet old = listenerSet;
+        listenerSet = new ListenerSet(Math.max(generation, old.generation()), List.copyOf(sorted));
+        if (generation > old.generation()) {
+            kickAll();
+        }
     }
 
     /** The registry changed: apply held states of routers it now knows, resync the others. */
@@ -376,11 +435,14 @@ final class Transitions {
         }
     }
 
-    /** Re-runs every router whose desired state is not applied. */
+    /** Re-runs every router whose desired state is not applied or not given to every listener. */
     private void kickAll() {
+        long generation = listenerSet.generation();
         for (Slot slot : slots.values()) {
             synchronized (slot) {
-                if (slot.phase == IDLE && slot.desired != null && slot.desired != slot.applied) {
+                boolean behind = slot.desired != null && slot.desired != slot.applied
+                        || slot.applied != null && slot.listenerGen < generation;
+                if (slot.phase == IDLE && behind) {
                     submit(slot);
                 }
             }

@@ -50,7 +50,7 @@ class TransitionsTest {
     Transitions engine(int advert) {
         Transitions e = new Transitions(clock, new StateFiles(confs), advert);
         e.loadStateFiles(new StateFiles(confs));
-        e.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply")));
+        e.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply", 1)));
         e.setBatcher(reports);
         e.setRegistry(registry);
         clock.runReady();
@@ -280,12 +280,12 @@ class TransitionsTest {
     void listenersRunInTheGivenOrderAndAFailureStopsNeitherTheOthersNorTheReport() {
         List<Event> calls = Collections.synchronizedList(new ArrayList<>());
         t.setListeners(List.of(
-                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "ipv6").listener(calls, null), "ipv6"),
-                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "metadata").listener(calls, new IllegalStateException("haproxy missing")), "metadata"),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "ipv6").listener(calls, null), "ipv6", 1),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "metadata").listener(calls, new IllegalStateException("haproxy missing")), "metadata", 1),
                 new Transitions.Listener((router, state) -> {
                     throw new NoClassDefFoundError("bundle being updated");
-                }, "broken"),
-                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "radvd").listener(calls, null), "radvd")));
+                }, "broken", 1),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "radvd").listener(calls, null), "radvd", 1)));
         notify(R1, BACKUP);
         assertEquals(List.of("ipv6", "metadata", "radvd"), calls.stream().map(Event::by).toList());
         assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
@@ -298,7 +298,7 @@ class TransitionsTest {
     @Test
     void theStateFileIsWrittenBeforeTheListenersRun() {
         List<String> seen = new ArrayList<>();
-        t.setListeners(List.of(new Transitions.Listener((router, state) -> seen.add(file(router.id())), "reader")));
+        t.setListeners(List.of(new Transitions.Listener((router, state) -> seen.add(file(router.id())), "reader", 1)));
         notify(R1, BACKUP);
         clock.advance(0.1);
         notify(R1, PRIMARY);
@@ -311,7 +311,7 @@ class TransitionsTest {
         Path notADir = confs.resolve("blocked");
         Files.writeString(notADir, "x");
         t = new Transitions(clock, new StateFiles(notADir), 0);
-        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply")));
+        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply", 1)));
         t.setBatcher(reports);
         t.setRegistry(registry);
         clock.runReady();
@@ -395,7 +395,7 @@ class TransitionsTest {
         Transitions next = new Transitions(later, new StateFiles(confs), 2);
         next.loadStateFiles(new StateFiles(confs));
         next.restorePending(pending);
-        next.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(later::seconds, "a").listener(applies2, null), "a")));
+        next.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(later::seconds, "a").listener(applies2, null), "a", 1)));
         next.setBatcher(reports2);
         next.setRegistry(registry);
         later.runReady();
@@ -449,5 +449,42 @@ class TransitionsTest {
         assertEquals(List.of(FAULT, PRIMARY), t.history(R1, 2).stream().map(org.l3ha.api.Transition::state).toList());
         assertEquals(clock.currentTimeMillis(), t.history(R1, 1).get(0).time().toEpochMilli());
         assertEquals(1, t.history(R2, 10).size());
+    }
+
+    @Test
+    void aListenerBoundAfterAnApplyIsGivenTheAppliedStateOnceWithoutAReport() {
+        settle(R1, PRIMARY);
+        settle(R2, BACKUP);
+        List<Event> late = Collections.synchronizedList(new ArrayList<>());
+        t.setListeners(List.of(
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null), "apply", 1),
+                new Transitions.Listener(new Fakes.Recorder(clock::seconds, "late").listener(late, null), "late", 2)));
+        clock.runReady();
+        assertEquals(List.of(), applied(R1), "listeners that already had it are not called again");
+        assertEquals(2, late.size());
+        assertEquals(Set.of(R1 + "=PRIMARY", R2 + "=BACKUP"),
+                Set.copyOf(late.stream().map(e -> e.routerId() + "=" + e.state()).toList()));
+        assertEquals(List.of(), reports.events, "nothing changed: nothing reported");
+        assertEquals(2, t.replayed.sum());
+        // the next transition reaches both, once
+        notify(R2, PRIMARY);
+        clock.advance(10);
+        assertEquals(1, applied(R2).size());
+        assertEquals(3, late.size());
+        // re-publishing the same generation replays nothing
+        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "late").listener(late, null), "late", 2)));
+        clock.runReady();
+        assertEquals(3, late.size());
+    }
+
+    @Test
+    void aListenerBoundWhileAPrimaryWaitsGetsTheAppliedStateThenThePrimary() {
+        settle(R1, BACKUP);
+        notify(R1, PRIMARY);
+        List<Event> late = Collections.synchronizedList(new ArrayList<>());
+        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "late").listener(late, null), "late", 2)));
+        clock.advance(10);
+        assertEquals(List.of(PRIMARY), late.stream().map(Event::state).toList(),
+                "the pending primary is applied to it once due; no stale backup first");
     }
 }
