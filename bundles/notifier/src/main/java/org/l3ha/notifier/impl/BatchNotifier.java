@@ -12,8 +12,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.l3ha.api.HaState;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.StateReporter;
+import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.osgi.service.component.annotations.Activate;
@@ -41,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * an unbound reporter's channel is stopped and discarded, which loses nothing because its successor
  * is seeded the same way.
  */
-@Component(name = "org.l3ha.notifier", configurationPid = AgentSettings.PID, service = StateBatcher.class,
-        immediate = true)
+@Component(name = "org.l3ha.notifier", configurationPid = AgentSettings.PID,
+        service = {StateBatcher.class, StatsProvider.class, HealthCheck.class},
+        property = {StatsProvider.NAME + "=notifier", HealthCheck.NAME + "=notifier"}, immediate = true)
 @Designate(ocd = BatchNotifier.Config.class)
-public final class BatchNotifier implements StateBatcher {
+public final class BatchNotifier implements StateBatcher, StatsProvider, HealthCheck {
 
     /** The options of PID {@code org.l3ha.agent} the notifier reads. */
     @ObjectClassDefinition(name = "l3ha batch notifier",
@@ -253,6 +257,7 @@ public final class BatchNotifier implements StateBatcher {
      *         {@code bad_entries}, and per bound reporter {@code reporter.<name>.pending},
      *         {@code .batches_sent}, {@code .states_reported}, {@code .report_failures}
      */
+    @Override
     public Map<String, Long> counters() {
         Map<String, Long> out = new TreeMap<>();
         out.put("queued", queued.get());
@@ -275,6 +280,35 @@ public final class BatchNotifier implements StateBatcher {
             out.put(p + "report_failures", c.reportFailures());
         }
         return out;
+    }
+
+    /**
+     * WARN while no reporter is bound (states are kept) or a reporter fails (it is retried);
+     * OK with when each reporter last delivered.
+     */
+    @Override
+    public HealthResult check() {
+        List<ReporterChannel> bound;
+        synchronized (lock) {
+            bound = new ArrayList<>(channels.values());
+        }
+        if (bound.isEmpty()) {
+            return HealthResult.warn("no reporter bound: router states are kept until one binds");
+        }
+        StringBuilder failing = new StringBuilder();
+        StringBuilder ok = new StringBuilder();
+        for (ReporterChannel c : bound) {
+            String error = c.lastError();
+            if (error != null) {
+                failing.append(failing.length() == 0 ? "" : "; ").append(c.name()).append(" failing (")
+                        .append(c.pending()).append(" states kept): ").append(error);
+            } else {
+                long t = c.lastSuccessMillis();
+                ok.append(ok.length() == 0 ? "" : ", ").append(c.name()).append(" last delivered ")
+                        .append(t == 0 ? "never (nothing to send yet)" : java.time.Instant.ofEpochMilli(t).toString());
+            }
+        }
+        return failing.length() > 0 ? HealthResult.warn(failing.toString()) : HealthResult.ok(ok.toString());
     }
 
     private static String reporterName(StateReporter reporter, Map<String, Object> props) {

@@ -45,6 +45,8 @@ final class ReporterChannel {
     private boolean started;
     /* touched by the sender thread only */
     private boolean failing;
+    private volatile long lastSuccessMillis;
+    private volatile String lastError;
 
     private final AtomicLong batchesSent = new AtomicLong();
     private final AtomicLong statesReported = new AtomicLong();
@@ -112,6 +114,16 @@ final class ReporterChannel {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** @return when a batch was last delivered, epoch millis, 0 if never */
+    long lastSuccessMillis() {
+        return lastSuccessMillis;
+    }
+
+    /** @return the last delivery failure if the latest attempt failed, else null */
+    String lastError() {
+        return lastError;
     }
 
     long batchesSent() {
@@ -225,6 +237,8 @@ final class ReporterChannel {
         }
         if (failure == null) {
             queue.succeeded();
+            lastSuccessMillis = System.currentTimeMillis();
+            lastError = null;
             if (!states.isEmpty()) {
                 batchesSent.incrementAndGet();
                 statesReported.addAndGet(states.size());
@@ -238,6 +252,7 @@ final class ReporterChannel {
             return;
         }
         queue.failed();
+        lastError = failure.toString();
         reportFailures.incrementAndGet();
         totals.reportFailures.incrementAndGet();
         if (stopNow) {

@@ -26,7 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.l3ha.api.Router;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.StatsProvider;
 import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
@@ -42,10 +45,11 @@ import org.l3ha.common.RouterIds;
  */
 @Component(name = FileRouterRegistry.PID,
         configurationPid = {AgentSettings.PID, FileRouterRegistry.PID},
-        service = RouterRegistry.class, immediate = true)
+        service = {RouterRegistry.class, StatsProvider.class, HealthCheck.class},
+        property = {StatsProvider.NAME + "=registry", HealthCheck.NAME + "=registry"}, immediate = true)
 // No @Designate: bnd rejects it on a component with two configuration PIDs; the OCD's pid attribute
 // makes bnd write the designation of PID org.l3ha.registry.file instead.
-public final class FileRouterRegistry implements RouterRegistry {
+public final class FileRouterRegistry implements RouterRegistry, StatsProvider, HealthCheck {
 
     public static final String PID = "org.l3ha.registry.file";
     public static final String ROUTERS_DIR = "routers_dir";
@@ -242,6 +246,7 @@ public final class FileRouterRegistry implements RouterRegistry {
      *         and directory switches included), {@code rescans} (full directory scans),
      *         {@code files_parsed}
      */
+    @Override
     public Map<String, Long> counters() {
         Snapshot s = snapshot;
         Map<String, Long> c = new LinkedHashMap<>();
@@ -255,6 +260,20 @@ public final class FileRouterRegistry implements RouterRegistry {
     }
 
     /** @return file name to the reason its current content is bad (its last good version, if any, stays in effect) */
+    /** CRITICAL if routers_dir does not exist, WARN if some documents are bad, else OK. */
+    @Override
+    public HealthResult check() {
+        Snapshot s = snapshot;
+        if (!java.nio.file.Files.isDirectory(s.dir())) {
+            return HealthResult.critical("routers_dir " + s.dir() + " does not exist: no router is managed");
+        }
+        if (!s.badFiles().isEmpty()) {
+            return HealthResult.warn(s.routers().size() + " routers from " + s.dir() + "; " + s.badFiles().size()
+                    + " bad documents skipped: " + String.join(", ", new java.util.TreeSet<>(s.badFiles().keySet())));
+        }
+        return HealthResult.ok(s.routers().size() + " routers from " + s.dir());
+    }
+
     public Map<String, String> badFiles() {
         return snapshot.badFiles();
     }

@@ -19,7 +19,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.StateReporter;
+import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
@@ -43,11 +46,13 @@ import org.slf4j.LoggerFactory;
  * from PID {@value #PID}.
  */
 @Component(name = JournalReporter.PID, configurationPid = {AgentSettings.PID, JournalReporter.PID},
-        property = StateReporter.NAME + "=journal", immediate = true)
+        service = {StateReporter.class, StatsProvider.class, HealthCheck.class},
+        property = {StateReporter.NAME + "=journal", StatsProvider.NAME + "=journal", HealthCheck.NAME + "=reporter.journal"},
+        immediate = true)
 // bnd 7.4.0 rejects @Designate on a component with two configuration PIDs ("a Designate which
 // requires exactly one pid"), so Config designates its PID itself: @ObjectClassDefinition(pid = ...)
 // makes bnd write <Designate pid="org.l3ha.reporter.journal"> for it.
-public final class JournalReporter implements StateReporter {
+public final class JournalReporter implements StateReporter, StatsProvider, HealthCheck {
     static final String PID = "org.l3ha.reporter.journal";
     static final String PATH = "path";
     static final String DEFAULT_PATH = "$state_path/ha-states.jsonl";
@@ -80,6 +85,10 @@ public final class JournalReporter implements StateReporter {
             .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
             .build();
     private volatile Target target;
+    private final java.util.concurrent.atomic.AtomicLong lines = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastError;
+    private volatile long lastWriteMillis;
 
     /**
      * @param props the merged configuration of PIDs {@code org.l3ha.agent} and {@value #PID}
@@ -141,13 +150,39 @@ public final class JournalReporter implements StateReporter {
     public synchronized void report(Map<String, String> states) throws IOException {
         Target t = target;
         byte[] line = line(clock.instant().toEpochMilli(), t.host(), states);
-        append(t.path(), line);
+        try {
+            append(t.path(), line);
+        } catch (IOException | RuntimeException e) {
+            failures.incrementAndGet();
+            lastError = e.toString();
+            throw e;
+        }
+        lines.incrementAndGet();
+        lastError = null;
+        lastWriteMillis = clock.millis();
         if (LOG.isInfoEnabled()) {
             LOG.info("Journal {}: {} states {}", t.path(), states.size(), preview(states));
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("Journal {}: appended {}", t.path(), new String(line, 0, line.length - 1, StandardCharsets.UTF_8));
         }
+    }
+
+    /** @return {@code lines} written and {@code failures} */
+    @Override
+    public Map<String, Long> counters() {
+        return Map.of("lines", lines.get(), "failures", failures.get());
+    }
+
+    /** WARN while the last write failed (the notifier retries), else OK with the last write time. */
+    @Override
+    public HealthResult check() {
+        String error = lastError;
+        if (error != null) {
+            return HealthResult.warn("cannot write " + target.path() + ": " + error);
+        }
+        long t = lastWriteMillis;
+        return HealthResult.ok(target.path() + (t == 0 ? ", nothing written yet" : ", last line " + Instant.ofEpochMilli(t)));
     }
 
     /** @return the JSON line with its trailing newline, UTF-8 (pure ASCII, non-ASCII escaped) */
