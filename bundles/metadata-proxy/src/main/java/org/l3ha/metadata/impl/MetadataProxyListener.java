@@ -1,0 +1,395 @@
+package org.l3ha.metadata.impl;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
+import org.l3ha.api.ProcessManager;
+import org.l3ha.api.Router;
+import org.l3ha.api.StatsProvider;
+import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.l3ha.common.Devices;
+import org.l3ha.common.RouterIds;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Transition listener for the metadata proxy (Neutron's {@code _update_metadata_proxy},
+ * NEUTRON.md §4 step 4 and §5.2). Only when {@code enable_metadata_proxy} is true (otherwise it
+ * neither starts nor stops anything):
+ * <ul>
+ * <li>primary, or any state of a distributed router (a DVR-HA standby still serves its local
+ * ports): writes {@code <state_path>/ns-metadata-proxy/<id>.conf} ({@link HaproxyConfig}) and has
+ * the {@link ProcessManager} run {@code haproxy -f <conf>} in {@code qrouter-<id>} and monitor it;
+ * if the configuration on disk differs from the new one (pid file lines aside) the running proxy
+ * is stopped first and started with the new one;</li>
+ * <li>otherwise (backup, fault): stops haproxy (unregistered from the monitor first; SIGTERM,
+ * SIGKILL after 5 s) and deletes the configuration.</li>
+ * </ul>
+ * Also the {@link StatsProvider} and {@link HealthCheck} named {@code metadata}.
+ *
+ * <p>The {@link ProcessManager} reference is optional, dynamic and greedy: with a mandatory
+ * dynamic reference DS deactivates a component whose only target service goes away, and updating
+ * the process bundle unregisters the old service before the new one appears, so this listener
+ * would drop out of the engine's listeners for the time of the swap. Optional, it stays registered;
+ * an apply while no process manager is bound fails with a clear message (and the engine counts it).
+ * haproxy processes belong to the node: deactivating this component leaves them running.
+ */
+@Component(name = "org.l3ha.metadata", configurationPid = AgentSettings.PID, immediate = true,
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
+        property = {TransitionListener.ORDER + ":Integer=200", StatsProvider.NAME + "=metadata",
+            HealthCheck.NAME + "=metadata"})
+@Designate(ocd = MetadataProxyListener.Config.class)
+public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck {
+
+    /** The options of PID {@code org.l3ha.agent} this listener reads. */
+    @ObjectClassDefinition(name = "l3ha metadata proxy",
+            description = "Options of PID org.l3ha.agent read by the metadata proxy transition listener")
+    public @interface Config {
+        @AttributeDefinition(name = "enable_metadata_proxy",
+                description = "Run an haproxy metadata proxy in the namespace of every primary (or distributed)"
+                        + " router; false = never start or stop one")
+        boolean enable__metadata__proxy() default AgentSettings.DEFAULT_ENABLE_METADATA_PROXY;
+
+        @AttributeDefinition(name = "metadata_port", min = "1", max = "65535",
+                description = "Port haproxy listens on inside the router namespace")
+        int metadata__port() default AgentSettings.DEFAULT_METADATA_PORT;
+
+        @AttributeDefinition(name = "metadata_proxy_socket",
+                description = "Unix socket of the metadata agent, haproxy's backend; $state_path is replaced")
+        String metadata__proxy__socket() default AgentSettings.DEFAULT_METADATA_PROXY_SOCKET;
+
+        @AttributeDefinition(name = "state_path",
+                description = "Base directory; the haproxy configurations are <state_path>/ns-metadata-proxy/<router_id>.conf")
+        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
+
+        @AttributeDefinition(name = "external_pids",
+                description = "Directory of the daemons' pid files (<router_id>.pid.haproxy); $state_path is replaced")
+        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
+    }
+
+    /**
+     * What this listener uses of the configuration.
+     *
+     * @param enabled {@code enable_metadata_proxy}
+     * @param port {@code metadata_port}
+     * @param socket {@code metadata_proxy_socket}
+     * @param statePath {@code state_path}
+     * @param externalPids {@code external_pids}
+     */
+    record Settings(boolean enabled, int port, Path socket, Path statePath, Path externalPids) {
+        static Settings parse(Map<String, ?> props) {
+            AgentSettings a = AgentSettings.parse(props);
+            return new Settings(a.enableMetadataProxy(), a.metadataPort(), a.metadataProxySocket(), a.statePath(),
+                    a.externalPids());
+        }
+
+        Path confFile(String routerId) {
+            return statePath.resolve(HaproxyConfig.DIR).resolve(routerId + ".conf");
+        }
+
+        Path pidFile(String routerId) {
+            return externalPids.resolve(routerId + ".pid." + HaproxyDaemon.SERVICE);
+        }
+
+        @Override
+        public String toString() {
+            return enabled ? "port " + port + ", backend " + socket + ", configs in " + statePath.resolve(HaproxyConfig.DIR)
+                    + ", pid files in " + externalPids : "disabled (enable_metadata_proxy=false)";
+        }
+    }
+
+    /** Identity the configuration names, or why it could not be found. */
+    interface IdentitySource {
+        AgentIdentity get() throws IOException;
+    }
+
+    static final Path NETNS_DIR = Path.of("/run/netns");
+    static final String HAPROXY = "haproxy";
+    private static final int NAMED_FAILURES = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(MetadataProxyListener.class);
+
+    private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
+    private final String haproxy;
+    private final HostIpv6 host;
+    private final Path netnsDir;
+    private final AgentIdentity identity;
+    private final String identityProblem;
+    private volatile Settings settings;
+    /** Routers whose last apply failed, with the reason; bounded by the number of routers. */
+    private final Map<String, String> failing = new ConcurrentHashMap<>();
+
+    private final LongAdder started = new LongAdder();
+    private final LongAdder stopped = new LongAdder();
+    private final LongAdder restarted = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @throws ConfigException if it is invalid (logged); DS retries when it changes
+     */
+    @Activate
+    public MetadataProxyListener(Map<String, Object> props) {
+        this(props, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR, AgentIdentity::effective);
+    }
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param haproxy the haproxy program to run
+     * @param host tells whether IPv6 is enabled on the host (bind {@code ::} or {@code 0.0.0.0})
+     * @param netnsDir where named namespaces are ({@code /run/netns})
+     * @param identity the user and group haproxy runs as
+     */
+    MetadataProxyListener(Map<String, ?> props, String haproxy, HostIpv6 host, Path netnsDir,
+            IdentitySource identity) {
+        this.haproxy = haproxy;
+        this.host = host;
+        this.netnsDir = netnsDir;
+        try {
+            settings = Settings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("Metadata proxy listener not started: {}", e.getMessage());
+            throw e;
+        }
+        AgentIdentity id = null;
+        String problem = null;
+        try {
+            id = identity.get();
+        } catch (IOException | RuntimeException e) {
+            problem = "cannot tell the user and group haproxy should run as: " + e.getMessage();
+            LOG.error("Metadata proxy listener: {}; starting a proxy will fail", problem);
+        }
+        this.identity = id;
+        this.identityProblem = problem;
+        LOG.info("Metadata proxy listener active: {}{}", settings,
+                id == null ? "" : ", haproxy runs as " + id.user() + ":" + id.group());
+    }
+
+    @Reference(name = "processManager", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            unbind = "unbindProcessManager")
+    void bindProcessManager(ProcessManager pm) {
+        ProcessManager old = processManager.getAndSet(pm);
+        if (old == null) {
+            LOG.info("Metadata proxy listener: process manager bound");
+        }
+    }
+
+    void unbindProcessManager(ProcessManager pm) {
+        if (processManager.compareAndSet(pm, null)) {
+            LOG.info("Metadata proxy listener: process manager unbound; proxies cannot be started or stopped"
+                    + " until one is bound again (running ones keep running)");
+        }
+    }
+
+    /** Applies new options; an invalid configuration is rejected and the previous one kept. */
+    @Modified
+    void modified(Map<String, Object> props) {
+        Settings next;
+        try {
+            next = Settings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; the metadata proxy listener keeps its previous configuration", e.getMessage());
+            return;
+        }
+        Settings old = settings;
+        settings = next;
+        if (!next.equals(old)) {
+            LOG.info("Metadata proxy listener reconfigured: {}", next);
+        }
+    }
+
+    /** Leaves every haproxy running (they belong to the node). Idempotent, never throws. */
+    @Deactivate
+    void deactivate() {
+        LOG.info("Metadata proxy listener stopped; running haproxy processes are left as they are");
+    }
+
+    /**
+     * Starts (primary, or a distributed router) or stops (otherwise) the router's haproxy.
+     *
+     * @throws IOException if the proxy cannot be started or stopped (namespace or binary missing,
+     *         not active in 60 s, config not writable); the message names the router
+     * @throws IllegalStateException if no {@link ProcessManager} is bound
+     */
+    @Override
+    public void apply(Router router, HaState state) throws IOException {
+        if (state == HaState.UNKNOWN) {
+            return; // never given by the engine; nothing defined to do
+        }
+        Settings s = settings;
+        String id = RouterIds.normalize(router.id());
+        if (!s.enabled()) {
+            skipped.increment();
+            LOG.debug("Router {}: enable_metadata_proxy=false, metadata proxy left alone ({})", id, state.word());
+            return;
+        }
+        boolean serve = state == HaState.PRIMARY || router.distributed();
+        try {
+            ProcessManager pm = processManager.get();
+            if (pm == null) {
+                throw new IllegalStateException("Metadata proxy for router " + id + " not " + (serve ? "started" : "stopped")
+                        + ": no ProcessManager service is bound (is bundle org.l3ha.process active?)");
+            }
+            HaproxyDaemon daemon = HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id));
+            if (serve) {
+                start(pm, s, id, daemon);
+            } else {
+                stop(pm, s, id, daemon);
+            }
+        } catch (IOException | RuntimeException e) {
+            failures.increment();
+            failing.put(id, e.getMessage() == null ? e.toString() : e.getMessage());
+            throw e;
+        }
+        failing.remove(id);
+    }
+
+    private void start(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
+        if (!Files.exists(netnsDir.resolve(daemon.namespace()))) {
+            throw new IOException("Metadata proxy for router " + id + " not started: namespace " + daemon.namespace()
+                    + " does not exist");
+        }
+        if (identity == null) {
+            throw new IOException("Metadata proxy for router " + id + " not started: " + identityProblem);
+        }
+        String conf = HaproxyConfig.render(id, identity.user(), identity.group(), s.port(), host.enabled(), s.socket(),
+                daemon.pidFile());
+        Path file = s.confFile(id);
+        Optional<String> old = read(file, id);
+        try {
+            if (old.isPresent() && !HaproxyConfig.equivalent(old.get(), conf)) {
+                LOG.info("Router {}: metadata proxy configuration {} changed; restarting haproxy", id, file);
+                pm.disable(daemon);
+                restarted.increment();
+            }
+            if (old.isEmpty() || !old.get().equals(conf)) {
+                write(file, conf, id);
+            }
+            pm.enable(daemon, false);
+        } catch (IOException e) {
+            throw new IOException("Metadata proxy for router " + id + " not started: " + e.getMessage(), e);
+        }
+        started.increment();
+        LOG.debug("Router {}: metadata proxy running in {} ({})", id, daemon.namespace(), file);
+    }
+
+    private void stop(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
+        try {
+            pm.disable(daemon);
+        } catch (IOException e) {
+            throw new IOException("Metadata proxy for router " + id + " not stopped: " + e.getMessage(), e);
+        }
+        Path file = s.confFile(id);
+        try {
+            if (Files.deleteIfExists(file)) {
+                LOG.debug("Router {}: removed metadata proxy configuration {}", id, file);
+            }
+        } catch (IOException e) {
+            throw new IOException("Metadata proxy for router " + id + " stopped, but its configuration " + file
+                    + " cannot be removed: " + e, e);
+        }
+        stopped.increment();
+    }
+
+    private static Optional<String> read(Path file, String id) throws IOException {
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new IOException("Metadata proxy for router " + id + " not started: cannot read " + file + ": " + e, e);
+        }
+    }
+
+    /** Writes the configuration whole: a temporary file in the same directory, renamed over it. */
+    private static void write(Path file, String conf, String id) throws IOException {
+        Path dir = file.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + id, ".tmp");
+            Files.writeString(tmp, conf, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } catch (IOException e) {
+            throw new IOException("cannot write " + file + ": " + e, e);
+        } finally {
+            if (tmp != null) {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    /** @return started, stopped, restarted_config_changed, skipped_disabled, failures, routers_failing */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> c = new TreeMap<>();
+        c.put("started", started.sum());
+        c.put("stopped", stopped.sum());
+        c.put("restarted_config_changed", restarted.sum());
+        c.put("skipped_disabled", skipped.sum());
+        c.put("failures", failures.sum());
+        c.put("routers_failing", (long) failing.size());
+        return c;
+    }
+
+    /**
+     * @return OK when disabled by configuration; CRITICAL when enabled but no process manager is
+     *         bound or haproxy's user cannot be found; WARN while some router's last apply failed
+     *         (naming up to three); OK otherwise
+     */
+    @Override
+    public HealthResult check() {
+        Settings s = settings;
+        if (!s.enabled()) {
+            return HealthResult.ok("metadata proxy disabled (enable_metadata_proxy=false)");
+        }
+        if (processManager.get() == null) {
+            return HealthResult.critical("no ProcessManager bound: metadata proxies cannot be started or stopped");
+        }
+        if (identity == null) {
+            return HealthResult.critical(identityProblem);
+        }
+        if (!failing.isEmpty()) {
+            List<String> named = new ArrayList<>();
+            failing.values().stream().limit(NAMED_FAILURES).forEach(named::add);
+            return HealthResult.warn(failing.size() + " router(s) failed their last metadata proxy apply: "
+                    + String.join(" | ", named) + (failing.size() > NAMED_FAILURES ? " | ..." : ""));
+        }
+        return HealthResult.ok(started.sum() + " proxy starts, " + stopped.sum() + " stops");
+    }
+}

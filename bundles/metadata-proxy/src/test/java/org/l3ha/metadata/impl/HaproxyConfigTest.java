@@ -1,0 +1,104 @@
+package org.l3ha.metadata.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The haproxy configuration text (NEUTRON.md §5.2) and the agent identity it names. */
+class HaproxyConfigTest {
+
+    static final String R = "8d2a1f6e-3c4b-4d5e-9f60-7182a3b4c5d6";
+
+    @Test
+    void ipv6Text() {
+        String conf = HaproxyConfig.render(R, "neutron", "nogroup", 9697, true, Path.of("/var/lib/neutron/metadata_proxy"),
+                Path.of("/var/lib/neutron/external/pids/" + R + ".pid.haproxy"));
+        assertEquals("global\n"
+                + "    log         /dev/log local0 info\n"
+                + "    log-tag     haproxy-metadata-proxy-" + R + "\n"
+                + "    user        neutron\n"
+                + "    group       nogroup\n"
+                + "    maxconn     1024\n"
+                + "    nbthread    2\n"
+                + "    pidfile     /var/lib/neutron/external/pids/" + R + ".pid.haproxy\n"
+                + "    daemon\n"
+                + "\n"
+                + "defaults\n"
+                + "    log global\n"
+                + "    mode http\n"
+                + "    option httplog\n"
+                + "    option dontlognull\n"
+                + "    option http-server-close\n"
+                + "    option forwardfor\n"
+                + "    retries                 3\n"
+                + "    timeout http-request    30s\n"
+                + "    timeout connect         30s\n"
+                + "    timeout client          32s\n"
+                + "    timeout server          32s\n"
+                + "    timeout http-keep-alive 30s\n"
+                + "\n"
+                + "listen listener\n"
+                + "    bind :::9697\n"
+                + "    server metadata /var/lib/neutron/metadata_proxy\n"
+                + "    http-request del-header X-Neutron-Network-ID\n"
+                + "    http-request set-header X-Neutron-Router-ID " + R + "\n", conf);
+    }
+
+    @Test
+    void ipv4BindAndOtherPort() {
+        String conf = HaproxyConfig.render(R, "root", "root", 8775, false, Path.of("/s"), Path.of("/p"));
+        assertTrue(conf.contains("\n    bind 0.0.0.0:8775\n"), conf);
+        assertFalse(conf.contains(":::"), conf);
+        assertFalse(conf.contains("rate"), "no rate limiting");
+    }
+
+    @Test
+    void equivalenceIgnoresPidfileBlankLinesAndSpacing() {
+        String a = HaproxyConfig.render(R, "root", "root", 9697, true, Path.of("/s"), Path.of("/p1"));
+        String b = HaproxyConfig.render(R, "root", "root", 9697, true, Path.of("/s"), Path.of("/p2"));
+        assertTrue(HaproxyConfig.equivalent(a, b));
+        assertTrue(HaproxyConfig.equivalent(a, "\n" + a.replace("    log-tag     ", "\tlog-tag ") + "    \n"));
+        assertFalse(HaproxyConfig.equivalent(a, HaproxyConfig.render(R, "root", "root", 9697, false, Path.of("/s"),
+                Path.of("/p1"))));
+        assertFalse(HaproxyConfig.equivalent(a, HaproxyConfig.render(R, "root", "root", 9697, true, Path.of("/t"),
+                Path.of("/p1"))));
+        assertFalse(HaproxyConfig.equivalent(a, a.replace("    daemon\n", "")));
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void identityIsTheEffectiveUidAndGidByName() throws IOException {
+        Path status = Files.writeString(dir.resolve("status"),
+                "Name:\tjava\nUid:\t0\t1000\t1000\t1000\nGid:\t0\t2000\t2000\t2000\n");
+        Path passwd = Files.writeString(dir.resolve("passwd"),
+                "root:x:0:0:root:/root:/bin/bash\nneutron:x:1000:2000::/var/lib/neutron:/usr/sbin/nologin\n");
+        Path group = Files.writeString(dir.resolve("group"), "root:x:0:\nneutron:x:2000:\n");
+        assertEquals(new AgentIdentity("neutron", "neutron"), AgentIdentity.resolve(status, passwd, group));
+    }
+
+    @Test
+    void unknownIdIsAClearError() throws IOException {
+        Path status = Files.writeString(dir.resolve("status"), "Uid:\t4711\t4711\t4711\t4711\nGid:\t0\t0\t0\t0\n");
+        Path passwd = Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n");
+        Path group = Files.writeString(dir.resolve("group"), "root:x:0:\n");
+        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> AgentIdentity.resolve(status, passwd, group));
+        assertTrue(e.getMessage().contains("user id 4711"), e.getMessage());
+    }
+
+    @Test
+    void thisProcessIdentityResolves() throws IOException {
+        AgentIdentity me = AgentIdentity.effective();
+        assertEquals(System.getProperty("user.name"), me.user());
+        assertFalse(me.group().isEmpty());
+    }
+}
