@@ -1,0 +1,210 @@
+package org.l3ha.radvd.impl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.l3ha.api.Port;
+import org.l3ha.api.Subnet;
+import org.l3ha.common.Devices;
+
+/**
+ * Renders a router's {@code radvd.conf} from its internal ports, as Neutron's L3 agent renders it
+ * (NEUTRON.md §5.1), byte for byte, so that an operator diffing the file written by Neutron and the
+ * one written by l3ha sees no difference.
+ *
+ * <p>One block per internal port that has at least one IPv6 subnet; ports without one are
+ * skipped. The blocks are concatenated; each ends with {@code };} and no newline, so the next one
+ * starts on the same line ({@code };interface qr-…}), which radvd accepts. Inside a block, in
+ * order: {@code AdvSendAdvert on;}, the two intervals, {@code AdvLinkMTU} (port mtu ≥ 1280),
+ * {@code AdvOtherConfigFlag on;} (some subnet is {@code dhcpv6-stateless}),
+ * {@code AdvManagedFlag on;} (some subnet is {@code dhcpv6-stateful}), {@code RDNSS} with the DNS
+ * servers of the {@code slaac} subnets only, first three, then a {@code prefix} block per
+ * {@code slaac}/{@code dhcpv6-stateless} subnet ({@code AdvAutonomous on}), one per
+ * {@code dhcpv6-stateful} subnet ({@code AdvAutonomous off}), and the route to the IPv6 metadata
+ * address {@code fe80::a9fe:a9fe/128}. A subnet without RA mode contributes nothing but still
+ * makes its port get a block.
+ *
+ * <p>Whitespace is Neutron's template rendered by Jinja2 with its defaults: each optional item
+ * sits between lines holding only three spaces, the sections are separated by empty lines.
+ *
+ * <p>Values are checked before they go into the file (port id, CIDR, DNS server), so that a
+ * router document cannot inject radvd directives.
+ */
+final class RadvdConfig {
+
+    /** Smallest MTU IPv6 allows; a smaller (or absent, 0) port mtu is not advertised. */
+    static final int IPV6_MIN_MTU = 1280;
+    /** radvd takes at most three RDNSS servers per option (Neutron's limit too). */
+    static final int MAX_RDNSS_ENTRIES = 3;
+    static final String SLAAC = "slaac";
+    static final String DHCPV6_STATELESS = "dhcpv6-stateless";
+    static final String DHCPV6_STATEFUL = "dhcpv6-stateful";
+    /** Route to the IPv6 metadata address, in every block. */
+    static final String METADATA_ROUTE = "fe80::a9fe:a9fe/128";
+
+    private static final String INDENT = "   ";
+    private static final Pattern PORT_ID = Pattern.compile("[0-9A-Za-z][0-9A-Za-z-]*");
+    private static final Pattern V6_ADDRESS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    private static final Pattern V6_CIDR = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3}");
+
+    private RadvdConfig() {
+    }
+
+    /** @return whether some port has an IPv6 subnet (then radvd runs for the router) */
+    static boolean hasIpv6(List<? extends Port> ports) {
+        for (Port p : ports) {
+            for (Subnet s : p.subnets()) {
+                if (s.ipVersion() == 6) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @param ports the router's internal ports, in document order
+     * @param minInterval {@code min_rtr_adv_interval}
+     * @param maxInterval {@code max_rtr_adv_interval}
+     * @return the configuration; empty if no port has an IPv6 subnet
+     * @throws IllegalArgumentException if a port id, CIDR or DNS server that would go into the
+     *         file is not what it should be (the message names the port and the value)
+     */
+    static String render(List<? extends Port> ports, int minInterval, int maxInterval) {
+        StringBuilder b = new StringBuilder(640 * Math.max(1, ports.size()));
+        for (Port p : ports) {
+            List<Subnet> v6 = new ArrayList<>(2);
+            for (Subnet s : p.subnets()) {
+                if (s.ipVersion() == 6) {
+                    v6.add(s);
+                }
+            }
+            if (!v6.isEmpty()) {
+                block(b, p, v6, minInterval, maxInterval);
+            }
+        }
+        return b.toString();
+    }
+
+    private static void block(StringBuilder b, Port port, List<Subnet> v6, int min, int max) {
+        String portId = port.id();
+        if (portId == null || !PORT_ID.matcher(portId).matches()) {
+            throw new IllegalArgumentException("internal port id '" + printable(portId) + "' is not a port id");
+        }
+        boolean stateless = false;
+        boolean stateful = false;
+        List<String> autoPrefixes = new ArrayList<>(v6.size());
+        List<String> statefulPrefixes = new ArrayList<>(1);
+        List<String> dns = new ArrayList<>(MAX_RDNSS_ENTRIES);
+        for (Subnet s : v6) {
+            String mode = s.ipv6RaMode().orElse(null);
+            if (mode == null) {
+                continue;
+            }
+            switch (mode) {
+                case SLAAC -> {
+                    autoPrefixes.add(cidr(port, s));
+                    for (String d : s.dnsNameservers()) {
+                        if (dns.size() < MAX_RDNSS_ENTRIES) {
+                            dns.add(address(port, d));
+                        }
+                    }
+                }
+                case DHCPV6_STATELESS -> {
+                    stateless = true;
+                    autoPrefixes.add(cidr(port, s));
+                }
+                case DHCPV6_STATEFUL -> {
+                    stateful = true;
+                    statefulPrefixes.add(cidr(port, s));
+                }
+                default -> {
+                    // an RA mode Neutron does not know: like Neutron, no flag and no prefix
+                }
+            }
+        }
+
+        b.append("interface ").append(Devices.internal(portId)).append("\n{\n");
+        b.append(INDENT).append("AdvSendAdvert on;\n");
+        b.append(INDENT).append("MinRtrAdvInterval ").append(min).append(";\n");
+        b.append(INDENT).append("MaxRtrAdvInterval ").append(max).append(";\n");
+        b.append('\n');
+        optional(b, port.mtu() >= IPV6_MIN_MTU ? "AdvLinkMTU " + port.mtu() + ";" : null);
+        b.append('\n');
+        optional(b, stateless ? "AdvOtherConfigFlag on;" : null);
+        b.append('\n');
+        optional(b, stateful ? "AdvManagedFlag on;" : null);
+        b.append('\n');
+        optional(b, dns.isEmpty() ? null : rdnss(dns));
+        b.append('\n');
+        prefixes(b, autoPrefixes, "on");
+        b.append('\n');
+        prefixes(b, statefulPrefixes, "off");
+        b.append('\n');
+        b.append(INDENT).append("route ").append(METADATA_ROUTE).append(" {\n");
+        b.append(INDENT).append("};\n");
+        b.append("};");
+    }
+
+    /** An optional line as the template leaves it: framed by lines of three spaces, or just one such line. */
+    private static void optional(StringBuilder b, String line) {
+        b.append(INDENT);
+        if (line != null) {
+            b.append('\n').append(INDENT).append(line).append('\n').append(INDENT);
+        }
+        b.append('\n');
+    }
+
+    /** {@code RDNSS}, then " address " per server, then " {};": two spaces between items. */
+    private static String rdnss(List<String> servers) {
+        StringBuilder sb = new StringBuilder("RDNSS ");
+        for (String s : servers) {
+            sb.append(' ').append(s).append(' ');
+        }
+        return sb.append(" {};").toString();
+    }
+
+    private static void prefixes(StringBuilder b, List<String> prefixes, String autonomous) {
+        b.append(INDENT);
+        for (String p : prefixes) {
+            b.append('\n');
+            b.append(INDENT).append("prefix ").append(p).append('\n');
+            b.append(INDENT).append("{\n");
+            b.append("        AdvOnLink on;\n");
+            b.append("        AdvAutonomous ").append(autonomous).append(";\n");
+            b.append(INDENT).append("};\n");
+            b.append(INDENT);
+        }
+        b.append('\n');
+    }
+
+    private static String cidr(Port port, Subnet s) {
+        String c = s.cidr();
+        if (c == null || !V6_CIDR.matcher(c).matches()) {
+            throw new IllegalArgumentException("port " + port.id() + ": subnet cidr '" + printable(c)
+                    + "' is not an IPv6 prefix");
+        }
+        return c;
+    }
+
+    private static String address(Port port, String a) {
+        if (a == null || !V6_ADDRESS.matcher(a).matches()) {
+            throw new IllegalArgumentException("port " + port.id() + ": DNS server '" + printable(a)
+                    + "' of a slaac subnet is not an IPv6 address");
+        }
+        return a;
+    }
+
+    private static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 60));
+        for (int i = 0; i < s.length() && i < 60; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return s.length() > 60 ? sb.append("...").toString() : sb.toString();
+    }
+}

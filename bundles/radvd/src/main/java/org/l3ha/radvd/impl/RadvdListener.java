@@ -1,0 +1,406 @@
+package org.l3ha.radvd.impl;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
+import org.l3ha.api.ProcessManager;
+import org.l3ha.api.Router;
+import org.l3ha.api.StatsProvider;
+import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.l3ha.common.RouterIds;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Step 5 of an applied transition (NEUTRON.md §4): radvd in the router's namespace on the primary
+ * only. Also the {@link StatsProvider} and {@link HealthCheck} named {@code radvd}.
+ *
+ * <p><b>Primary.</b> If keepalived is not running for the router, radvd is disabled (Neutron starts
+ * radvd only while keepalived runs, case 47). l3ha can only see keepalived through its pid file
+ * {@code <ha_confs_path>/<id>.pid.keepalived}: if that file exists, keepalived is running when the
+ * pid in it is alive and its command line contains the router id (the {@link ProcessManager}'s
+ * rule); if there is no such file, keepalived is taken to be running, because it may be managed
+ * where l3ha cannot see it (another agent, another container), and radvd must not be withheld then.
+ * Otherwise, if some internal port has an IPv6 subnet, {@code <ra_confs>/<id>.radvd.conf} is
+ * written (atomically, mode 0444, {@link RadvdConfig}) and radvd enabled through the
+ * {@link ProcessManager}: started if not running, sent SIGHUP only if the configuration changed,
+ * left alone otherwise, and monitored. Without an IPv6 subnet radvd is disabled.
+ *
+ * <p><b>Backup, fault.</b> radvd is disabled: unregistered from the monitor, {@code kill -9}, pid
+ * file removed; then {@code <ra_confs>/<id>.*} is removed (Neutron bug #1440699).
+ *
+ * <p><b>Failures</b> (radvd or the namespace missing, a file that cannot be written, no process
+ * manager) are thrown with the router id in the message; the engine logs and counts them and goes
+ * on with the other listeners and the report. The health check is WARN while the last apply for
+ * some router failed.
+ *
+ * <p><b>Hot swap.</b> The {@link ProcessManager} reference is mandatory, dynamic and greedy. When
+ * the process bundle is replaced and a new manager is registered while the old one is still there,
+ * DS binds the new one and unbinds the old one without touching this component. When the only
+ * manager goes away, DS deactivates this component (a mandatory reference is unsatisfied), so the
+ * engine stops calling it; when a manager is back, DS activates it again and the engine, seeing a
+ * newly bound listener, applies every router's state to it. radvd daemons keep running
+ * throughout: they belong to the node. An apply that races with the unbind finds no manager and
+ * throws {@link IllegalStateException}.
+ */
+@Component(name = "org.l3ha.radvd", configurationPid = AgentSettings.PID, immediate = true,
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
+        property = {TransitionListener.ORDER + ":Integer=300", StatsProvider.NAME + "=radvd",
+            HealthCheck.NAME + "=radvd"})
+@Designate(ocd = RadvdListener.Config.class)
+public final class RadvdListener implements TransitionListener, StatsProvider, HealthCheck {
+
+    /** The options of PID {@code org.l3ha.agent} the radvd listener reads. */
+    @ObjectClassDefinition(name = "l3ha radvd",
+            description = "Options of PID org.l3ha.agent read by the radvd transition listener")
+    public @interface Config {
+        @AttributeDefinition(name = "state_path",
+                description = "Base directory; $state_path in the paths below is replaced by it")
+        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
+
+        @AttributeDefinition(name = "ha_confs_path",
+                description = "Where keepalived's pid files <router_id>.pid.keepalived are; radvd is started only"
+                        + " while the keepalived named there runs (no such file: keepalived is taken to run)")
+        String ha__confs__path() default AgentSettings.DEFAULT_HA_CONFS_PATH;
+
+        @AttributeDefinition(name = "ra_confs", description = "Directory of the radvd configurations <router_id>.radvd.conf")
+        String ra__confs() default AgentSettings.DEFAULT_RA_CONFS;
+
+        @AttributeDefinition(name = "external_pids", description = "Directory of daemon pid files (<router_id>.pid.radvd)")
+        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
+
+        @AttributeDefinition(name = "radvd_user", required = false,
+                description = "User radvd drops privileges to (-u); empty = the user l3ha runs as, root = no -u")
+        String radvd__user() default "";
+
+        @AttributeDefinition(name = "min_rtr_adv_interval", min = "3", max = "1800",
+                description = "radvd MinRtrAdvInterval, seconds")
+        int min__rtr__adv__interval() default AgentSettings.DEFAULT_MIN_RTR_ADV_INTERVAL;
+
+        @AttributeDefinition(name = "max_rtr_adv_interval", min = "4", max = "1800",
+                description = "radvd MaxRtrAdvInterval, seconds")
+        int max__rtr__adv__interval() default AgentSettings.DEFAULT_MAX_RTR_ADV_INTERVAL;
+    }
+
+    /** What the last failed apply for a router was. */
+    private record Failure(HaState state, String message) {
+    }
+
+    static final String RADVD_BINARY = "radvd";
+    private static final Logger LOG = LoggerFactory.getLogger(RadvdListener.class);
+    private static final int HEALTH_EXAMPLES = 3;
+
+    private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
+    private final String radvdBinary;
+    private final String agentUser;
+    private volatile RadvdSettings settings;
+    /** Routers with {@code <id>.*} files other than the ones l3ha writes (see {@link ConfFiles}). */
+    private volatile Set<String> otherFiles;
+    /** The directory could not be listed: every disable globs. */
+    private volatile boolean sweepAll;
+    /** Routers whose configuration changed but radvd did not get it yet (the enable failed). */
+    private final Set<String> pendingReload = ConcurrentHashMap.newKeySet();
+    /** Routers whose last apply failed; bounded by the number of routers. */
+    private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+    private final AtomicBoolean deactivated = new AtomicBoolean();
+
+    private final LongAdder appliedPrimary = new LongAdder();
+    private final LongAdder appliedStandby = new LongAdder();
+    private final LongAdder enables = new LongAdder();
+    private final LongAdder reloadRequests = new LongAdder();
+    private final LongAdder configWrites = new LongAdder();
+    private final LongAdder disables = new LongAdder();
+    private final LongAdder noIpv6 = new LongAdder();
+    private final LongAdder keepalivedDown = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @throws ConfigException if it is invalid (logged); DS tries again when it changes
+     */
+    @Activate
+    public RadvdListener(Map<String, Object> props) {
+        this(props, RADVD_BINARY, System.getProperty("user.name"));
+    }
+
+    /**
+     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param radvdBinary the radvd program to run ({@code radvd}; tests name a missing one)
+     * @param agentUser the user the agent runs as ({@code -u} when {@code radvd_user} is empty)
+     */
+    RadvdListener(Map<String, ?> props, String radvdBinary, String agentUser) {
+        RadvdSettings s;
+        try {
+            s = RadvdSettings.of(AgentSettings.parse(props));
+        } catch (ConfigException e) {
+            LOG.error("radvd listener not started: {}", e.getMessage());
+            throw e;
+        }
+        this.radvdBinary = radvdBinary;
+        this.agentUser = agentUser;
+        this.settings = s;
+        scanOtherFiles(s.raConfs());
+        LOG.info("radvd listener active: {}, radvd runs as {}", s,
+                userLabel(Daemon.radvdUser(s.radvdUser(), agentUser)));
+    }
+
+    /** Applies new options; an invalid configuration is rejected and the previous one kept. */
+    @Modified
+    void modified(Map<String, Object> props) {
+        RadvdSettings s;
+        try {
+            s = RadvdSettings.of(AgentSettings.parse(props));
+        } catch (ConfigException e) {
+            LOG.error("{}; the radvd listener keeps its previous configuration", e.getMessage());
+            return;
+        }
+        RadvdSettings old = settings;
+        if (s.equals(old)) {
+            return;
+        }
+        settings = s;
+        if (!s.raConfs().equals(old.raConfs())) {
+            scanOtherFiles(s.raConfs());
+        }
+        if (!s.raConfs().equals(old.raConfs()) || !s.externalPids().equals(old.externalPids())) {
+            LOG.warn("ra_confs or external_pids changed: radvd daemons started with the old paths ({}, {}) are"
+                    + " not recognised under the new ones; stop them (backup) before moving these paths",
+                    old.raConfs(), old.externalPids());
+        }
+        LOG.info("radvd listener reconfigured: {}; used from the next transition on", s);
+    }
+
+    /** Nothing to release: radvd daemons keep running (they belong to the node). Idempotent, never throws. */
+    @Deactivate
+    void deactivate() {
+        if (deactivated.compareAndSet(false, true)) {
+            LOG.info("radvd listener stopped; running radvd daemons are left as they are");
+        }
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MANDATORY, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindProcessManager(ProcessManager pm) {
+        processManager.set(pm);
+        LOG.info("radvd listener uses process manager {}", pm);
+    }
+
+    void unbindProcessManager(ProcessManager pm) {
+        if (processManager.compareAndSet(pm, null)) {
+            LOG.info("radvd listener has no process manager");
+        }
+    }
+
+    // ------------------------------------------------------------------ TransitionListener
+
+    @Override
+    public void apply(Router router, HaState state) throws Exception {
+        String id = RouterIds.normalize(router.id());
+        RadvdSettings s = settings;
+        try {
+            ProcessManager pm = processManager.get();
+            if (pm == null) {
+                throw new IllegalStateException("radvd for router " + id + ": no ProcessManager service is bound"
+                        + " (is bundle org.l3ha.process active?); " + state.word() + " not applied");
+            }
+            switch (state) {
+                case PRIMARY -> {
+                    appliedPrimary.increment();
+                    primary(pm, s, router, id);
+                }
+                case BACKUP, FAULT -> {
+                    appliedStandby.increment();
+                    disable(pm, s, id, state.word());
+                }
+                default -> {
+                    LOG.debug("radvd for router {}: nothing to do for state {}", id, state.word());
+                    return;
+                }
+            }
+            Failure before = failures.remove(id);
+            if (before != null) {
+                LOG.info("radvd for router {} applied ({}) after an earlier failure", id, state.word());
+            }
+        } catch (Exception e) {
+            failed.increment();
+            failures.put(id, new Failure(state, oneLine(e)));
+            LOG.debug("radvd for router {} failed ({}): {}", id, state.word(), e.toString());
+            throw e;
+        }
+    }
+
+    private void primary(ProcessManager pm, RadvdSettings s, Router router, String id) throws IOException {
+        Path keepalivedPid = s.keepalivedPidFile(id);
+        if (Files.exists(keepalivedPid) && !pm.isActive(Daemon.keepalived(id, s))) {
+            keepalivedDown.increment();
+            LOG.warn("keepalived for router {} is not running (pid file {} names no live keepalived of this"
+                    + " router): radvd is not run", id, keepalivedPid);
+            disable(pm, s, id, "keepalived not running");
+            return;
+        }
+        String conf;
+        try {
+            conf = RadvdConfig.render(router.interfaces(), s.minRtrAdvInterval(), s.maxRtrAdvInterval());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("radvd for router " + id + ": " + e.getMessage(), e);
+        }
+        if (conf.isEmpty()) {
+            noIpv6.increment();
+            disable(pm, s, id, "no IPv6 subnet on its internal ports");
+            return;
+        }
+        Path file = s.configFile(id);
+        boolean changed;
+        try {
+            changed = ConfFiles.writeIfChanged(file, conf);
+        } catch (IOException e) {
+            throw new IOException("Cannot write the radvd configuration " + file + " for router " + id + ": " + e, e);
+        }
+        if (changed) {
+            configWrites.increment();
+            pendingReload.add(id);
+            LOG.info("radvd configuration for router {} written to {}", id, file);
+        }
+        boolean reload = pendingReload.contains(id);
+        Daemon radvd = Daemon.radvd(id, s, radvdBinary, Daemon.radvdUser(s.radvdUser(), agentUser));
+        try {
+            pm.enable(radvd, reload);
+        } catch (IOException e) {
+            throw naming(id, e);
+        }
+        pendingReload.remove(id);
+        enables.increment();
+        if (reload) {
+            reloadRequests.increment();
+        }
+    }
+
+    private void disable(ProcessManager pm, RadvdSettings s, String id, String why) throws IOException {
+        Daemon radvd = Daemon.radvd(id, s, radvdBinary, Daemon.radvdUser(s.radvdUser(), agentUser));
+        boolean wasActive = pm.isActive(radvd);
+        try {
+            pm.disable(radvd);
+        } catch (IOException e) {
+            throw naming(id, e);
+        }
+        pendingReload.remove(id);
+        boolean sweep = sweepAll || otherFiles.contains(id);
+        int removed;
+        try {
+            removed = ConfFiles.remove(s.raConfs(), id, sweep);
+        } catch (IOException e) {
+            throw new IOException("Cannot remove the radvd configuration of router " + id + " from " + s.raConfs()
+                    + ": " + e, e);
+        }
+        if (sweep) {
+            otherFiles.remove(id);
+        }
+        disables.increment();
+        if (wasActive || removed > 0) {
+            LOG.info("radvd for router {} disabled ({}){}; {} file(s) removed from {}", id, why,
+                    wasActive ? ", the running radvd stopped" : "", removed, s.raConfs());
+        } else {
+            LOG.debug("radvd for router {} disabled ({}): was not running, no configuration", id, why);
+        }
+    }
+
+    private void scanOtherFiles(Path raConfs) {
+        try {
+            Set<String> ids = ConfFiles.routersWithOtherFiles(raConfs);
+            Set<String> set = ConcurrentHashMap.newKeySet(Math.max(16, ids.size()));
+            set.addAll(ids);
+            otherFiles = set;
+            sweepAll = false;
+            if (!ids.isEmpty()) {
+                LOG.info("{} router(s) have other <router_id>.* files in {}; they are removed with the router's radvd",
+                        ids.size(), raConfs);
+            }
+        } catch (IOException | RuntimeException e) {
+            otherFiles = ConcurrentHashMap.newKeySet();
+            sweepAll = true;
+            LOG.warn("Cannot list {} ({}); every disable will search it for <router_id>.* files", raConfs, e.toString());
+        }
+    }
+
+    private static IOException naming(String id, IOException e) {
+        String m = e.getMessage();
+        return m != null && m.contains(id) ? e : new IOException("radvd for router " + id + ": " + m, e);
+    }
+
+    private static String oneLine(Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        return m.replaceAll("\\s*\\R\\s*", " | ");
+    }
+
+    private static String userLabel(String user) {
+        return user == null ? "root (no -u)" : "-u " + user;
+    }
+
+    // ------------------------------------------------------------------ stats and health
+
+    /**
+     * @return applied_primary, applied_standby (backup or fault), enables (radvd made sure to run),
+     *         reload_requests (enables with a changed configuration), config_writes, disables,
+     *         no_ipv6 (primary without an IPv6 subnet), keepalived_down (primary while keepalived's
+     *         pid file names no live keepalived), failures, failing_routers (now)
+     */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> c = new TreeMap<>();
+        c.put("applied_primary", appliedPrimary.sum());
+        c.put("applied_standby", appliedStandby.sum());
+        c.put("enables", enables.sum());
+        c.put("reload_requests", reloadRequests.sum());
+        c.put("config_writes", configWrites.sum());
+        c.put("disables", disables.sum());
+        c.put("no_ipv6", noIpv6.sum());
+        c.put("keepalived_down", keepalivedDown.sum());
+        c.put("failures", failed.sum());
+        c.put("failing_routers", (long) failures.size());
+        return c;
+    }
+
+    /** @return WARN naming the routers whose last apply failed (up to three) or with no process manager; else OK */
+    @Override
+    public HealthResult check() {
+        if (processManager.get() == null) {
+            return HealthResult.warn("no process manager bound: radvd can be neither started nor stopped");
+        }
+        int n = failures.size();
+        if (n == 0) {
+            return HealthResult.ok("last apply succeeded for every router (" + enables.sum() + " enables, "
+                    + disables.sum() + " disables since activation)");
+        }
+        List<String> some = failures.entrySet().stream().sorted(Map.Entry.comparingByKey()).limit(HEALTH_EXAMPLES)
+                .map(e -> e.getKey() + " (" + e.getValue().state().word() + ": " + e.getValue().message() + ")")
+                .collect(Collectors.toList());
+        return HealthResult.warn("last radvd apply failed for " + n + " router(s): " + String.join("; ", some)
+                + (n > HEALTH_EXAMPLES ? "; ..." : ""));
+    }
+}
