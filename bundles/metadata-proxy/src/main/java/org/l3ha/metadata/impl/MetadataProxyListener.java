@@ -194,7 +194,11 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
                 id == null ? "" : ", haproxy runs as " + id.user() + ":" + id.group());
     }
 
-    @Reference(name = "processManager", cardinality = ReferenceCardinality.OPTIONAL,
+    /*
+     * Mandatory: while no process manager exists (its bundle is being swapped) this listener is not
+     * registered, and the engine gives it every router's applied state when it comes back.
+     */
+    @Reference(name = "processManager", cardinality = ReferenceCardinality.MANDATORY,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
             unbind = "unbindProcessManager")
     void bindProcessManager(ProcessManager pm) {

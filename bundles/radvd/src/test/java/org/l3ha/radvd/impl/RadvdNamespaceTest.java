@@ -36,7 +36,7 @@ import org.l3ha.api.HealthResult;
 import org.l3ha.common.Devices;
 import org.l3ha.common.testing.Netns;
 import org.l3ha.process.impl.ProcessComponent;
-import org.l3ha.process.impl.ProcessComponents;
+import org.l3ha.process.impl.ProcessManagerFixture;
 import org.l3ha.radvd.impl.TestRouters.TestPort;
 import org.l3ha.radvd.impl.TestRouters.TestRouter;
 
@@ -63,7 +63,7 @@ class RadvdNamespaceTest {
     Path dir;
 
     final Netns netns = new Netns();
-    final List<ProcessComponent> managers = new ArrayList<>();
+    final List<ProcessManagerFixture> managers = new ArrayList<>();
     final List<Process> unrelated = new ArrayList<>();
     String id;
     String ns;
@@ -98,7 +98,7 @@ class RadvdNamespaceTest {
     void cleanUp() throws Exception {
         List<Long> leftovers;
         try {
-            managers.forEach(ProcessComponents::stop); // no respawn from here on
+            managers.forEach(ProcessManagerFixture::close); // no respawn from here on
         } finally {
             netns.close(); // kills what runs inside the namespaces, by pid, and deletes them
             for (Process p : unrelated) {
@@ -136,9 +136,9 @@ class RadvdNamespaceTest {
     }
 
     ProcessComponent processManager() {
-        ProcessComponent pm = ProcessComponents.start(props());
-        managers.add(pm);
-        return pm;
+        ProcessManagerFixture f = new ProcessManagerFixture(props());
+        managers.add(f);
+        return f.manager();
     }
 
     /** The listener as DS would wire it: activated with the configuration, then bound to {@code pm}. */
@@ -358,8 +358,8 @@ class RadvdNamespaceTest {
         // bundle update: DS deactivates the listener and the process manager, then activates new ones
         listener.unbindProcessManager(pm);
         listener.deactivate();
-        ProcessComponents.stop(pm);
-        managers.remove(pm);
+        ProcessManagerFixture stopped = managers.remove(managers.size() - 1);
+        stopped.close();
         assertTrue(isRadvd(pid), "radvd belongs to the node, not to the bundle");
 
         ProcessComponent pm2 = processManager();

@@ -20,7 +20,8 @@ public final class ProcessManagerFixture implements AutoCloseable {
         }, Clock.systemUTC());
     }
 
-    public ProcessManager manager() {
+    /** @return the process manager (the component itself, with its counters) */
+    public ProcessComponent manager() {
         return component;
     }
 
