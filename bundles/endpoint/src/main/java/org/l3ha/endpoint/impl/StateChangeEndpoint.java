@@ -1,0 +1,295 @@
+package org.l3ha.endpoint.impl;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.HostPort;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.l3ha.api.HaState;
+import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
+import org.l3ha.api.StatsProvider;
+import org.l3ha.api.StateChangeSink;
+import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP endpoint on the unix socket {@code <state_path>/keepalived-state-change}, where
+ * keepalived-state-change monitors post router state changes (Jetty 12 core).
+ *
+ * <p>Valid notifications go to the {@link StateChangeSink} (the engine) without waiting for any
+ * downstream work; while there is none, or it is shutting down, the newest state per router is
+ * held and handed to the next sink in order.
+ */
+@Component(name = "org.l3ha.endpoint", configurationPid = AgentSettings.PID, immediate = true,
+        service = {StatsProvider.class, HealthCheck.class},
+        property = {StatsProvider.NAME + "=endpoint", HealthCheck.NAME + "=endpoint"})
+@Designate(ocd = StateChangeEndpoint.Config.class)
+public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
+
+    @ObjectClassDefinition(name = "l3ha state-change endpoint",
+            description = "The unix-socket HTTP endpoint keepalived-state-change monitors notify (agent options)")
+    public @interface Config {
+        @AttributeDefinition(description = "Directory of the state-change socket keepalived-state-change")
+        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
+
+        @AttributeDefinition(description = "Octal permissions of the state-change socket, e.g. 0600 or 0660")
+        String socket__mode() default AgentSettings.DEFAULT_SOCKET_MODE;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateChangeEndpoint.class);
+
+    /** Most routers held while no sink takes notifications. */
+    static final int HOLD_CAPACITY = 131_072;
+    static final int MAX_HEADER_BYTES = 2048;
+    static final long IDLE_TIMEOUT_MS = 5_000;
+    static final long STOP_TIMEOUT_MS = 2_000;
+    /** Listen backlog (Neutron's 5 loses notifications under a burst). */
+    static final int ACCEPT_QUEUE = 1024;
+    private static final int MAX_THREADS = 16;
+    private static final int MIN_THREADS = 4;
+
+    private final Counters counters = new Counters(NotificationHandler.REASONS);
+    private final int holdCapacity;
+    private final HoldingBuffer buffer;
+
+    /* guarded by this */
+    private AgentSettings settings;
+    private Listener listener;
+    private boolean closed;
+
+    /** A running server and its socket file. */
+    private record Listener(Server server, SocketFile file) {
+        void close() {
+            try {
+                server.stop();
+            } catch (TimeoutException e) {
+                LOG.info("Connections on {} still open after {} ms were closed", file.path(), STOP_TIMEOUT_MS);
+            } catch (Exception e) {
+                LOG.warn("Stopping the endpoint on {} did not finish cleanly: {}", file.path(), e.toString());
+            }
+            file.remove();
+        }
+    }
+
+    /**
+     * Parses the agent options and starts listening.
+     *
+     * @param props Config Admin properties of PID {@code org.l3ha.agent}
+     * @throws ConfigException if an option is invalid (names key and value)
+     * @throws IOException if the socket cannot be created (another listener, a file in the way)
+     */
+    @Activate
+    public StateChangeEndpoint(Map<String, Object> props) throws IOException {
+        this(props, HOLD_CAPACITY);
+    }
+
+    /** As the DS constructor, holding at most {@code holdCapacity} routers (tests). */
+    StateChangeEndpoint(Map<String, Object> props, int holdCapacity) throws IOException {
+        this.holdCapacity = holdCapacity;
+        this.buffer = new HoldingBuffer(holdCapacity);
+        AgentSettings parsed;
+        try {
+            parsed = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; the state-change endpoint does not start", e.getMessage());
+            throw e;
+        }
+        synchronized (this) {
+            settings = parsed;
+            listener = open(parsed);
+        }
+        LOG.info("State-change endpoint listening on {} (mode {})", parsed.socketPath(), mode(parsed));
+    }
+
+    @Reference(name = "sink", cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void bindSink(StateChangeSink sink) {
+        buffer.bind(sink);
+    }
+
+    void unbindSink(StateChangeSink sink) {
+        buffer.unbind(sink);
+    }
+
+    /**
+     * Re-applies the agent options: a new {@code state_path} moves the socket (the new one listens
+     * before the old one closes), a new {@code socket_mode} is applied to the live socket. An
+     * invalid configuration is logged and ignored; the endpoint keeps its last good one.
+     */
+    @Modified
+    synchronized void modified(Map<String, Object> props) {
+        if (closed) {
+            return;
+        }
+        AgentSettings next;
+        try {
+            next = AgentSettings.parse(props);
+        } catch (ConfigException e) {
+            LOG.error("{}; the state-change endpoint keeps serving on {} with its last good configuration",
+                    e.getMessage(), settings.socketPath());
+            return;
+        }
+        Path oldPath = settings.socketPath();
+        if (!next.socketPath().equals(oldPath)) {
+            Listener fresh;
+            try {
+                fresh = open(next);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("Cannot move the state-change endpoint to {}: {}; it keeps serving on {}",
+                        next.socketPath(), e.getMessage(), oldPath);
+                return;
+            }
+            Listener old = listener;
+            listener = fresh;
+            settings = next;
+            old.close();
+            LOG.info("State-change endpoint moved from {} to {} (mode {})", oldPath, next.socketPath(), mode(next));
+            return;
+        }
+        if (!next.socketMode().equals(settings.socketMode())) {
+            try {
+                listener.file().chmod(next.socketMode());
+            } catch (IOException e) {
+                LOG.error("Cannot set mode {} on {}: {}; the endpoint keeps serving with mode {}",
+                        mode(next), oldPath, e.getMessage(), mode(settings));
+                return;
+            }
+            LOG.info("State-change socket {} now has mode {}", oldPath, mode(next));
+        }
+        settings = next;
+    }
+
+    /**
+     * Stops accepting, lets requests in flight finish (bounded), stops the server and its
+     * threads and removes the socket. States still held for lack of a sink are logged, then lost.
+     */
+    @Deactivate
+    synchronized void deactivate() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Listener l = listener;
+        listener = null;
+        if (l != null) {
+            l.close();
+        }
+        Map<String, HaState> lost = buffer.close();
+        if (!lost.isEmpty()) {
+            LOG.warn("State-change endpoint stopped with {} notification(s) no engine took; lost: {}",
+                    lost.size(), HoldingBuffer.describe(lost));
+        }
+        LOG.info("State-change endpoint stopped; {} no longer served", settings.socketPath());
+    }
+
+    /**
+     * @return the counters: {@code received}, {@code accepted}, {@code held} (notifications put
+     *         on hold), {@code holding} (routers held now), {@code errors} (5xx, a bug) and
+     *         {@code rejected.<reason>} per rejection reason
+     */
+    @Override
+    public Map<String, Long> counters() {
+        Map<String, Long> out = counters.snapshot();
+        out.put("holding", (long) buffer.size());
+        return out;
+    }
+
+    /**
+     * CRITICAL if the socket is not served (server stopped, socket file gone or replaced), WARN
+     * while notifications are held for lack of an engine, else OK.
+     */
+    @Override
+    public HealthResult check() {
+        Listener l;
+        synchronized (this) {
+            l = listener;
+        }
+        if (l == null) {
+            return HealthResult.critical("not listening (stopped)");
+        }
+        if (!l.server().isRunning() || !l.file().isOurs()) {
+            return HealthResult.critical("not listening on " + l.file().path() + " (server stopped or socket file removed or replaced)");
+        }
+        int held = buffer.size();
+        if (held > 0) {
+            return HealthResult.warn("listening on " + l.file().path() + "; " + held
+                    + " routers' notifications held: no engine takes them");
+        }
+        return HealthResult.ok("listening on " + l.file().path());
+    }
+
+    /** @return the socket path served now, or null once deactivated (for tests and the shell) */
+    synchronized Path socketPath() {
+        return listener == null ? null : listener.file().path();
+    }
+
+    /** @return the running server, or null once deactivated (tests) */
+    synchronized Server server() {
+        return listener == null ? null : listener.server();
+    }
+
+    private Listener open(AgentSettings s) throws IOException {
+        SocketFile file = SocketFile.prepare(s.socketPath());
+        Server server = newServer(file.bindPath());
+        try {
+            server.start();
+            file.publish(s.socketMode());
+            return new Listener(server, file);
+        } catch (Exception e) {
+            new Listener(server, file).close();
+            if (e instanceof IOException) {
+                throw (IOException) e;
+            }
+            throw new IOException("Cannot start the state-change endpoint on " + s.socketPath() + ": " + e, e);
+        }
+    }
+
+    private Server newServer(Path bindPath) {
+        // bounded threads; the task queue stays unbounded as Jetty requires (its tasks are bounded by connections)
+        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+        pool.setName("l3ha-endpoint");
+        Server server = new Server(pool, new ScheduledExecutorScheduler("l3ha-endpoint-scheduler", false), null);
+        server.setStopAtShutdown(false);
+        server.setStopTimeout(STOP_TIMEOUT_MS);
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        // the authority of requests without Host (else Jetty tries the socket path, and warns)
+        http.setServerAuthority(new HostPort("localhost"));
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        connector.setUnixDomainPath(bindPath);
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        server.addConnector(connector);
+
+        server.setHandler(new NotificationHandler(buffer, holdCapacity, counters));
+        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters));
+        return server;
+    }
+
+    private static String mode(AgentSettings s) {
+        return PosixFilePermissions.toString(s.socketMode());
+    }
+}

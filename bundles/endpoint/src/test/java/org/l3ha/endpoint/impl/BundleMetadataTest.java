@@ -1,0 +1,54 @@
+package org.l3ha.endpoint.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+
+/** What bnd generated into target/classes: manifest, DS and metatype descriptors. */
+class BundleMetadataTest {
+    static final Path CLASSES = Path.of("target", "classes");
+
+    @Test
+    void manifestImportsJetty12AndEmbedsNothingButCommon() throws IOException {
+        Manifest mf;
+        try (InputStream in = Files.newInputStream(CLASSES.resolve("META-INF/MANIFEST.MF"))) {
+            mf = new Manifest(in);
+        }
+        String imports = mf.getMainAttributes().getValue("Import-Package").replace("\n", "");
+        for (String pkg : new String[] {"org.eclipse.jetty.server", "org.eclipse.jetty.unixdomain.server",
+                "org.eclipse.jetty.http", "org.eclipse.jetty.io", "org.eclipse.jetty.util"}) {
+            assertTrue(imports.contains(pkg + ";version=\"[12.1,13)\""), pkg + " in " + imports);
+        }
+        assertTrue(imports.contains("org.l3ha.api;version=\"[1.0,2)\""), imports);
+        assertEquals("org.l3ha.endpoint", mf.getMainAttributes().getValue("Bundle-SymbolicName"));
+        assertEquals(null, mf.getMainAttributes().getValue("Export-Package"));
+        assertEquals("OSGI-INF/org.l3ha.endpoint.xml", mf.getMainAttributes().getValue("Service-Component"));
+    }
+
+    @Test
+    void componentDescriptorHasThePidAndADynamicGreedyOptionalSink() throws IOException {
+        String xml = Files.readString(CLASSES.resolve("OSGI-INF/org.l3ha.endpoint.xml"));
+        assertTrue(xml.contains("name=\"org.l3ha.endpoint\""), xml);
+        assertTrue(xml.contains("configuration-pid=\"org.l3ha.agent\""), xml);
+        assertTrue(xml.contains("immediate=\"true\""), xml);
+        assertTrue(xml.contains("modified=\"modified\"") && xml.contains("deactivate=\"deactivate\""), xml);
+        assertTrue(xml.matches("(?s).*<reference name=\"sink\" cardinality=\"0..1\" policy=\"dynamic\""
+                + " interface=\"org.l3ha.api.StateChangeSink\" bind=\"bindSink\" unbind=\"unbindSink\""
+                + " policy-option=\"greedy\"/>.*"), xml);
+    }
+
+    @Test
+    void metatypeDescribesTheKeysWithTheirDefaults() throws IOException {
+        String xml = Files.readString(
+                CLASSES.resolve("OSGI-INF/metatype/org.l3ha.endpoint.impl.StateChangeEndpoint$Config.xml"));
+        assertTrue(xml.contains("<AD id=\"state_path\"") && xml.contains("default=\"/var/lib/neutron\""), xml);
+        assertTrue(xml.contains("<AD id=\"socket_mode\"") && xml.contains("default=\"0600\""), xml);
+        assertTrue(xml.contains("<Designate pid=\"org.l3ha.agent\">"), xml);
+    }
+}
