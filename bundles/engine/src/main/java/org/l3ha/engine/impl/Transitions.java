@@ -363,7 +363,8 @@ final class Transitions {
         } catch (Exception | LinkageError e) {
             listenerFailures.increment();
             listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
-            LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), state.word(), e.toString(), e);
+            LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), state.word(), e.toString());
+            LOG.debug("Router {}: listener {} failure", slot.id, l.name(), e);
         }
     }
 
