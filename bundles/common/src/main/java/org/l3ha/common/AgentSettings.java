@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -144,6 +145,11 @@ public record AgentSettings(
     /** @return {@code <state_path>/keepalived-state-change} */
     public Path socketPath() {
         return statePath.resolve(SOCKET_NAME);
+    }
+
+    /** @return {@code root_helper} split on whitespace: the prefix of privileged commands, empty for none */
+    public List<String> rootHelperCommand() {
+        return rootHelper.isBlank() ? List.of() : List.of(rootHelper.strip().split("\\s+"));
     }
 
     /** @return {@code <ha_confs_path>/<routerId>/state} */

@@ -91,6 +91,14 @@ class AgentSettingsTest {
     }
 
     @Test
+    void rootHelperIsSplitOnWhitespace() {
+        assertEquals(java.util.List.of(), AgentSettings.parse(Map.of()).rootHelperCommand());
+        assertEquals(java.util.List.of(), AgentSettings.parse(Map.of("root_helper", " \t ")).rootHelperCommand());
+        assertEquals(java.util.List.of("sudo", "neutron-rootwrap", "/etc/neutron/rootwrap.conf"),
+                AgentSettings.parse(Map.of("root_helper", "  sudo \t neutron-rootwrap   /etc/neutron/rootwrap.conf ")).rootHelperCommand());
+    }
+
+    @Test
     void raIntervalsMustBeOrdered() {
         assertThrows(ConfigException.class,
                 () -> AgentSettings.parse(Map.of("min_rtr_adv_interval", "50", "max_rtr_adv_interval", "40")));

@@ -1,5 +1,7 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.LogCapture;
+
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -20,6 +20,7 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.common.RouterIds;
@@ -79,8 +80,7 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
                 r.problem(AgentSettings.IPV6_GATEWAY, gw, "is not an IPv6 address");
                 r.done();
             }
-            String helper = agent.rootHelper().strip();
-            return new Settings(gw, helper.isEmpty() ? List.of() : List.of(helper.split("\\s+")));
+            return new Settings(gw, agent.rootHelperCommand());
         }
     }
 

@@ -1,12 +1,16 @@
 package org.l3ha.ipv6.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
+import org.l3ha.common.HostIpv6;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.ipv6.impl.TestRouters.port;
-import static org.l3ha.ipv6.impl.TestRouters.router;
-import static org.l3ha.ipv6.impl.TestRouters.v4;
-import static org.l3ha.ipv6.impl.TestRouters.v6;
+import static org.l3ha.common.testing.TestRouters.port;
+import static org.l3ha.common.testing.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.v4;
+import static org.l3ha.common.testing.TestRouters.v6;
 
 import java.io.IOException;
 import java.nio.file.Files;

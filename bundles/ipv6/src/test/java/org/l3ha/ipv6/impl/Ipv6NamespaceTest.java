@@ -1,13 +1,15 @@
 package org.l3ha.ipv6.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.ipv6.impl.TestRouters.port;
-import static org.l3ha.ipv6.impl.TestRouters.router;
-import static org.l3ha.ipv6.impl.TestRouters.uuid;
-import static org.l3ha.ipv6.impl.TestRouters.v4;
+import static org.l3ha.common.testing.TestRouters.port;
+import static org.l3ha.common.testing.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.uuid;
+import static org.l3ha.common.testing.TestRouters.v4;
 
 import java.io.IOException;
 import java.util.Map;

@@ -24,6 +24,7 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.Devices;
 import org.l3ha.common.RouterIds;

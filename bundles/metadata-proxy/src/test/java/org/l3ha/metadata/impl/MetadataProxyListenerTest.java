@@ -1,11 +1,15 @@
 package org.l3ha.metadata.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
+import org.l3ha.common.HostIpv6;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.metadata.impl.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.router;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,13 +1,17 @@
 package org.l3ha.metadata.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
+import org.l3ha.common.HostIpv6;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.metadata.impl.TestRouters.router;
-import static org.l3ha.metadata.impl.TestRouters.uuid;
+import static org.l3ha.common.testing.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.uuid;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -17,14 +17,6 @@ final class Commands {
     private Commands() {
     }
 
-    /** @return {@code root_helper} split on whitespace; empty (nothing to prefix) if blank */
-    static List<String> rootHelper(String value) {
-        if (value == null || value.isBlank()) {
-            return List.of();
-        }
-        return List.of(value.strip().split("\\s+"));
-    }
-
     /**
      * @param rootHelper the root helper prefix, possibly empty
      * @param namespace the network namespace, empty for the host's

@@ -52,7 +52,7 @@ final class DaemonManager {
     record Settings(int intervalSeconds, boolean exitOnDeath, List<String> rootHelper, Path statePath) {
         static Settings of(AgentSettings s) {
             return new Settings(s.checkChildProcessesInterval(), "exit".equals(s.checkChildProcessesAction()),
-                    Commands.rootHelper(s.rootHelper()), s.statePath());
+                    s.rootHelperCommand(), s.statePath());
         }
 
         String monitorLabel() {

@@ -16,16 +16,6 @@ class CommandsTest {
             "/var/lib/neutron/external/pids/" + R + ".pid.radvd", "-m", "syslog");
 
     @Test
-    void rootHelperIsSplitOnWhitespace() {
-        assertEquals(List.of(), Commands.rootHelper(null));
-        assertEquals(List.of(), Commands.rootHelper(""));
-        assertEquals(List.of(), Commands.rootHelper(" \t "));
-        assertEquals(List.of("sudo"), Commands.rootHelper("sudo"));
-        assertEquals(List.of("sudo", "neutron-rootwrap", "/etc/neutron/rootwrap.conf"),
-                Commands.rootHelper("  sudo \t neutron-rootwrap   /etc/neutron/rootwrap.conf "));
-    }
-
-    @Test
     void noRootHelperNoNamespaceNoEnvironmentIsTheCommandItself() {
         assertEquals(RADVD, Commands.spawn(List.of(), "", Map.of(), RADVD));
     }

@@ -1,12 +1,14 @@
 package org.l3ha.radvd.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.radvd.impl.TestRouters.port;
-import static org.l3ha.radvd.impl.TestRouters.v4;
-import static org.l3ha.radvd.impl.TestRouters.v6;
+import static org.l3ha.common.testing.TestRouters.port;
+import static org.l3ha.common.testing.TestRouters.v4;
+import static org.l3ha.common.testing.TestRouters.ra;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +44,7 @@ class RadvdConfigTest {
 
     @Test
     void case51_slaacWithFourDnsServersAdvertisesTheFirstThreeInNeutronsLiteralForm() {
-        String conf = render(port(P1, 1500, v6("2001:db8:1::/64", "slaac",
+        String conf = render(port(P1, 1500, ra("2001:db8:1::/64", "slaac",
                 "2001:db8::1", "2001:db8::2", "2001:db8::3", "2001:db8::4")));
 
         assertEquals(lines(
@@ -83,7 +85,7 @@ class RadvdConfigTest {
 
     @Test
     void case50_statelessSetsOtherConfigAndAutonomousPrefixAndNoRdnss() {
-        String conf = RadvdConfig.render(List.of(port(P2, 1200, v6("2001:db8:2::/64", "dhcpv6-stateless",
+        String conf = RadvdConfig.render(List.of(port(P2, 1200, ra("2001:db8:2::/64", "dhcpv6-stateless",
                 "2001:db8::53"))), 22, 66);
 
         assertEquals(lines(
@@ -120,7 +122,7 @@ class RadvdConfigTest {
 
     @Test
     void case50_statefulSetsManagedFlagAndNonAutonomousPrefix() {
-        String conf = render(port(P3, 0, v6("2001:db8:3::/64", "dhcpv6-stateful", "2001:db8::53")));
+        String conf = render(port(P3, 0, ra("2001:db8:3::/64", "dhcpv6-stateful", "2001:db8::53")));
 
         assertEquals(lines(
                 "interface qr-9a8b7c6d-33",
@@ -156,7 +158,7 @@ class RadvdConfigTest {
 
     @Test
     void case50_slaacSetsNeitherFlag() {
-        String conf = render(port(P1, 1500, v6("2001:db8:1::/64", "slaac")));
+        String conf = render(port(P1, 1500, ra("2001:db8:1::/64", "slaac")));
         assertFalse(conf.contains("AdvOtherConfigFlag"));
         assertFalse(conf.contains("AdvManagedFlag"));
         assertFalse(conf.contains("RDNSS"), "no DNS servers, no RDNSS line");
@@ -165,7 +167,7 @@ class RadvdConfigTest {
 
     @Test
     void aSubnetWithoutRaModeStillGetsABlockButNoPrefixFlagOrRdnss() {
-        String conf = render(port(P1, 1446, v6("2001:db8:4::/64", null, "2001:db8::53")));
+        String conf = render(port(P1, 1446, ra("2001:db8:4::/64", null, "2001:db8::53")));
 
         assertEquals(lines(
                 "interface qr-0b2c6e3a-11",
@@ -195,16 +197,16 @@ class RadvdConfigTest {
 
     @Test
     void case52_linkMtuOnlyFromIpv6sMinimumOn() {
-        assertTrue(render(port(P1, 1446, v6("2001:db8:1::/64", "slaac"))).contains("\n   AdvLinkMTU 1446;\n"));
-        assertTrue(render(port(P1, 1280, v6("2001:db8:1::/64", "slaac"))).contains("\n   AdvLinkMTU 1280;\n"));
-        assertFalse(render(port(P1, 1279, v6("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"));
-        assertFalse(render(port(P1, 1200, v6("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"));
-        assertFalse(render(port(P1, 0, v6("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"), "absent mtu");
+        assertTrue(render(port(P1, 1446, ra("2001:db8:1::/64", "slaac"))).contains("\n   AdvLinkMTU 1446;\n"));
+        assertTrue(render(port(P1, 1280, ra("2001:db8:1::/64", "slaac"))).contains("\n   AdvLinkMTU 1280;\n"));
+        assertFalse(render(port(P1, 1279, ra("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"));
+        assertFalse(render(port(P1, 1200, ra("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"));
+        assertFalse(render(port(P1, 0, ra("2001:db8:1::/64", "slaac"))).contains("AdvLinkMTU"), "absent mtu");
     }
 
     @Test
     void case53_intervalsComeFromTheConfiguration() {
-        String conf = RadvdConfig.render(List.of(port(P1, 1500, v6("2001:db8:1::/64", "slaac"))), 22, 66);
+        String conf = RadvdConfig.render(List.of(port(P1, 1500, ra("2001:db8:1::/64", "slaac"))), 22, 66);
         assertTrue(conf.contains("\n   MinRtrAdvInterval 22;\n   MaxRtrAdvInterval 66;\n"), conf);
     }
 
@@ -212,11 +214,11 @@ class RadvdConfigTest {
     void case54_twoIpv6PortsGiveTwoBlocksEachWithTheMetadataRouteAndIpv4OnlyPortsAreSkipped() {
         String conf = render(
                 port(P3, 1500, v4("10.0.0.0/24")),
-                port(P1, 1446, v4("10.0.1.0/24"), v6("2001:db8:6::/64", "slaac"),
-                        v6("2001:db8:7::/64", "dhcpv6-stateful"), v6("2001:db8:8::/64", "slaac", "2001:db8::53"),
-                        v6("2001:db8:9::/64", "dhcpv6-stateless")),
-                port(P2, 1280, v6("2001:db8:a::/64", "slaac", "2001:db8::a1", "2001:db8::a2"),
-                        v6("2001:db8:b::/64", "slaac", "2001:db8::b1", "2001:db8::b2")));
+                port(P1, 1446, v4("10.0.1.0/24"), ra("2001:db8:6::/64", "slaac"),
+                        ra("2001:db8:7::/64", "dhcpv6-stateful"), ra("2001:db8:8::/64", "slaac", "2001:db8::53"),
+                        ra("2001:db8:9::/64", "dhcpv6-stateless")),
+                port(P2, 1280, ra("2001:db8:a::/64", "slaac", "2001:db8::a1", "2001:db8::a2"),
+                        ra("2001:db8:b::/64", "slaac", "2001:db8::b1", "2001:db8::b2")));
 
         String first = lines(
                 "interface qr-0b2c6e3a-11",
@@ -323,39 +325,39 @@ class RadvdConfigTest {
         assertEquals("", render(p));
         assertFalse(RadvdConfig.hasIpv6(List.of(p)));
         assertFalse(RadvdConfig.hasIpv6(List.of()));
-        assertTrue(RadvdConfig.hasIpv6(List.of(p, port(P2, 0, v6("2001:db8::/64", null)))));
+        assertTrue(RadvdConfig.hasIpv6(List.of(p, port(P2, 0, ra("2001:db8::/64", null)))));
     }
 
     @Test
     void valuesThatWouldInjectDirectivesAreRejectedNamingThem() {
         IllegalArgumentException cidr = assertThrows(IllegalArgumentException.class,
-                () -> render(port(P1, 1500, v6("2001:db8::/64;\nAdvManagedFlag on", "slaac"))));
+                () -> render(port(P1, 1500, ra("2001:db8::/64;\nAdvManagedFlag on", "slaac"))));
         assertTrue(cidr.getMessage().contains(P1) && cidr.getMessage().contains("not an IPv6 prefix"), cidr.getMessage());
         assertFalse(cidr.getMessage().contains("\n"), "one line");
 
         IllegalArgumentException dns = assertThrows(IllegalArgumentException.class,
-                () -> render(port(P1, 1500, v6("2001:db8::/64", "slaac", "2001:db8::1 {}; interface x"))));
+                () -> render(port(P1, 1500, ra("2001:db8::/64", "slaac", "2001:db8::1 {}; interface x"))));
         assertTrue(dns.getMessage().contains("DNS server"), dns.getMessage());
 
         IllegalArgumentException v4dns = assertThrows(IllegalArgumentException.class,
-                () -> render(port(P1, 1500, v6("2001:db8::/64", "slaac", "192.0.2.53"))));
+                () -> render(port(P1, 1500, ra("2001:db8::/64", "slaac", "192.0.2.53"))));
         assertTrue(v4dns.getMessage().contains("192.0.2.53"), v4dns.getMessage());
 
         IllegalArgumentException id = assertThrows(IllegalArgumentException.class,
-                () -> render(port("x; y", 1500, v6("2001:db8::/64", "slaac"))));
+                () -> render(port("x; y", 1500, ra("2001:db8::/64", "slaac"))));
         assertTrue(id.getMessage().contains("port id"), id.getMessage());
     }
 
     @Test
     void radvdItselfAcceptsEveryRenderedConfiguration() throws Exception {
         List<String> confs = List.of(
-                render(port(P1, 1500, v6("2001:db8:1::/64", "slaac", "2001:db8::1", "2001:db8::2", "2001:db8::3",
+                render(port(P1, 1500, ra("2001:db8:1::/64", "slaac", "2001:db8::1", "2001:db8::2", "2001:db8::3",
                         "2001:db8::4"))),
-                render(port(P2, 1200, v6("2001:db8:2::/64", "dhcpv6-stateless"))),
-                render(port(P3, 0, v6("2001:db8:3::/64", "dhcpv6-stateful"))),
-                render(port(P1, 1446, v6("2001:db8:4::/64", null))),
-                render(port(P1, 1446, v6("2001:db8:6::/64", "slaac"), v6("2001:db8:7::/64", "dhcpv6-stateful")),
-                        port(P2, 9000, v6("2001:db8:a::/64", "slaac", "2001:db8::a1"))));
+                render(port(P2, 1200, ra("2001:db8:2::/64", "dhcpv6-stateless"))),
+                render(port(P3, 0, ra("2001:db8:3::/64", "dhcpv6-stateful"))),
+                render(port(P1, 1446, ra("2001:db8:4::/64", null))),
+                render(port(P1, 1446, ra("2001:db8:6::/64", "slaac"), ra("2001:db8:7::/64", "dhcpv6-stateful")),
+                        port(P2, 9000, ra("2001:db8:a::/64", "slaac", "2001:db8::a1"))));
         int i = 0;
         for (String conf : confs) {
             Path f = dir.resolve("c" + i++ + ".conf");

@@ -1,14 +1,16 @@
 package org.l3ha.radvd.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.radvd.impl.TestRouters.port;
-import static org.l3ha.radvd.impl.TestRouters.router;
-import static org.l3ha.radvd.impl.TestRouters.v4;
-import static org.l3ha.radvd.impl.TestRouters.v6;
+import static org.l3ha.common.testing.TestRouters.port;
+import static org.l3ha.common.testing.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.v4;
+import static org.l3ha.common.testing.TestRouters.ra;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.ConfigException;
-import org.l3ha.radvd.impl.TestRouters.TestPort;
-import org.l3ha.radvd.impl.TestRouters.TestRouter;
+import org.l3ha.common.testing.TestRouters.TestPort;
+import org.l3ha.common.testing.TestRouters.TestRouter;
 
 /** The listener's decisions with a recording process manager and real files (NEUTRON.md §4 step 5). */
 class RadvdListenerTest {
@@ -61,7 +63,7 @@ class RadvdListenerTest {
     @BeforeEach
     void setUp() {
         id = UUID.randomUUID().toString();
-        slaac = port(UUID.randomUUID().toString(), 1500, v6("2001:db8:1::/64", "slaac", "2001:db8::53"));
+        slaac = port(UUID.randomUUID().toString(), 1500, ra("2001:db8:1::/64", "slaac", "2001:db8::53"));
         router = router(id, slaac);
         listener = listener(props());
     }
@@ -112,7 +114,7 @@ class RadvdListenerTest {
     void aChangedConfigurationIsWrittenAndRadvdReloaded() throws Exception {
         listener.apply(router, HaState.PRIMARY);
         pm.clear();
-        TestRouter more = router(id, slaac.with(v6("2001:db8:2::/64", "dhcpv6-stateless")));
+        TestRouter more = router(id, slaac.with(ra("2001:db8:2::/64", "dhcpv6-stateless")));
 
         listener.apply(more, HaState.PRIMARY);
 
@@ -283,7 +285,7 @@ class RadvdListenerTest {
 
     @Test
     void aBadPortIsAFailureNamingRouterAndPort() {
-        TestRouter bad = router(id, port(UUID.randomUUID().toString(), 1500, v6("2001:db8::/64\n", "slaac")));
+        TestRouter bad = router(id, port(UUID.randomUUID().toString(), 1500, ra("2001:db8::/64\n", "slaac")));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> listener.apply(bad, HaState.PRIMARY));
         assertTrue(e.getMessage().contains(id) && e.getMessage().contains(bad.interfaces().get(0).id()), e.getMessage());
         assertTrue(pm.calls.isEmpty());

@@ -1,14 +1,16 @@
 package org.l3ha.radvd.impl;
 
+import org.l3ha.common.testing.TestRouters;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.l3ha.radvd.impl.TestRouters.port;
-import static org.l3ha.radvd.impl.TestRouters.router;
-import static org.l3ha.radvd.impl.TestRouters.v6;
+import static org.l3ha.common.testing.TestRouters.port;
+import static org.l3ha.common.testing.TestRouters.router;
+import static org.l3ha.common.testing.TestRouters.ra;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +39,8 @@ import org.l3ha.common.Devices;
 import org.l3ha.common.testing.Netns;
 import org.l3ha.process.impl.ProcessComponent;
 import org.l3ha.process.impl.ProcessManagerFixture;
-import org.l3ha.radvd.impl.TestRouters.TestPort;
-import org.l3ha.radvd.impl.TestRouters.TestRouter;
+import org.l3ha.common.testing.TestRouters.TestPort;
+import org.l3ha.common.testing.TestRouters.TestRouter;
 
 /**
  * The listener with the real process manager, real radvd in a real {@code qrouter-<id>} namespace
@@ -89,7 +91,7 @@ class RadvdNamespaceTest {
         netns.exec(ns, "ip", "-6", "addr", "add", GATEWAY, "dev", qr, "nodad");
         // the kernel adds link-local addresses once it has seen the carrier (up to a second later)
         await().atMost(WAIT).until(() -> hasLinkLocal(ns, qr) && hasLinkLocal(client, peer));
-        port = port(portId, 1450, v6("2001:db8:1::/64", "slaac",
+        port = port(portId, 1450, ra("2001:db8:1::/64", "slaac",
                 "2001:db8::53", "2001:db8::54", "2001:db8::55", "2001:db8::56"));
         router = router(id, port);
     }
@@ -199,7 +201,7 @@ class RadvdNamespaceTest {
         assertEquals(1L, pm.counters().get("spawned"));
 
         // a new subnet: the configuration changes and radvd is reloaded, keeping its pid
-        TestRouter more = router(id, port.with(v6("2001:db8:2::/64", "dhcpv6-stateful")));
+        TestRouter more = router(id, port.with(ra("2001:db8:2::/64", "dhcpv6-stateful")));
         listener.apply(more, HaState.PRIMARY);
         assertEquals(1L, pm.counters().get("reloads"));
         assertEquals(pid, pidIn(pidFile()));

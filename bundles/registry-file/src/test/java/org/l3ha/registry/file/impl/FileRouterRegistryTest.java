@@ -1,5 +1,7 @@
 package org.l3ha.registry.file.impl;
 
+import org.l3ha.common.testing.LogCapture;
+
 import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package org.l3ha.metadata.impl;
+package org.l3ha.common;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * ({@code /proc/net/if_inet6} exists) and it is not disabled
  * ({@code /proc/sys/net/ipv6/conf/all/disable_ipv6} reads {@code 0}).
  */
-interface HostIpv6 {
+public interface HostIpv6 {
 
     /** The running kernel's answer, read from {@code /proc} at every call (two small reads). */
     HostIpv6 SYSTEM = of(Path.of("/proc"));
