@@ -9,8 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
@@ -20,6 +20,7 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
@@ -86,8 +87,6 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
 
     /** Where {@code ip netns} keeps its namespaces. */
     static final Path NETNS_DIR = Path.of("/run/netns");
-    /** How many failing routers the health message names. */
-    private static final int NAMED_FAILURES = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Ipv6Listener.class);
 
     private final CommandRunner runner;
@@ -96,8 +95,7 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
     private volatile Settings settings;
     /** Last seen host IPv6 status, to log a change once; null before the first apply. */
     private volatile Boolean hostIpv6;
-    /** Routers whose last apply failed, with the reason; bounded by the number of routers. */
-    private final Map<String, String> failing = new ConcurrentHashMap<>();
+    private final FailingRouters failing = new FailingRouters("IPv6");
 
     private final LongAdder applied = new LongAdder();
     private final LongAdder skipped = new LongAdder();
@@ -184,11 +182,11 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
             }
         } catch (IOException | RuntimeException e) {
             failures.increment();
-            failing.put(id, e.getMessage() == null ? e.toString() : e.getMessage());
+            failing.failed(id, e.getMessage() == null ? e.toString() : e.getMessage());
             throw e;
         }
         applied.increment();
-        failing.remove(id);
+        failing.succeeded(id);
     }
 
     private void run(String id, HaState state, String ns, List<SysctlPlan.Sysctl> plan, Settings s)
@@ -249,18 +247,16 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
         c.put("sysctls", sysctls.sum());
         c.put("sysctl_failures", sysctlFailures.sum());
         c.put("failures", failures.sum());
-        c.put("routers_failing", (long) failing.size());
+        c.put("routers_failing", (long) failing.count());
         return c;
     }
 
     /** @return WARN while some router's last apply failed (naming up to three), OK otherwise */
     @Override
     public HealthResult check() {
-        if (!failing.isEmpty()) {
-            List<String> named = new ArrayList<>();
-            failing.entrySet().stream().limit(NAMED_FAILURES).forEach(e -> named.add(e.getValue()));
-            return HealthResult.warn(failing.size() + " router(s) failed their last IPv6 apply: "
-                    + String.join(" | ", named) + (failing.size() > NAMED_FAILURES ? " | ..." : ""));
+        Optional<String> warning = failing.warning();
+        if (warning.isPresent()) {
+            return HealthResult.warn(warning.get());
         }
         Boolean v6 = hostIpv6;
         return HealthResult.ok(Boolean.FALSE.equals(v6) ? "host IPv6 disabled: nothing to set"

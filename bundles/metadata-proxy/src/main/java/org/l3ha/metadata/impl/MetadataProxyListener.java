@@ -7,12 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -24,6 +21,7 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.Devices;
@@ -135,7 +133,6 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
 
     static final Path NETNS_DIR = Path.of("/run/netns");
     static final String HAPROXY = "haproxy";
-    private static final int NAMED_FAILURES = 3;
     private static final Logger LOG = LoggerFactory.getLogger(MetadataProxyListener.class);
 
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
@@ -145,8 +142,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     private final AgentIdentity identity;
     private final String identityProblem;
     private volatile Settings settings;
-    /** Routers whose last apply failed, with the reason; bounded by the number of routers. */
-    private final Map<String, String> failing = new ConcurrentHashMap<>();
+    private final FailingRouters failing = new FailingRouters("metadata proxy");
 
     private final LongAdder started = new LongAdder();
     private final LongAdder stopped = new LongAdder();
@@ -273,10 +269,10 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
             }
         } catch (IOException | RuntimeException e) {
             failures.increment();
-            failing.put(id, e.getMessage() == null ? e.toString() : e.getMessage());
+            failing.failed(id, e.getMessage() == null ? e.toString() : e.getMessage());
             throw e;
         }
-        failing.remove(id);
+        failing.succeeded(id);
     }
 
     private void start(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
@@ -368,7 +364,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         c.put("restarted_config_changed", restarted.sum());
         c.put("skipped_disabled", skipped.sum());
         c.put("failures", failures.sum());
-        c.put("routers_failing", (long) failing.size());
+        c.put("routers_failing", (long) failing.count());
         return c;
     }
 
@@ -389,11 +385,9 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         if (identity == null) {
             return HealthResult.critical(identityProblem);
         }
-        if (!failing.isEmpty()) {
-            List<String> named = new ArrayList<>();
-            failing.values().stream().limit(NAMED_FAILURES).forEach(named::add);
-            return HealthResult.warn(failing.size() + " router(s) failed their last metadata proxy apply: "
-                    + String.join(" | ", named) + (failing.size() > NAMED_FAILURES ? " | ..." : ""));
+        Optional<String> warning = failing.warning();
+        if (warning.isPresent()) {
+            return HealthResult.warn(warning.get());
         }
         return HealthResult.ok(started.sum() + " proxy starts, " + stopped.sum() + " stops");
     }

@@ -3,7 +3,6 @@ package org.l3ha.radvd.impl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -11,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Collectors;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
@@ -21,6 +19,7 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.FailingRouters;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.RouterIds;
 import org.osgi.service.component.annotations.Activate;
@@ -108,13 +107,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         int max__rtr__adv__interval() default AgentSettings.DEFAULT_MAX_RTR_ADV_INTERVAL;
     }
 
-    /** What the last failed apply for a router was. */
-    private record Failure(HaState state, String message) {
-    }
-
     static final String RADVD_BINARY = "radvd";
     private static final Logger LOG = LoggerFactory.getLogger(RadvdListener.class);
-    private static final int HEALTH_EXAMPLES = 3;
 
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
     private final String radvdBinary;
@@ -126,8 +120,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     private volatile boolean sweepAll;
     /** Routers whose configuration changed but radvd did not get it yet (the enable failed). */
     private final Set<String> pendingReload = ConcurrentHashMap.newKeySet();
-    /** Routers whose last apply failed; bounded by the number of routers. */
-    private final Map<String, Failure> failures = new ConcurrentHashMap<>();
+    private final FailingRouters failures = new FailingRouters("radvd");
     private final AtomicBoolean deactivated = new AtomicBoolean();
 
     private final LongAdder appliedPrimary = new LongAdder();
@@ -243,13 +236,12 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
                     return;
                 }
             }
-            Failure before = failures.remove(id);
-            if (before != null) {
+            if (failures.succeeded(id)) {
                 LOG.info("radvd for router {} applied ({}) after an earlier failure", id, state.word());
             }
         } catch (Exception e) {
             failed.increment();
-            failures.put(id, new Failure(state, oneLine(e)));
+            failures.failed(id, state.word() + ": " + oneLine(e));
             LOG.debug("radvd for router {} failed ({}): {}", id, state.word(), e.toString());
             throw e;
         }
@@ -368,7 +360,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
      * @return applied_primary, applied_standby (backup or fault), enables (radvd made sure to run),
      *         reload_requests (enables with a changed configuration), config_writes, disables,
      *         no_ipv6 (primary without an IPv6 subnet), keepalived_down (primary while keepalived's
-     *         pid file names no live keepalived), failures, failing_routers (now)
+     *         pid file names no live keepalived), failures, routers_failing (now)
      */
     @Override
     public Map<String, Long> counters() {
@@ -382,7 +374,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         c.put("no_ipv6", noIpv6.sum());
         c.put("keepalived_down", keepalivedDown.sum());
         c.put("failures", failed.sum());
-        c.put("failing_routers", (long) failures.size());
+        c.put("routers_failing", (long) failures.count());
         return c;
     }
 
@@ -392,15 +384,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         if (processManager.get() == null) {
             return HealthResult.warn("no process manager bound: radvd can be neither started nor stopped");
         }
-        int n = failures.size();
-        if (n == 0) {
-            return HealthResult.ok("last apply succeeded for every router (" + enables.sum() + " enables, "
-                    + disables.sum() + " disables since activation)");
-        }
-        List<String> some = failures.entrySet().stream().sorted(Map.Entry.comparingByKey()).limit(HEALTH_EXAMPLES)
-                .map(e -> e.getKey() + " (" + e.getValue().state().word() + ": " + e.getValue().message() + ")")
-                .collect(Collectors.toList());
-        return HealthResult.warn("last radvd apply failed for " + n + " router(s): " + String.join("; ", some)
-                + (n > HEALTH_EXAMPLES ? "; ..." : ""));
+        return failures.warning().map(HealthResult::warn)
+                .orElseGet(() -> HealthResult.ok("last apply succeeded for every router (" + enables.sum() + " enables, "
+                        + disables.sum() + " disables since activation)"));
     }
 }

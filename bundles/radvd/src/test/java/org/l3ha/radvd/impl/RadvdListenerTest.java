@@ -265,7 +265,7 @@ class RadvdListenerTest {
         pm.failEnable = null;
         listener.apply(router, HaState.PRIMARY);
         assertEquals(HealthResult.Status.OK, listener.check().status());
-        assertEquals(0L, listener.counters().get("failing_routers"));
+        assertEquals(0L, listener.counters().get("routers_failing"));
         assertEquals(1L, listener.counters().get("failures"));
     }
 
@@ -280,7 +280,7 @@ class RadvdListenerTest {
         HealthResult h = listener.check();
         assertTrue(h.message().startsWith("last radvd apply failed for 5 router(s): "), h.message());
         assertTrue(h.message().endsWith("; ..."), h.message());
-        assertEquals(5L, listener.counters().get("failing_routers"));
+        assertEquals(5L, listener.counters().get("routers_failing"));
     }
 
     @Test
