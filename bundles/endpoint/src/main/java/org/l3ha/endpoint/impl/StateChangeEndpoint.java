@@ -68,6 +68,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     static final int ACCEPT_QUEUE = 1024;
     private static final int MAX_THREADS = 16;
     private static final int MIN_THREADS = 4;
+    private static final long POOL_IDLE_MS = 10_000;
 
     private final Counters counters = new Counters(NotificationHandler.REASONS);
     private final int holdCapacity;
@@ -267,7 +268,8 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     private Server newServer(Path bindPath) {
         // bounded threads; the task queue stays unbounded as Jetty requires (its tasks are bounded by connections)
-        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+        // threads above the minimum end after 10 s idle
+        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, (int) POOL_IDLE_MS);
         pool.setName("l3ha-endpoint");
         Server server = new Server(pool, new ScheduledExecutorScheduler("l3ha-endpoint-scheduler", false), null);
         server.setStopAtShutdown(false);

@@ -147,7 +147,8 @@ public final class EngineComponent
     public EngineComponent(Map<String, Object> props) {
         AgentSettings s = AgentSettings.parse(props);
         int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        this.workers = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        // idle workers end after 10 s: an idle engine holds no worker thread
+        this.workers = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 named("l3ha-engine-worker"));
         this.workers.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, named("l3ha-engine-timer"));
