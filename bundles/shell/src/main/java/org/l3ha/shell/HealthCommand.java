@@ -1,16 +1,16 @@
 package org.l3ha.shell;
 
 import java.io.PrintStream;
-import java.util.List;
+import java.util.Map;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.table.ShellTable;
-import org.l3ha.api.HealthCheck;
+import org.l3ha.api.Health;
+import org.l3ha.api.HealthReport;
 import org.l3ha.api.HealthResult;
-import org.osgi.framework.BundleContext;
 
 @Service
 @Command(scope = "l3ha", name = "health",
@@ -18,35 +18,29 @@ import org.osgi.framework.BundleContext;
                 + " The first line is the overall verdict (the worst of all checks).")
 public class HealthCommand implements Action {
 
-    @Reference
-    BundleContext bundleContext;
+    @Reference(optional = true)
+    Health health;
 
     @Override
     public Object execute() {
-        return print(System.out, Services.all(bundleContext, HealthCheck.class, HealthCheck.NAME)).name();
+        if (health == null) {
+            System.out.println("l3ha health: CRITICAL (the l3ha health service is not running)");
+            return HealthResult.Status.CRITICAL.name();
+        }
+        return print(System.out, health.report()).name();
     }
 
-    /** @return the overall status (the worst); CRITICAL if no check is registered */
-    static HealthResult.Status print(PrintStream out, List<Services.Named<HealthCheck>> checks) {
-        HealthResult.Status overall = checks.isEmpty() ? HealthResult.Status.CRITICAL : HealthResult.Status.OK;
+    /** @return the overall status */
+    static HealthResult.Status print(PrintStream out, HealthReport report) {
+        out.println("l3ha health: " + report.status() + (report.checks().isEmpty() ? " (no l3ha component is running)" : ""));
         ShellTable table = new ShellTable();
         table.column("Check");
         table.column("Status");
         table.column("Message");
-        for (Services.Named<HealthCheck> c : checks) {
-            HealthResult r;
-            try {
-                r = c.service().check();
-            } catch (RuntimeException e) {
-                r = HealthResult.critical("check failed: " + e);
-            }
-            if (r.status().compareTo(overall) > 0) {
-                overall = r.status();
-            }
-            table.addRow().addContent(c.name(), r.status().name(), r.message());
+        for (Map.Entry<String, HealthResult> c : report.checks().entrySet()) {
+            table.addRow().addContent(c.getKey(), c.getValue().status().name(), c.getValue().message());
         }
-        out.println("l3ha health: " + overall + (checks.isEmpty() ? " (no l3ha component is running)" : ""));
         table.print(out);
-        return overall;
+        return report.status();
     }
 }

@@ -17,7 +17,6 @@ import java.util.function.Consumer;
 import org.apache.karaf.shell.api.console.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.l3ha.api.HaState;
-import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.RouterStatus;
 import org.l3ha.api.StatsProvider;
@@ -149,22 +148,18 @@ class CommandsTest {
     }
 
     @Test
-    void healthIsTheWorstOfAllChecks() {
-        HealthCheck ok = () -> HealthResult.ok("listening");
-        HealthCheck warn = () -> HealthResult.warn("retrying");
-        HealthCheck broken = () -> {
-            throw new IllegalStateException("boom");
-        };
+    void healthPrintsTheOverallVerdictThenEveryCheck() {
+        java.util.Map<String, HealthResult> checks = new java.util.TreeMap<>();
+        checks.put("endpoint", HealthResult.ok("listening on /var/lib/neutron/keepalived-state-change"));
+        checks.put("reporter.oslo", HealthResult.warn("retrying: connection refused"));
         List<HealthResult.Status> seen = new ArrayList<>();
-        String out = run(o -> seen.add(HealthCommand.print(o, List.of(new Services.Named<>("endpoint", ok), new Services.Named<>("reporter", warn)))));
+        String out = run(o -> seen.add(HealthCommand.print(o, new org.l3ha.api.HealthReport(HealthResult.Status.WARN, checks))));
         assertEquals(List.of(HealthResult.Status.WARN), seen);
         assertTrue(out.startsWith("l3ha health: WARN\n"), out);
-        assertTrue(out.contains("retrying"), out);
-        out = run(o -> seen.add(HealthCommand.print(o, List.of(new Services.Named<>("x", broken), new Services.Named<>("endpoint", ok)))));
-        assertEquals(HealthResult.Status.CRITICAL, seen.get(1));
-        assertTrue(out.contains("check failed: java.lang.IllegalStateException: boom"), out);
-        run(o -> seen.add(HealthCommand.print(o, List.of())));
-        assertEquals(HealthResult.Status.CRITICAL, seen.get(2), "nothing running is not healthy");
+        String oslo = out.lines().filter(l -> l.contains("reporter.oslo")).findFirst().orElseThrow();
+        assertTrue(oslo.contains("WARN") && oslo.contains("retrying: connection refused"), oslo);
+        out = run(o -> HealthCommand.print(o, new org.l3ha.api.HealthReport(HealthResult.Status.CRITICAL, java.util.Map.of())));
+        assertTrue(out.startsWith("l3ha health: CRITICAL (no l3ha component is running)"), out);
     }
 
     @Test
