@@ -104,6 +104,8 @@ final class Transitions {
     final LongAdder resynced = new LongAdder();
     final LongAdder replayed = new LongAdder();
     final LongAdder listenerFailures = new LongAdder();
+    /** "router listener" pairs whose last call failed, to log a repeated failure once. */
+    private final Set<String> failingListeners = ConcurrentHashMap.newKeySet();
     final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
 
     Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt) {
@@ -357,13 +359,27 @@ final class Transitions {
         }
     }
 
+    /**
+     * Calls one listener. A failure is counted every time but logged at ERROR only when the
+     * listener starts failing for this router, and its recovery once at INFO (bounded by routers
+     * times listeners).
+     */
     private void call(Slot slot, Listener l, Router router, HaState state) {
+        String key = slot.id + ' ' + l.name();
         try {
             l.listener().apply(router, state);
+            if (failingListeners.remove(key)) {
+                LOG.info("Router {}: listener {} applied {} again", slot.id, l.name(), state.word());
+            }
         } catch (Exception | LinkageError e) {
             listenerFailures.increment();
             listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
-            LOG.error("Router {}: listener {} failed to apply {}: {}", slot.id, l.name(), state.word(), e.toString());
+            if (failingListeners.add(key)) {
+                LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
+                        + "l3ha:stats)", slot.id, l.name(), state.word(), e.toString());
+            } else {
+                LOG.debug("Router {}: listener {} failed again to apply {}: {}", slot.id, l.name(), state.word(), e.toString());
+            }
             LOG.debug("Router {}: listener {} failure", slot.id, l.name(), e);
         }
     }

@@ -487,4 +487,31 @@ class TransitionsTest {
         assertEquals(List.of(PRIMARY), late.stream().map(Event::state).toList(),
                 "the pending primary is applied to it once due; no stale backup first");
     }
+
+    @Test
+    void aListenerFailingAgainAndAgainIsLoggedOnceAndItsRecoveryOnce() {
+        t = engine(0);
+        java.util.concurrent.atomic.AtomicBoolean broken = new java.util.concurrent.atomic.AtomicBoolean(true);
+        t.setListeners(List.of(new Transitions.Listener((router, state) -> {
+            if (broken.get()) {
+                throw new java.io.IOException("namespace qrouter-x missing");
+            }
+        }, "ipv6", 1)));
+        try (org.l3ha.common.testing.LogCapture log = new org.l3ha.common.testing.LogCapture()) {
+            notify(R1, BACKUP);
+            notify(R1, PRIMARY);
+            notify(R1, BACKUP);
+            assertEquals(3, t.listenerFailures.sum(), "every failure is counted");
+            assertEquals(1, log.lines("ERROR", R1, "listener ipv6 failed").size(), log.text());
+            notify(R2, BACKUP);
+            assertEquals(1, log.lines("ERROR", R2, "listener ipv6 failed").size(), "per router");
+            broken.set(false);
+            notify(R1, PRIMARY);
+            notify(R1, BACKUP);
+            assertEquals(1, log.lines(R1, "listener ipv6 applied").size(), log.text());
+            broken.set(true);
+            notify(R1, PRIMARY);
+            assertEquals(2, log.lines("ERROR", R1, "listener ipv6 failed").size(), "a new failure after a recovery is logged");
+        }
+    }
 }
