@@ -270,6 +270,8 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         // bounded threads; the task queue stays unbounded as Jetty requires (its tasks are bounded by connections)
         // threads above the minimum end after 10 s idle
         QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, (int) POOL_IDLE_MS);
+        // ...all of them: by default Jetty ends one idle thread per idle timeout (16 -> 4 took 2 minutes)
+        pool.setMaxEvictCount(MAX_THREADS);
         pool.setName("l3ha-endpoint");
         Server server = new Server(pool, new ScheduledExecutorScheduler("l3ha-endpoint-scheduler", false), null);
         server.setStopAtShutdown(false);
