@@ -56,6 +56,12 @@ final class KarafProcess implements AutoCloseable {
         // loopback only, and a free port so that parallel runs never collide
         k.setConfig("org.apache.karaf.shell", "sshPort", String.valueOf(freePort()));
         k.setConfig("org.apache.karaf.shell", "sshHost", "127.0.0.1");
+        // self-contained, as on a node without a Maven repository: everything comes from the
+        // assembly's system/ (not from ~/.m2, where a developer's build installed l3ha)
+        Path emptyRepository = k.home.resolve("no-local-repository");
+        Files.createDirectories(emptyRepository);
+        k.setConfig("org.ops4j.pax.url.mvn", "org.ops4j.pax.url.mvn.localRepository", emptyRepository.toString());
+        k.setConfig("org.ops4j.pax.url.mvn", "org.ops4j.pax.url.mvn.offline", "true");
         return k;
     }
 

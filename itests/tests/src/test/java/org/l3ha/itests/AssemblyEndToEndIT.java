@@ -71,6 +71,10 @@ class AssemblyEndToEndIT {
         karaf.start();
         awaitListening(socket);
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(socket));
+        // the boot stage installed the l3ha:* commands too (feature l3ha's conditional on shell),
+        // from the assembly alone: Karaf's Maven resolution here has no local repository
+        await("l3ha-shell installed").atMost(Duration.ofSeconds(30))
+                .until(() -> Files.readString(karaf.log()).contains("mvn:org.l3ha/org.l3ha.shell/"));
 
         // start-up resync: routers with no state file are reported unknown (as Neutron does)
         await("start-up resync").atMost(Duration.ofSeconds(60)).until(() -> last(journal, R1).equals("unknown") && last(journal, R2).equals("unknown"));
@@ -138,7 +142,7 @@ class AssemblyEndToEndIT {
         for (String line : Files.readAllLines(journal, StandardCharsets.UTF_8)) {
             JsonNode n = JSON.readTree(line);
             Map<String, String> states = new LinkedHashMap<>();
-            n.get("states").fields().forEachRemaining(f -> states.put(f.getKey(), f.getValue().asText()));
+            n.get("states").properties().forEach(f -> states.put(f.getKey(), f.getValue().asText()));
             out.add(new Entry(Instant.parse(n.get("time").asText()), states));
         }
         return out;
