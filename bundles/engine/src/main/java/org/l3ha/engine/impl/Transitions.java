@@ -471,7 +471,9 @@ final class Transitions {
     /**
      * Queues the router's current state (applied, else read from its state file, else unknown) for
      * reporting, with no debounce and no data-plane step; skipped while a first apply is pending,
-     * since that apply reports.
+     * since that apply reports. The state is queued under the router's lock, which an apply takes to
+     * record its new state before reporting it, so a resync never queues a state older than one an
+     * apply has queued.
      */
     boolean resync(String routerId) {
         RouterRegistry reg = registry;
@@ -479,21 +481,19 @@ final class Transitions {
         if (reg == null || b == null || reg.find(routerId).isEmpty()) {
             return false;
         }
-        HaState state = HaState.UNKNOWN;
-        Slot slot = slots.get(routerId);
-        if (slot != null) {
-            synchronized (slot) {
-                if (slot.applied != null) {
-                    state = slot.applied;
-                } else if (slot.desired != null) {
-                    return true;
-                } else if (slot.persisted != null) {
-                    state = slot.persisted;
-                }
+        Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+        synchronized (slot) {
+            HaState state;
+            if (slot.applied != null) {
+                state = slot.applied;
+            } else if (slot.desired != null) {
+                return true;
+            } else {
+                state = slot.persisted != null ? slot.persisted : HaState.UNKNOWN;
             }
+            resynced.increment();
+            report(routerId, state);
         }
-        resynced.increment();
-        report(routerId, state);
         return true;
     }
 

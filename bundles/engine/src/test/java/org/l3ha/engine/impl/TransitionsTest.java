@@ -514,4 +514,51 @@ class TransitionsTest {
             assertEquals(2, log.lines("ERROR", R1, "listener ipv6 failed").size(), "a new failure after a recovery is logged");
         }
     }
+
+    @Test
+    void aResyncNeverQueuesAStateOlderThanAConcurrentApplyQueued() throws Exception {
+        t = engine(0);
+        settle(R1, BACKUP);
+        java.util.concurrent.CountDownLatch inQueue = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean(false);
+        List<HaState> queued = Collections.synchronizedList(new ArrayList<>());
+        t.setBatcher((id, state) -> {
+            if (id.equals(R1) && armed.compareAndSet(true, false)) {
+                inQueue.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (id.equals(R1)) {
+                queued.add(state);
+            }
+        });
+        armed.set(true); // the bind's own resync has passed; the next R1 report is the resync below
+        queued.clear();
+        Thread resync = new Thread(() -> t.resync(R1), "resync");
+        resync.start();
+        assertTrue(inQueue.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        // while the resync is inside queue(BACKUP), a FAULT is notified and applied on another thread
+        assertTrue(t.accept(R1, FAULT));
+        Thread apply = new Thread(clock::runReady, "apply");
+        apply.start();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> apply.getState() == Thread.State.BLOCKED || !apply.isAlive());
+        release.countDown();
+        resync.join(10_000);
+        apply.join(10_000);
+        assertEquals(FAULT, queued.get(queued.size() - 1), "the newest report must be the newest state: " + queued);
+    }
+
+    @Test
+    void aResyncOfARouterWithoutStateCannotOvertakeItsFirstTransition() {
+        t = engine(0);
+        assertTrue(t.resync(R2));
+        notify(R2, BACKUP);
+        assertEquals(List.of(UNKNOWN, BACKUP), reports.of(R2).stream().map(Event::state).toList());
+        assertTrue(t.status(R2).isPresent());
+    }
 }
