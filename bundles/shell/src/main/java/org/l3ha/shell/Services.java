@@ -49,7 +49,7 @@ final class Services {
 
     static String counters(Map<String, Long> counters) {
         StringBuilder sb = new StringBuilder();
-        counters.forEach((k, v) -> sb.append("  ").append(k).append(" = ").append(v).append('\n'));
+        new java.util.TreeMap<>(counters).forEach((k, v) -> sb.append("  ").append(k).append(" = ").append(v).append('\n'));
         return sb.toString();
     }
 }
