@@ -181,7 +181,7 @@ final class Transitions {
                 return false;
             }
             notifications.increment();
-            Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+            Slot slot = slot(routerId);
             synchronized (slot) {
                 if (slot.desired != state) {
                     if (state == slot.applied && slot.desired != null) {
@@ -203,6 +203,26 @@ final class Transitions {
         } finally {
             inflight.decrementAndGet();
         }
+    }
+
+    /**
+     * @return the router's slot, created if new; a new slot is keyed by the registry's own id string
+     *         when the registry knows the router, so the engine keeps no second copy of it
+     */
+    private Slot slot(String routerId) {
+        Slot slot = slots.get(routerId);
+        if (slot != null) {
+            return slot;
+        }
+        RouterRegistry reg = registry;
+        String id = routerId;
+        if (reg != null) {
+            Optional<Router> known = reg.find(routerId);
+            if (known.isPresent()) {
+                id = known.get().id();
+            }
+        }
+        return slots.computeIfAbsent(id, Slot::new);
     }
 
     private void submit(Slot slot) {
@@ -481,7 +501,7 @@ final class Transitions {
         if (reg == null || b == null || reg.find(routerId).isEmpty()) {
             return false;
         }
-        Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+        Slot slot = slot(routerId);
         synchronized (slot) {
             HaState state;
             if (slot.applied != null) {
@@ -524,6 +544,11 @@ final class Transitions {
 
     int routers() {
         return slots.size();
+    }
+
+    /** @return the key instance the router's slot is stored under (tests: memory sharing) */
+    String slotKey(String routerId) {
+        return slots.keySet().stream().filter(routerId::equals).findFirst().orElse(null);
     }
 
     /** @return the router's status if the engine or the registry knows it */

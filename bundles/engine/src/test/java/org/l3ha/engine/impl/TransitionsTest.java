@@ -561,4 +561,14 @@ class TransitionsTest {
         assertEquals(List.of(UNKNOWN, BACKUP), reports.of(R2).stream().map(Event::state).toList());
         assertTrue(t.status(R2).isPresent());
     }
+
+    @Test
+    void aRouterTheRegistryKnowsIsKeyedByTheRegistrysOwnIdString() {
+        String fromRequest = new String(R1.toCharArray());
+        notify(fromRequest, BACKUP);
+        assertTrue(t.slotKey(R1) == registry.find(R1).orElseThrow().id(), "no second copy of the id is kept");
+        String unknown = new String(R3.toCharArray());
+        notify(unknown, BACKUP);
+        assertTrue(t.slotKey(R3) == unknown, "an unknown router keeps the id it was notified with");
+    }
 }
