@@ -42,6 +42,19 @@ final class KarafLog implements TestRule {
         };
     }
 
+    /** @return every line of karaf.log so far (empty outside Karaf) */
+    static List<String> lines() {
+        String dir = System.getProperty("karaf.log");
+        if (dir == null) {
+            return List.of();
+        }
+        try {
+            return Files.readAllLines(Path.of(dir, "karaf.log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static String tail() {
         String dir = System.getProperty("karaf.log");
         if (dir == null) {
