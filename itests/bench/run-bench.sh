@@ -1,0 +1,14 @@
+#!/bin/sh
+# The full l3ha benchmark (issue 8): builds everything, then runs itests/bench with -Pbench, which
+# waits for an idle machine, runs every harness and writes itests/bench/results/RESULTS.md and the
+# PNG charts. Needs JDK 17, Maven, /usr/bin/python3 with python3-neutron, and ../shared/bench/
+# beside the repository. Extra arguments go to the second Maven call (e.g. -Dbench.waitIdle=false).
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+if [ ! -f ../shared/bench/LoadGen.java ] || [ ! -f ../shared/bench/neutron_peer_server.py ]; then
+    echo "run-bench.sh: Neutron's measurement tools are missing: expected $(cd .. && pwd)/shared/bench/" >&2
+    exit 1
+fi
+mvn -B -q install -DskipTests
+exec mvn -B -pl itests/bench -Pbench verify "$@"

@@ -1,0 +1,61 @@
+package org.l3ha.bench;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default build's smoke run: every harness at tiny sizes (JMH one short iteration in this JVM;
+ * 200 requests over 100 routers against l3ha and Neutron; a 100-router failover; 1,000 routers in
+ * memory). Asserts the figures are sane and nothing was lost, never a performance figure.
+ */
+class BenchSmokeTest {
+    @Test
+    void everyHarnessAtTinySizes() throws Exception {
+        Path out = Path.of(System.getProperty("bench.results.dir", "target/smoke-results"));
+        BenchMain.Sizes sizes = BenchMain.Sizes.SMOKE;
+        BenchMain.Results r = BenchMain.run(sizes, out, false, System.out::println);
+
+        assertEquals(10, r.jmh().size(), "every JMH benchmark ran: " + r.jmh());
+        r.jmh().forEach(j -> assertTrue(j.score() > 0 && Double.isFinite(j.score()), "JMH score " + j));
+
+        assertEquals(sizes.clients().size() * sizes.concurrencies().size() * 2, r.load().size());
+        for (EndpointLoad.Row l : r.load()) {
+            assertAll(l.toString(),
+                    () -> assertEquals(sizes.loadRequests(), l.ok(), "all answered 200"),
+                    () -> assertEquals(0, l.errors(), "no errors"),
+                    () -> assertEquals(0, l.lost(), "nothing lost: " + l.lossNote()),
+                    () -> assertEquals(sizes.loadRequests(), l.received(), "every notification counted by the server"),
+                    () -> assertTrue(l.reqPerS() > 0 && l.p50Ms() > 0 && l.p99Ms() >= l.p50Ms(), "sane latencies"));
+        }
+
+        assertEquals(sizes.advertInts().size(), r.failover().size());
+        for (MassFailover.L3haRun run : r.failover()) {
+            assertEquals(3, run.phases().size());
+            for (MassFailover.L3haPhase p : run.phases()) {
+                assertAll(p.toString(),
+                        () -> assertFalse(p.lowerBound(), "every router reported"),
+                        () -> assertEquals(0, p.missing() + p.wrong() + p.sendErrors(), "nothing missing, wrong or refused"),
+                        () -> assertTrue(p.seconds() >= 0 && p.batches() >= 1, "sane time and batches"),
+                        () -> assertTrue(p.cpuSeconds() >= 0, "CPU read"));
+            }
+            assertTrue(run.heapIdleBytes() > 0 && run.heapAfterBytes() > 0, "heap read with jcmd");
+            assertEquals(3L * run.routers(), run.stats().get("endpoint.accepted"), "l3ha:stats counted every notification");
+        }
+        assertEquals(3 * sizes.advertInts().size(), r.neutronFailover().size(), "Neutron's phases parsed");
+        r.neutronFailover().forEach(n -> assertEquals(0, n.missing() + n.wrong(), "Neutron lost nothing: " + n));
+
+        assertTrue(r.scale().withRegistry() > r.scale().baseline(), "registry measured: " + r.scale());
+        assertTrue(r.scale().registryPerRouter() > 0, "registry bytes per router");
+
+        assertTrue(Files.size(out.resolve("RESULTS.md")) > 1000);
+        assertTrue(Files.size(out.resolve("endpoint-throughput.png")) > 1000);
+        assertTrue(Files.size(out.resolve("mass-failover-timeline.png")) > 1000);
+    }
+}

@@ -1,0 +1,14 @@
+package org.l3ha.bench;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+/** The full benchmark (profile {@code bench} only): writes results/RESULTS.md and the charts. */
+class FullBench {
+    @Test
+    void fullBenchmark() throws Exception {
+        BenchMain.run(BenchMain.Sizes.FULL, Path.of(System.getProperty("bench.results.dir")),
+                Boolean.parseBoolean(System.getProperty("bench.waitIdle", "true")), System.out::println);
+    }
+}
