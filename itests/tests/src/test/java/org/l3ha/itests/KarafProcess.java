@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * The built l3ha Karaf assembly, unpacked into a scratch directory and run as a separate process
  * exactly as an operator would ({@code bin/karaf server}). Stops only the processes it started.
  */
-final class KarafProcess implements AutoCloseable {
+public final class KarafProcess implements AutoCloseable {
     private final Path home;
     private Process process;
 
@@ -42,7 +42,7 @@ final class KarafProcess implements AutoCloseable {
     }
 
     /** Unpacks the assembly under {@code workDir}; it must unpack to a single directory. */
-    static KarafProcess unpack(Path workDir) throws IOException, InterruptedException {
+    public static KarafProcess unpack(Path workDir) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         run(List.of("tar", "-xzf", archive().toAbsolutePath().toString(), "-C", workDir.toString()));
         List<Path> top = new ArrayList<>();
@@ -65,16 +65,16 @@ final class KarafProcess implements AutoCloseable {
         return k;
     }
 
-    Path home() {
+    public Path home() {
         return home;
     }
 
-    Path log() {
+    public Path log() {
         return home.resolve("data/log/karaf.log");
     }
 
     /** Sets {@code key = value} in {@code etc/<pid>.cfg}, replacing an existing line. */
-    void setConfig(String pid, String key, String value) throws IOException {
+    public void setConfig(String pid, String key, String value) throws IOException {
         Path cfg = home.resolve("etc").resolve(pid + ".cfg");
         List<String> lines = Files.exists(cfg) ? new ArrayList<>(Files.readAllLines(cfg, StandardCharsets.UTF_8)) : new ArrayList<>();
         Pattern p = Pattern.compile("^\\s*#?\\s*" + Pattern.quote(key) + "\\s*=.*$");
@@ -93,7 +93,7 @@ final class KarafProcess implements AutoCloseable {
     }
 
     /** @return the value of {@code key} in {@code etc/<pid>.cfg}, if set */
-    Optional<String> config(String pid, String key) throws IOException {
+    public Optional<String> config(String pid, String key) throws IOException {
         Pattern p = Pattern.compile("^\\s*" + Pattern.quote(key) + "\\s*=\\s*(.*?)\\s*$");
         for (String line : Files.readAllLines(home.resolve("etc").resolve(pid + ".cfg"), StandardCharsets.UTF_8)) {
             Matcher m = p.matcher(line);
@@ -105,7 +105,7 @@ final class KarafProcess implements AutoCloseable {
     }
 
     /** Starts {@code bin/karaf server} in the background, output to {@code console.log}. */
-    void start() throws IOException {
+    public void start() throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
@@ -118,15 +118,20 @@ final class KarafProcess implements AutoCloseable {
         process = pb.start();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process != null && process.isAlive();
+    }
+
+    /** @return the pids of the launcher script and the JVM(s) this instance started that are still alive */
+    public List<Long> pids() {
+        return tree().stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList();
     }
 
     /**
      * SIGTERM to Karaf's JVM (the launcher script does not forward signals), then waits up to
      * {@code timeout} until the JVM and the launcher have exited; SIGKILL and a failure otherwise.
      */
-    void stop(Duration timeout) throws InterruptedException {
+    public void stop(Duration timeout) throws InterruptedException {
         List<ProcessHandle> tree = tree();
         List<ProcessHandle> jvms = new ArrayList<>(process.descendants().toList());
         (jvms.isEmpty() ? List.of(process.toHandle()) : jvms).forEach(ProcessHandle::destroy);
@@ -138,7 +143,7 @@ final class KarafProcess implements AutoCloseable {
     }
 
     /** SIGKILL to Karaf's JVM and its launcher, waiting until they are gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         List<ProcessHandle> tree = tree();
         tree.forEach(ProcessHandle::destroyForcibly);
         awaitExit(tree, Duration.ofSeconds(10));
@@ -180,7 +185,7 @@ final class KarafProcess implements AutoCloseable {
         }
     }
 
-    String tail(int lines) {
+    public String tail(int lines) {
         try {
             List<String> all = Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8) : List.of();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

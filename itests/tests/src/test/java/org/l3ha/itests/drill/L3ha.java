@@ -1,0 +1,222 @@
+package org.l3ha.itests.drill;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.l3ha.itests.KarafProcess;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * l3ha as an operator runs it: the built Karaf assembly ({@link KarafProcess}, {@code bin/karaf
+ * server}) on scratch directories, with a router document per drill router, the metadata proxy on,
+ * the process monitor every 2 s, and the endpoint's per-notification DEBUG line in
+ * {@code data/log/karaf.log} (evidence of what the monitor sent).
+ */
+final class L3ha implements AutoCloseable {
+    static final String AGENT = "org.l3ha.agent";
+    static final int CHECK_CHILD_PROCESSES_INTERVAL = 2;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One journal line: one batch reported. */
+    record Line(Instant time, Map<String, String> states) {
+    }
+
+    private final KarafProcess karaf;
+    private final Path statePath;
+    private final Path routersDir;
+    private final int advertInt;
+
+    private L3ha(KarafProcess karaf, Path statePath, Path routersDir, int advertInt) {
+        this.karaf = karaf;
+        this.statePath = statePath;
+        this.routersDir = routersDir;
+        this.advertInt = advertInt;
+    }
+
+    /**
+     * Unpacks the assembly under {@code work/karaf} and configures it; not started.
+     *
+     * @param advertInt {@code ha_vrrp_advert_int}
+     */
+    static L3ha create(Path work, Collection<DrillRouter> routers, int advertInt, Path metadataSocket) throws Exception {
+        Path state = work.resolve("state");
+        Path routersDir = work.resolve("routers");
+        Files.createDirectories(state);
+        Files.createDirectories(routersDir);
+        for (DrillRouter r : routers) {
+            Files.writeString(routersDir.resolve(r.id() + ".json"), r.document(), StandardCharsets.UTF_8);
+        }
+        KarafProcess k = KarafProcess.unpack(work.resolve("karaf"));
+        k.setConfig(AGENT, "state_path", state.toString());
+        k.setConfig(AGENT, "host", "drill-node");
+        k.setConfig(AGENT, "ha_vrrp_advert_int", Integer.toString(advertInt));
+        k.setConfig(AGENT, "enable_metadata_proxy", "true");
+        k.setConfig(AGENT, "metadata_proxy_socket", metadataSocket.toString());
+        k.setConfig(AGENT, "check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
+        k.setConfig("org.l3ha.registry.file", "routers_dir", routersDir.toString());
+        k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
+        k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
+        L3ha l = new L3ha(k, state, routersDir, advertInt);
+        if (l.socket().toString().length() > 107) {
+            throw new IllegalStateException("socket path too long for a unix socket: " + l.socket());
+        }
+        return l;
+    }
+
+    int advertInt() {
+        return advertInt;
+    }
+
+    Path statePath() {
+        return statePath;
+    }
+
+    Path socket() {
+        return statePath.resolve("keepalived-state-change");
+    }
+
+    Path haConfs() {
+        return statePath.resolve("ha_confs");
+    }
+
+    Path externalPids() {
+        return statePath.resolve("external/pids");
+    }
+
+    Path radvdPidFile(String routerId) {
+        return externalPids().resolve(routerId + ".pid.radvd");
+    }
+
+    Path haproxyPidFile(String routerId) {
+        return externalPids().resolve(routerId + ".pid.haproxy");
+    }
+
+    Path stateFile(String routerId) {
+        return haConfs().resolve(routerId).resolve("state");
+    }
+
+    Path journalFile() {
+        return statePath.resolve("ha-states.jsonl");
+    }
+
+    Path home() {
+        return karaf.home();
+    }
+
+    /** Starts Karaf and waits until the state-change socket is there. */
+    void start() throws IOException {
+        karaf.start();
+        await("l3ha socket " + socket()).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+                .failFast("Karaf exited:\n" + karaf.tail(40), () -> !karaf.isAlive())
+                .until(() -> Files.exists(socket()));
+    }
+
+    /** SIGTERM; waits until Karaf has exited. */
+    void stop() throws InterruptedException {
+        karaf.stop(Duration.ofSeconds(60));
+    }
+
+    /** SIGKILL to Karaf's JVM and launcher. */
+    void kill() throws InterruptedException {
+        karaf.kill();
+    }
+
+    boolean isAlive() {
+        return karaf.isAlive();
+    }
+
+    /** @return pids of the launcher and JVM still alive */
+    List<Long> pids() {
+        return karaf.pids();
+    }
+
+    String logText() throws IOException {
+        return Files.exists(karaf.log()) ? Files.readString(karaf.log(), StandardCharsets.UTF_8) : "";
+    }
+
+    String tail(int lines) {
+        return karaf.tail(lines);
+    }
+
+    /** @return the complete journal lines so far */
+    List<Line> journal() throws IOException {
+        String text;
+        try {
+            text = Files.readString(journalFile(), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return List.of();
+        }
+        int end = text.lastIndexOf('\n');
+        if (end < 0) {
+            return List.of();
+        }
+        List<Line> out = new ArrayList<>();
+        for (String line : text.substring(0, end).split("\n")) {
+            JsonNode n = JSON.readTree(line);
+            Map<String, String> states = new LinkedHashMap<>();
+            n.get("states").properties().forEach(f -> states.put(f.getKey(), f.getValue().asText()));
+            out.add(new Line(Instant.parse(n.get("time").asText()), Collections.unmodifiableMap(states)));
+        }
+        return out;
+    }
+
+    /** @return the states reported for {@code routerId} in journal lines {@code from..} */
+    List<String> reported(String routerId, int from) throws IOException {
+        List<Line> lines = journal();
+        List<String> out = new ArrayList<>();
+        for (Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+            String s = l.states().get(routerId);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** @return the first journal line from {@code from} on that reports {@code state} for {@code routerId}, or null */
+    Line firstReport(String routerId, String state, int from) throws IOException {
+        List<Line> lines = journal();
+        for (Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+            if (state.equals(l.states().get(routerId))) {
+                return l;
+            }
+        }
+        return null;
+    }
+
+    /** @return the newest state reported for {@code routerId}, or "" */
+    String lastReported(String routerId) throws IOException {
+        List<String> all = reported(routerId, 0);
+        return all.isEmpty() ? "" : all.get(all.size() - 1);
+    }
+
+    /** @return the state word in the router's state file, or "" */
+    String stateFileWord(String routerId) {
+        try {
+            return Files.readString(stateFile(routerId), StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Kills Karaf if it still runs. Never throws. */
+    @Override
+    public void close() {
+        karaf.close();
+    }
+}
