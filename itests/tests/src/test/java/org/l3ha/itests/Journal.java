@@ -20,16 +20,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The journal {@code <state_path>/ha-states.jsonl} as the reporter writes it: one complete line
  * per delivered batch, {@code {"time": ..., "host": ..., "states": {id: active|standby|unknown}}}.
  */
-final class Journal {
+public final class Journal {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One batch. */
-    record Line(Instant time, String host, Map<String, String> states) {
+    public record Line(Instant time, String host, Map<String, String> states) {
     }
 
     private final Path file;
 
-    Journal(Path file) {
+    public Journal(Path file) {
         this.file = file;
     }
 
@@ -38,7 +38,7 @@ final class Journal {
     }
 
     /** @return the complete lines written so far (a line being written, without its newline, is left out) */
-    List<Line> lines() throws IOException {
+    public List<Line> lines() throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -87,7 +87,7 @@ final class Journal {
     }
 
     /** @return {@code states} with consecutive repeats collapsed */
-    static List<String> collapse(List<String> states) {
+    public static List<String> collapse(List<String> states) {
         List<String> out = new ArrayList<>(states.size());
         for (String s : states) {
             if (out.isEmpty() || !out.get(out.size() - 1).equals(s)) {

@@ -18,6 +18,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.l3ha.itests.Journal;
+
 /**
  * Everything one drill builds, and its removal. The local node's routers live in
  * {@code qrouter-<id>} namespaces; the remote node, the routers' clients (internal networks) and
@@ -106,7 +108,7 @@ final class DrillBed implements AutoCloseable {
         await("start-up resync of " + routers.size() + " routers").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    List<L3ha.Line> lines = l3ha.journal();
+                    List<Journal.Line> lines = l3ha.journal();
                     return routers.stream().allMatch(r -> lines.stream().anyMatch(l -> l.states().containsKey(r.id())));
                 });
         return l3ha;

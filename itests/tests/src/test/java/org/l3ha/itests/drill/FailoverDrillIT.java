@@ -3,7 +3,6 @@ package org.l3ha.itests.drill;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.l3ha.itests.Journal;
 
 /**
  * Failover drills with real keepalived on one machine (issue 7): the local node's router
@@ -74,12 +74,12 @@ class FailoverDrillIT {
     record Pair(DrillRouter router, L3ha l3ha, Monitor monitor, Keepalived remote, Keepalived local) {
     }
 
-    /**
-     * l3ha, the topology and the monitor; the remote keepalived is started first and becomes
-     * primary alone, then the local one (backup), which is heard receiving the remote's adverts.
-     * The monitor's initial {@code backup} is applied and reported {@code standby}.
-     */
-    private Pair remotePrimaryLocalBackup(Monitor.Kind kind) throws Exception {
+    /** One router, l3ha and its monitor, before any keepalived. */
+    record Node(DrillRouter router, L3ha l3ha, Monitor monitor) {
+    }
+
+    /** l3ha, one router's topology and its monitor, whose initial {@code backup} is reported {@code standby}. */
+    private Node oneRouter(Monitor.Kind kind) throws Exception {
         bed = new DrillBed(work, 1);
         DrillRouter r = bed.router();
         L3ha l3ha = bed.startL3ha(ADVERT_INT);
@@ -87,6 +87,18 @@ class FailoverDrillIT {
         Monitor monitor = bed.startMonitor(kind, r);
         awaitReported(l3ha, r, "standby", 0, Duration.ofSeconds(30));
         assertEquals(List.of("backup"), monitor.posted(), "the monitor's initial state");
+        return new Node(r, l3ha, monitor);
+    }
+
+    /**
+     * {@link #oneRouter}; then the remote keepalived is started first and becomes
+     * primary alone, then the local one (backup), which is heard receiving the remote's adverts.
+     */
+    private Pair remotePrimaryLocalBackup(Monitor.Kind kind) throws Exception {
+        Node node = oneRouter(kind);
+        DrillRouter r = node.router();
+        L3ha l3ha = node.l3ha();
+        Monitor monitor = node.monitor();
 
         Keepalived.Instance remote = DrillBed.remoteInstance(r, DrillBed.REMOTE_PRIORITY, ADVERT_INT);
         Keepalived remoteKa = bed.startRemoteKeepalived(List.of(remote));
@@ -130,14 +142,14 @@ class FailoverDrillIT {
             CompletableFuture<Long> ra = CompletableFuture.supplyAsync(
                     () -> awaitRouterAdvertisement(r, killed + bound.plusSeconds(5).toNanos()), probe);
 
-            L3ha.Line active = await("journal reports " + r.id() + " active").atMost(bound).pollInterval(Duration.ofMillis(50))
+            Journal.Line active = await("journal reports " + r.id() + " active").atMost(bound).pollInterval(Duration.ofMillis(50))
                     .until(() -> l3ha.firstReport(r.id(), "active", mark), line -> line != null);
             long killToActive = Duration.between(killedAt, active.time()).toMillis();
             long raSeen = ra.get(bound.plusSeconds(15).toMillis(), TimeUnit.MILLISECONDS);
             assertTrue(raSeen > 0, "rdisc6 in the client namespace saw no RA with " + r.prefix() + " in time");
             long killToRa = TimeUnit.NANOSECONDS.toMillis(raSeen - killed);
             assertTrue(killToRa <= bound.plusSeconds(2).toMillis(), "kill→RA " + killToRa + " ms");
-            assertEquals(List.of("standby", "active"), collapse(l3ha.reported(r.id(), 0).subList(1, l3ha.reported(r.id(), 0).size())),
+            assertEquals(List.of("standby", "active"), Journal.collapse(l3ha.reported(r.id(), 0).subList(1, l3ha.reported(r.id(), 0).size())),
                     "reports after the start-up resync");
             assertEquals("primary", l3ha.stateFileWord(r.id()));
             assertTrue(p.monitor().posted().contains("primary"), "the monitor posted primary: " + p.monitor().posted());
@@ -225,12 +237,10 @@ class FailoverDrillIT {
     @ParameterizedTest(name = "restart, {0} monitor")
     @EnumSource(Monitor.Kind.class)
     void restart(Monitor.Kind kind) throws Exception {
-        bed = new DrillBed(work, 1);
-        DrillRouter r = bed.router();
-        L3ha l3ha = bed.startL3ha(ADVERT_INT);
-        bed.topology();
-        Monitor monitor = bed.startMonitor(kind, r);
-        awaitReported(l3ha, r, "standby", 0, Duration.ofSeconds(30));
+        Node node = oneRouter(kind);
+        DrillRouter r = node.router();
+        L3ha l3ha = node.l3ha();
+        Monitor monitor = node.monitor();
 
         // the local node alone: it becomes primary after its master-down interval
         Keepalived.Instance local = DrillBed.localInstance(r, DrillBed.NEUTRON_PRIORITY, ADVERT_INT);
@@ -360,7 +370,7 @@ class FailoverDrillIT {
         Duration bound = localMasterDown.plusSeconds(ADVERT_INT).plus(TOLERANCE).plusSeconds(30);
         await("all " + MANY + " routers active and applied").atMost(bound).pollInterval(Duration.ofMillis(100))
                 .until(() -> {
-                    List<L3ha.Line> lines = l3ha.journal();
+                    List<Journal.Line> lines = l3ha.journal();
                     for (DrillRouter r : bed.routers) {
                         if (!appliedAt.containsKey(r.id()) && applied(l3ha, lines, mark, r)) {
                             appliedAt.put(r.id(), System.nanoTime());
@@ -372,7 +382,7 @@ class FailoverDrillIT {
                 .orElseThrow() - killed);
 
         phase("failed over and applied", t0);
-        List<L3ha.Line> after = l3ha.journal().subList(mark, l3ha.journal().size());
+        List<Journal.Line> after = l3ha.journal().subList(mark, l3ha.journal().size());
         Instant lastReported = Instant.MIN;
         for (DrillRouter r : bed.routers) {
             assertEquals(List.of("active"), l3ha.reported(r.id(), mark), "reports of " + r.id() + " after the kill");
@@ -394,7 +404,7 @@ class FailoverDrillIT {
      *         state file says primary, radvd and haproxy run from their pid files and IPv6
      *         forwarding is on for its gateway port
      */
-    private static boolean applied(L3ha l3ha, List<L3ha.Line> lines, int mark, DrillRouter r) throws Exception {
+    private static boolean applied(L3ha l3ha, List<Journal.Line> lines, int mark, DrillRouter r) throws Exception {
         boolean reported = lines.subList(Math.min(mark, lines.size()), lines.size()).stream()
                 .anyMatch(l -> "active".equals(l.states().get(r.id())));
         return reported && "primary".equals(l3ha.stateFileWord(r.id())) && Pids.running(l3ha.radvdPidFile(r.id()), r.id())
@@ -534,19 +544,5 @@ class FailoverDrillIT {
             }
         }
         return -1;
-    }
-
-    static List<String> collapse(List<String> states) {
-        java.util.ArrayList<String> out = new java.util.ArrayList<>();
-        for (String s : states) {
-            if (out.isEmpty() || !out.get(out.size() - 1).equals(s)) {
-                out.add(s);
-            }
-        }
-        return out;
-    }
-
-    static void assertNotNullLine(L3ha.Line l) {
-        assertNotNull(l);
     }
 }

@@ -5,21 +5,14 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
+import org.l3ha.itests.Journal;
 import org.l3ha.itests.KarafProcess;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * l3ha as an operator runs it: the built Karaf assembly ({@link KarafProcess}, {@code bin/karaf
@@ -30,12 +23,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 final class L3ha implements AutoCloseable {
     static final String AGENT = "org.l3ha.agent";
     static final int CHECK_CHILD_PROCESSES_INTERVAL = 2;
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** One journal line: one batch reported. */
-    record Line(Instant time, Map<String, String> states) {
-    }
-
     private final KarafProcess karaf;
     private final Path statePath;
     private final Path routersDir;
@@ -154,32 +141,15 @@ final class L3ha implements AutoCloseable {
     }
 
     /** @return the complete journal lines so far */
-    List<Line> journal() throws IOException {
-        String text;
-        try {
-            text = Files.readString(journalFile(), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            return List.of();
-        }
-        int end = text.lastIndexOf('\n');
-        if (end < 0) {
-            return List.of();
-        }
-        List<Line> out = new ArrayList<>();
-        for (String line : text.substring(0, end).split("\n")) {
-            JsonNode n = JSON.readTree(line);
-            Map<String, String> states = new LinkedHashMap<>();
-            n.get("states").properties().forEach(f -> states.put(f.getKey(), f.getValue().asText()));
-            out.add(new Line(Instant.parse(n.get("time").asText()), Collections.unmodifiableMap(states)));
-        }
-        return out;
+    List<Journal.Line> journal() throws IOException {
+        return new Journal(journalFile()).lines();
     }
 
     /** @return the states reported for {@code routerId} in journal lines {@code from..} */
     List<String> reported(String routerId, int from) throws IOException {
-        List<Line> lines = journal();
+        List<Journal.Line> lines = journal();
         List<String> out = new ArrayList<>();
-        for (Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+        for (Journal.Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
             String s = l.states().get(routerId);
             if (s != null) {
                 out.add(s);
@@ -189,9 +159,9 @@ final class L3ha implements AutoCloseable {
     }
 
     /** @return the first journal line from {@code from} on that reports {@code state} for {@code routerId}, or null */
-    Line firstReport(String routerId, String state, int from) throws IOException {
-        List<Line> lines = journal();
-        for (Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
+    Journal.Line firstReport(String routerId, String state, int from) throws IOException {
+        List<Journal.Line> lines = journal();
+        for (Journal.Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
             if (state.equals(l.states().get(routerId))) {
                 return l;
             }
