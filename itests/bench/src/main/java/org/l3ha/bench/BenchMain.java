@@ -72,7 +72,13 @@ public final class BenchMain {
             Results results = new Results(started, conditions, (System.nanoTime() - t0) / 1e9, jmh, load, failover, neutron, scale);
             Charts.throughput(load, resultsDir.resolve("endpoint-throughput.png"));
             Charts.timeline(failover, neutron, resultsDir.resolve("mass-failover-timeline.png"));
-            Files.writeString(resultsDir.resolve("RESULTS.md"), Report.markdown(results, sizes), StandardCharsets.UTF_8);
+            String md = Report.markdown(results, sizes);
+            Path analysis = resultsDir.resolve("ANALYSIS.md");
+            if (Files.exists(analysis)) {
+                // written by hand after a run: profiles and the bounds of missed targets; check it against the new figures
+                md += "\n" + Files.readString(analysis, StandardCharsets.UTF_8);
+            }
+            Files.writeString(resultsDir.resolve("RESULTS.md"), md, StandardCharsets.UTF_8);
             log.accept("[bench] wrote " + resultsDir.resolve("RESULTS.md"));
             return results;
         } finally {

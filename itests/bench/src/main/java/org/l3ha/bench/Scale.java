@@ -158,7 +158,7 @@ final class Scale {
     private static List<String> histogramTop(int lines) {
         try {
             String out = Machine.jcmd(ProcessHandle.current().pid(), "GC.class_histogram");
-            return out.lines().filter(l -> l.matches("^\\s*(num|\\d+:).*")).limit(lines + 1).toList();
+            return out.lines().filter(l -> l.matches("^\\s*(num|\\d+:\\s+\\d+).*")).limit(lines + 1).toList();
         } catch (IOException | InterruptedException | RuntimeException e) {
             return List.of("(class histogram unavailable: " + e + ")");
         }
