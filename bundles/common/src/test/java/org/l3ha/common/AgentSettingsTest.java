@@ -48,9 +48,16 @@ class AgentSettingsTest {
                 "socket_mode", "660",
                 "host", "net-1"));
         assertEquals(Path.of("/tmp/x/confs"), s.haConfsPath());
-        assertEquals(Duration.ZERO, s.batchInterval(), "batch interval follows ha_vrrp_advert_int");
+        assertEquals(Duration.ofMillis(50), s.batchInterval(), "ha_vrrp_advert_int 0: the default batch interval is 50 ms");
         assertEquals(PosixFilePermissions.fromString("rw-rw----"), s.socketMode());
         assertEquals("net-1", s.host());
+    }
+
+    @Test
+    void anExplicitBatchIntervalOfZeroIsKept() {
+        assertEquals(Duration.ZERO, AgentSettings.parse(Map.of("ha_vrrp_advert_int", "0", "batch_interval", "0")).batchInterval());
+        assertEquals(Duration.ZERO, AgentSettings.parse(Map.of("batch_interval", "0")).batchInterval());
+        assertEquals(Duration.ofSeconds(1), AgentSettings.parse(Map.of("ha_vrrp_advert_int", "1")).batchInterval());
     }
 
     @Test

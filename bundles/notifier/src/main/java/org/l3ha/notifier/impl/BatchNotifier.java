@@ -57,11 +57,11 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
         @AttributeDefinition(name = "batch_interval", required = false, min = "0", max = "3600",
                 description = "Shortest time, in seconds (decimals allowed), from the end of one batch sent to a"
                         + " reporter to the next one; 0 = send as soon as the previous send returned."
-                        + " Empty = ha_vrrp_advert_int.")
+                        + " Empty = ha_vrrp_advert_int, or 0.05 when that is 0.")
         double batch__interval();
 
         @AttributeDefinition(name = "ha_vrrp_advert_int", min = "0", max = "255",
-                description = "VRRP advert interval in seconds; the default batch_interval")
+                description = "VRRP advert interval in seconds; the default batch_interval (0.05 s when 0)")
         int ha__vrrp__advert__int() default AgentSettings.DEFAULT_HA_VRRP_ADVERT_INT;
     }
 

@@ -364,7 +364,9 @@ class BatchNotifierTest {
         props.put("ha_vrrp_advert_int", "5");
         assertEquals(TimeUnit.SECONDS.toNanos(5), new BatchNotifier(props).intervalNanos());
         props.put("ha_vrrp_advert_int", 0);
-        assertEquals(0L, new BatchNotifier(props).intervalNanos());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(50), new BatchNotifier(props).intervalNanos(), "never 0 by default");
+        props.put("batch_interval", "0");
+        assertEquals(0L, new BatchNotifier(props).intervalNanos(), "0 when set so");
         props.put("batch_interval", "1.5");
         assertEquals(TimeUnit.MILLISECONDS.toNanos(1500), new BatchNotifier(props).intervalNanos());
     }
