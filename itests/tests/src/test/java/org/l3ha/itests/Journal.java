@@ -66,7 +66,7 @@ public final class Journal {
     }
 
     /** @return each router's reported states in journal order, from line {@code from} on */
-    static Map<String, List<String>> histories(List<Line> lines, int from) {
+    public static Map<String, List<String>> histories(List<Line> lines, int from) {
         Map<String, List<String>> out = new HashMap<>();
         for (Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
             l.states().forEach((id, s) -> out.computeIfAbsent(id, k -> new ArrayList<>()).add(s));

@@ -147,10 +147,6 @@ final class Keepalived implements AutoCloseable {
         Pids.kill(pids);
     }
 
-    boolean isAlive() {
-        return process != null && process.isAlive();
-    }
-
     /** @return the pids this keepalived has (parent, from its pid file, and VRRP child, from its own) */
     List<Long> pids() {
         List<Long> pids = new ArrayList<>();

@@ -25,14 +25,10 @@ final class L3ha implements AutoCloseable {
     static final int CHECK_CHILD_PROCESSES_INTERVAL = 2;
     private final KarafProcess karaf;
     private final Path statePath;
-    private final Path routersDir;
-    private final int advertInt;
 
-    private L3ha(KarafProcess karaf, Path statePath, Path routersDir, int advertInt) {
+    private L3ha(KarafProcess karaf, Path statePath) {
         this.karaf = karaf;
         this.statePath = statePath;
-        this.routersDir = routersDir;
-        this.advertInt = advertInt;
     }
 
     /**
@@ -58,15 +54,11 @@ final class L3ha implements AutoCloseable {
         k.setConfig("org.l3ha.registry.file", "routers_dir", routersDir.toString());
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
-        L3ha l = new L3ha(k, state, routersDir, advertInt);
+        L3ha l = new L3ha(k, state);
         if (l.socket().toString().length() > 107) {
             throw new IllegalStateException("socket path too long for a unix socket: " + l.socket());
         }
         return l;
-    }
-
-    int advertInt() {
-        return advertInt;
     }
 
     Path statePath() {
@@ -121,10 +113,6 @@ final class L3ha implements AutoCloseable {
     /** SIGKILL to Karaf's JVM and launcher. */
     void kill() throws InterruptedException {
         karaf.kill();
-    }
-
-    boolean isAlive() {
-        return karaf.isAlive();
     }
 
     /** @return pids of the launcher and JVM still alive */

@@ -49,8 +49,6 @@ abstract class Monitor implements AutoCloseable {
     /** @return its live pids (the process and its descendants) */
     abstract Set<Long> pids();
 
-    abstract boolean isAlive();
-
     /** @return the states it reported to l3ha successfully so far, in order (read from its log) */
     abstract List<String> posted() throws IOException;
 

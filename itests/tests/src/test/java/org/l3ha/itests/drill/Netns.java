@@ -94,10 +94,6 @@ final class Netns implements AutoCloseable {
         return out;
     }
 
-    Set<String> names() {
-        return Set.copyOf(namespaces);
-    }
-
     /** Deletes every namespace created here (and with them the veths); collects failures. */
     @Override
     public void close() throws IOException, InterruptedException {

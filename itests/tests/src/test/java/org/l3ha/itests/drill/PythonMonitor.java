@@ -56,11 +56,6 @@ final class PythonMonitor extends Monitor {
     }
 
     @Override
-    boolean isAlive() {
-        return Pids.running(pidFile(), router.id());
-    }
-
-    @Override
     List<String> posted() throws IOException {
         return matches(logText(), NOTIFIED);
     }

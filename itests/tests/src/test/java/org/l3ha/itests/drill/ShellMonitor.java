@@ -66,11 +66,6 @@ final class ShellMonitor extends Monitor {
     }
 
     @Override
-    boolean isAlive() {
-        return process != null && process.isAlive();
-    }
-
-    @Override
     List<String> posted() {
         return matches(logText(), POSTED);
     }
