@@ -29,7 +29,9 @@ import java.util.Set;
  * @param metadataProxySocket {@code metadata_proxy_socket}
  * @param raConfs {@code ra_confs}
  * @param externalPids {@code external_pids}
- * @param radvdUser {@code radvd_user}
+ * @param radvdUser {@code radvd_user}, empty for unset
+ * @param metadataProxyUser {@code metadata_proxy_user}, empty for unset
+ * @param metadataProxyGroup {@code metadata_proxy_group}, empty for unset
  * @param minRtrAdvInterval {@code min_rtr_adv_interval}
  * @param maxRtrAdvInterval {@code max_rtr_adv_interval}
  * @param ipv6Gateway {@code ipv6_gateway}
@@ -50,6 +52,8 @@ public record AgentSettings(
         Path raConfs,
         Path externalPids,
         String radvdUser,
+        String metadataProxyUser,
+        String metadataProxyGroup,
         int minRtrAdvInterval,
         int maxRtrAdvInterval,
         String ipv6Gateway,
@@ -71,12 +75,20 @@ public record AgentSettings(
     public static final String RA_CONFS = "ra_confs";
     public static final String EXTERNAL_PIDS = "external_pids";
     public static final String RADVD_USER = "radvd_user";
+    public static final String METADATA_PROXY_USER = "metadata_proxy_user";
+    public static final String METADATA_PROXY_GROUP = "metadata_proxy_group";
     public static final String MIN_RTR_ADV_INTERVAL = "min_rtr_adv_interval";
     public static final String MAX_RTR_ADV_INTERVAL = "max_rtr_adv_interval";
     public static final String IPV6_GATEWAY = "ipv6_gateway";
     public static final String CHECK_CHILD_PROCESSES_INTERVAL = "check_child_processes_interval";
     public static final String CHECK_CHILD_PROCESSES_ACTION = "check_child_processes_action";
     public static final String ROOT_HELPER = "root_helper";
+
+    /** Every key of PID {@value #PID}. */
+    public static final Set<String> KEYS = Set.of(STATE_PATH, HA_CONFS_PATH, HA_VRRP_ADVERT_INT, BATCH_INTERVAL, HOST,
+            SOCKET_MODE, ENABLE_METADATA_PROXY, METADATA_PORT, METADATA_PROXY_SOCKET, RA_CONFS, EXTERNAL_PIDS,
+            RADVD_USER, METADATA_PROXY_USER, METADATA_PROXY_GROUP, MIN_RTR_ADV_INTERVAL, MAX_RTR_ADV_INTERVAL, IPV6_GATEWAY, CHECK_CHILD_PROCESSES_INTERVAL,
+            CHECK_CHILD_PROCESSES_ACTION, ROOT_HELPER);
 
     /* Defaults, usable in annotation defaults (compile-time constants). */
     public static final String DEFAULT_STATE_PATH = "/var/lib/neutron";
@@ -137,7 +149,9 @@ public record AgentSettings(
         Path metadataSocket = r.path(METADATA_PROXY_SOCKET, DEFAULT_METADATA_PROXY_SOCKET, statePath);
         Path raConfs = r.path(RA_CONFS, DEFAULT_RA_CONFS, statePath);
         Path pids = r.path(EXTERNAL_PIDS, DEFAULT_EXTERNAL_PIDS, statePath);
-        String radvdUser = r.string(RADVD_USER, "");
+        String radvdUser = account(r, RADVD_USER);
+        String metadataUser = account(r, METADATA_PROXY_USER);
+        String metadataGroup = account(r, METADATA_PROXY_GROUP);
         int minRa = r.integer(MIN_RTR_ADV_INTERVAL, DEFAULT_MIN_RTR_ADV_INTERVAL, 3, 1800);
         int maxRa = r.integer(MAX_RTR_ADV_INTERVAL, DEFAULT_MAX_RTR_ADV_INTERVAL, 4, 1800);
         if (minRa > maxRa) {
@@ -154,7 +168,7 @@ public record AgentSettings(
         }
         r.done();
         return new AgentSettings(statePath, haConfs, advert, batch, host, mode, metadata, metadataPort,
-                metadataSocket, raConfs, pids, radvdUser, minRa, maxRa, ipv6Gateway, checkInterval, action, rootHelper);
+                metadataSocket, raConfs, pids, radvdUser, metadataUser, metadataGroup, minRa, maxRa, ipv6Gateway, checkInterval, action, rootHelper);
     }
 
     /** @return {@code <state_path>/keepalived-state-change} */
@@ -170,6 +184,16 @@ public record AgentSettings(
     /** @return {@code <ha_confs_path>/<routerId>/state} */
     public Path stateFile(String routerId) {
         return haConfsPath.resolve(routerId).resolve("state");
+    }
+
+    /** A user or group name (POSIX portable: letters, digits, '_', '.', '-'; not starting with '-') or a numeric id. */
+    private static String account(ConfigReader r, String key) {
+        String s = r.string(key, "");
+        if (!s.isEmpty() && !s.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}")) {
+            r.problem(key, s, "must be a user or group name or a numeric id");
+            return "";
+        }
+        return s;
     }
 
     private static Set<PosixFilePermission> socketMode(ConfigReader r) {

@@ -5,6 +5,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -132,6 +133,40 @@ public final class ConfigReader {
         }
     }
 
+    /**
+     * The keys of a configuration that no l3ha option has: a misspelt or unsupported key would
+     * otherwise be silently ignored, and an operator would believe a setting is in effect when it
+     * is not. Keys with a dot are the framework's ({@code service.pid},
+     * {@code felix.fileinstall.filename}, {@code component.name}, reference targets); l3ha's
+     * options never have one.
+     *
+     * @param props the configuration (may be null)
+     * @param known every key the reader of this configuration understands
+     * @return the others, sorted, escaped for a log line
+     */
+    public static List<String> unknownKeys(Map<String, ?> props, Collection<String> known) {
+        if (props == null) {
+            return List.of();
+        }
+        return props.keySet().stream().filter(k -> k != null && k.indexOf('.') < 0 && !known.contains(k)).sorted()
+                .map(LogText::escape).toList();
+    }
+
+    /**
+     * @return one WARN-level line naming the unknown keys of the configuration of {@code pids},
+     *         or null if there are none
+     */
+    public static String unknownKeysWarning(Map<String, ?> props, Collection<String> known, String component,
+            String... pids) {
+        List<String> unknown = unknownKeys(props, known);
+        if (unknown.isEmpty()) {
+            return null;
+        }
+        return component + ": unknown configuration key" + (unknown.size() == 1 ? " " : "s ") + "'"
+                + String.join("', '", unknown) + "' in PID" + (pids.length == 1 ? " " : "s ") + String.join(" / ", pids)
+                + ": ignored (misspelt, or not an option of l3ha)";
+    }
+
     /** Records a problem with {@code key}; {@link #done()} will throw. */
     public void problem(String key, String value, String reason) {
         problems.add(key + "=" + quote(value) + " " + reason);
@@ -145,6 +180,6 @@ public final class ConfigReader {
     }
 
     private static String quote(String s) {
-        return "'" + (s.length() > 200 ? s.substring(0, 200) + "..." : s) + "'";
+        return LogText.quote(s, 200);
     }
 }
