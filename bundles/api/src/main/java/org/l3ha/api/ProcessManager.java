@@ -8,7 +8,8 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Spawns, recognises, monitors and stops external daemons in network namespaces (Neutron's
  * ProcessManager and ProcessMonitor). A daemon is <em>active</em> when the pid in its pid file is
- * alive <em>and</em> that process's command line contains the spec's uuid.
+ * alive and is the daemon: its executable, its namespace and its command line are the spec's
+ * (see {@link DaemonSpec}). Nothing else is ever signalled.
  *
  * <p>Daemons belong to the node, not to the bundle: stopping or updating an l3ha bundle leaves them
  * running, and the next activation adopts them from their pid files. Only {@link #disable} stops
@@ -19,7 +20,8 @@ public interface ProcessManager {
 
     /**
      * Makes sure the daemon runs and is monitored: if it is not active, removes a stale pid file,
-     * spawns the command in the namespace and waits until it is active; if it is active and
+     * calls {@link DaemonSpec#prepare()}, spawns the command in the namespace and waits until it
+     * is active; if it is active and
      * {@code reload} is set, sends it SIGHUP. Then registers it with the monitor, which respawns
      * it if it dies.
      *
@@ -36,7 +38,7 @@ public interface ProcessManager {
      */
     void disable(DaemonSpec daemon) throws IOException;
 
-    /** @return whether the daemon is active (pid alive and command line contains its uuid) */
+    /** @return whether the daemon is active (the pid in its pid file is alive and is the daemon) */
     boolean isActive(DaemonSpec daemon);
 
     /** @return the daemon's pid if it is active */

@@ -1,70 +1,61 @@
 package org.l3ha.process.impl;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.l3ha.common.LogText;
+import org.l3ha.common.RouterIds;
+import org.l3ha.common.SafeFiles;
 
 /**
- * The registered daemons on disk, {@code <state_path>/}{@value #FILE_NAME}, so that the next
- * activation (after a bundle update, a configuration change, a container restart) adopts them.
+ * Which daemons the process manager monitors, on disk, {@code <state_path>/}{@value #FILE_NAME},
+ * so that the next activation (after a bundle update, a configuration change, a container
+ * restart) adopts them.
+ *
+ * <p>It names daemons, never how to run them: {@code state_path} belongs to another account on a
+ * Neutron node, so whatever is in this file may have been written by that account. Each daemon is
+ * recorded by its service name and router id only; the process manager asks the bundle that runs
+ * such daemons for the command ({@link org.l3ha.api.DaemonFactory}). A line that says anything
+ * else — another field (a command line, an environment, a pid file, a namespace: what earlier
+ * versions recorded), a service name that is not a plain word, a router id that is not a UUID —
+ * is refused: skipped and reported by line number and reason, never by content.
  *
  * <p>Format: UTF-8 lines. {@code #} starts a comment. {@code +} registers a daemon, {@code -}
- * unregisters one; the fields after it are {@code key=value}, separated by TAB, with {@code \\},
- * TAB, LF and CR escaped as {@code \\\\}, {@code \t}, {@code \n}, {@code \r}. A {@code +} line has
- * {@code service}, {@code uuid}, {@code namespace}, {@code pid_file}, {@code stop_signal},
- * {@code stop_timeout_ms}, {@code start_timeout_ms}, one {@code arg} per command-line argument in
- * order and one {@code env} ({@code NAME=value}) per environment variable; a {@code -} line has
- * {@code service} and {@code uuid}. Unknown keys are ignored.
- *
- * <p>Each change is appended as one complete line in a single write, so it costs the same with
- * 10 or 100,000 daemons; a line cut short by a crash (no final newline) is ignored, and so is a
- * line that cannot be read (logged by the caller). When the file holds more than twice as many
- * lines as there are daemons, it is rewritten with one {@code +} line per daemon into a temporary
- * file that atomically replaces it. Not thread-safe: the caller serialises access.
+ * unregisters one; then TAB-separated {@code service=<name>} and {@code uuid=<router id>}.
+ * Each change is appended as one complete line in a single write (no link followed, never to a
+ * special or hard-linked file), so it costs the same with 10 or 100,000 daemons; a line cut short
+ * by a crash (no final newline) is ignored. When the file holds more than twice as many lines as
+ * there are daemons, it is replaced by one {@code +} line per daemon, written under a fresh random
+ * name and renamed over it. Not thread-safe: the caller serialises access.
  */
 final class DaemonJournal {
 
     static final String FILE_NAME = "l3ha-process-monitor.daemons";
 
+    /** Larger than this is not a journal l3ha wrote (100,000 daemons take about 7 MB). */
+    static final int MAX_BYTES = 64 << 20;
+    /** What {@link DaemonRecord} accepts as a service name, bounded. */
+    private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String HEADER = "# l3ha process monitor: the daemons it monitors, adopted again on activation.\n"
-            + "# One line per change: '+' registers, '-' unregisters; TAB-separated key=value fields.\n";
+            + "# One line per change: '+' registers, '-' unregisters; TAB-separated service=<name> uuid=<router id>.\n";
     private static final int COMPACTION_SLACK = 64;
-
-    /** A line of the journal. */
-    sealed interface Entry permits Add, Remove {
-    }
-
-    /** A {@code +} line. */
-    record Add(DaemonRecord daemon) implements Entry {
-    }
-
-    /** A {@code -} line. */
-    record Remove(DaemonRecord.Key key) implements Entry {
-    }
 
     /**
      * What {@link #load()} found.
      *
      * @param daemons the registered daemons, in registration order
-     * @param badLines how many lines could not be read (skipped)
+     * @param badLines how many lines were refused
      * @param firstProblem the first of them, "line N: reason", or null
      */
-    record Loaded(Map<DaemonRecord.Key, DaemonRecord> daemons, int badLines, String firstProblem) {
+    record Loaded(Set<DaemonRecord.Key> daemons, int badLines, String firstProblem) {
     }
 
     private final Path file;
@@ -83,17 +74,16 @@ final class DaemonJournal {
      * Replays the file.
      *
      * @return the daemons registered at its end; none if it does not exist
-     * @throws IOException if it exists but cannot be read
+     * @throws IOException if it exists but cannot be read (a link, a special file, too large)
      */
     Loaded load() throws IOException {
-        String text;
-        try {
-            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        Optional<byte[]> bytes = SafeFiles.readIfExists(file, MAX_BYTES);
+        if (bytes.isEmpty()) {
             lines = 0;
-            return new Loaded(new LinkedHashMap<>(), 0, null);
+            return new Loaded(new LinkedHashSet<>(), 0, null);
         }
-        LinkedHashMap<DaemonRecord.Key, DaemonRecord> daemons = new LinkedHashMap<>();
+        String text = new String(bytes.get(), StandardCharsets.UTF_8);
+        LinkedHashSet<DaemonRecord.Key> daemons = new LinkedHashSet<>();
         int bad = 0;
         String first = null;
         int count = 0;
@@ -114,12 +104,10 @@ final class DaemonJournal {
             }
             count++;
             try {
-                Entry e = decode(line);
-                if (e instanceof Add a) {
-                    daemons.remove(a.daemon().key());
-                    daemons.put(a.daemon().key(), a.daemon());
-                } else if (e instanceof Remove r) {
-                    daemons.remove(r.key());
+                Change c = decode(line);
+                daemons.remove(c.key());
+                if (c.add()) {
+                    daemons.add(c.key());
                 }
             } catch (IllegalArgumentException ex) {
                 bad++;
@@ -130,14 +118,14 @@ final class DaemonJournal {
         return new Loaded(daemons, bad, first);
     }
 
-    /** Appends a {@code +} line for {@code daemon}. */
-    void appendAdd(DaemonRecord daemon) throws IOException {
-        append(encode(daemon));
+    /** Appends a {@code +} line for {@code key}. */
+    void appendAdd(DaemonRecord.Key key) throws IOException {
+        append(encode('+', key));
     }
 
     /** Appends a {@code -} line for {@code key}. */
     void appendRemove(DaemonRecord.Key key) throws IOException {
-        append(encodeRemove(key));
+        append(encode('-', key));
     }
 
     /** @return whether the file has grown to more than twice the lines {@code live} daemons need */
@@ -146,172 +134,93 @@ final class DaemonJournal {
     }
 
     /** Atomically replaces the file by one {@code +} line per daemon. */
-    void rewrite(Collection<DaemonRecord> daemons) throws IOException {
+    void rewrite(Collection<DaemonRecord.Key> daemons) throws IOException {
         StringBuilder sb = new StringBuilder(HEADER);
-        daemons.forEach(d -> sb.append(encode(d)));
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, sb.toString());
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        daemons.forEach(k -> sb.append(encode('+', k)));
+        SafeFiles.write(file, sb.toString().getBytes(StandardCharsets.UTF_8), SafeFiles.FILE_0644, true,
+                SafeFiles.DIR_0755);
         lines = daemons.size();
     }
 
     private void append(String line) throws IOException {
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        boolean fresh = !Files.exists(file);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            writeFully(ch, fresh ? HEADER + line : line);
+        SafeFiles.createDirectories(file.toAbsolutePath().getParent(), SafeFiles.DIR_0755);
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            rewriteWith(line);
+            return;
         }
+        // refuses a link, a special file or a hard-linked file planted under this name
+        SafeFiles.append(file, line.getBytes(StandardCharsets.UTF_8), SafeFiles.FILE_0644, false);
         lines++;
     }
 
-    private static void writeFully(FileChannel ch, String s) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
-        while (buf.hasRemaining()) {
-            ch.write(buf);
-        }
+    /** A missing file is created whole (header and line) under a fresh name, never appended to. */
+    private void rewriteWith(String line) throws IOException {
+        SafeFiles.write(file, (HEADER + line).getBytes(StandardCharsets.UTF_8), SafeFiles.FILE_0644, false);
+        lines = 1;
     }
 
     // ------------------------------------------------------------------ codec
 
-    /** @return the {@code +} line (with its newline) for {@code d} */
-    static String encode(DaemonRecord d) {
-        StringBuilder sb = new StringBuilder(256).append('+');
-        field(sb, "service", d.service());
-        field(sb, "uuid", d.uuid());
-        field(sb, "namespace", d.namespace());
-        field(sb, "pid_file", d.pidFile().toString());
-        field(sb, "stop_signal", Integer.toString(d.stopSignal()));
-        field(sb, "stop_timeout_ms", Long.toString(d.stopTimeout().toMillis()));
-        field(sb, "start_timeout_ms", Long.toString(d.startTimeout().toMillis()));
-        d.command().forEach(a -> field(sb, "arg", a));
-        new TreeMap<>(d.environment()).forEach((k, v) -> field(sb, "env", k + "=" + v));
-        return sb.append('\n').toString();
+    /** A line: a daemon registered ({@code add}) or unregistered. */
+    record Change(boolean add, DaemonRecord.Key key) {
     }
 
-    /** @return the {@code -} line (with its newline) for {@code key} */
-    static String encodeRemove(DaemonRecord.Key key) {
-        StringBuilder sb = new StringBuilder(96).append('-');
-        field(sb, "service", key.service());
-        field(sb, "uuid", key.uuid());
-        return sb.append('\n').toString();
+    /** @return the line (with its newline) */
+    static String encode(char op, DaemonRecord.Key key) {
+        return op + "\tservice=" + key.service() + "\tuuid=" + key.uuid() + "\n";
     }
 
     /**
      * @param line one line, without its newline
      * @return what it says
-     * @throws IllegalArgumentException with the reason if it cannot be read
+     * @throws IllegalArgumentException with the reason (which never quotes the line) if it is refused
      */
-    static Entry decode(String line) {
+    static Change decode(String line) {
         String[] parts = line.split("\t", -1);
         String op = parts[0];
         if (!op.equals("+") && !op.equals("-")) {
-            throw new IllegalArgumentException("starts with '" + abbreviate(op) + "', not + or -");
+            throw new IllegalArgumentException("does not start with + or -");
         }
-        Map<String, String> single = new HashMap<>();
-        List<String> args = new ArrayList<>();
-        Map<String, String> env = new HashMap<>();
+        String service = null;
+        String uuid = null;
         for (int i = 1; i < parts.length; i++) {
             int eq = parts[i].indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("field " + i + " is not key=value");
-            }
-            String key = parts[i].substring(0, eq);
-            String value = unescape(parts[i].substring(eq + 1));
+            String key = eq < 0 ? parts[i] : parts[i].substring(0, eq);
+            String value = eq < 0 ? null : parts[i].substring(eq + 1);
             switch (key) {
-                case "arg" -> args.add(value);
-                case "env" -> {
-                    int e = value.indexOf('=');
-                    if (e <= 0) {
-                        throw new IllegalArgumentException("env is not NAME=value");
-                    }
-                    env.put(value.substring(0, e), value.substring(e + 1));
-                }
-                default -> single.put(key, value);
+                case "service" -> service = unique(service, value, key);
+                case "uuid" -> uuid = unique(uuid, value, key);
+                default -> throw new IllegalArgumentException("field " + i + (key.matches("[a-z_]{1,20}")
+                        ? " (" + key + ")" : "") + " is not allowed: the journal names daemons by service and router id,"
+                        + " never how to run them");
             }
         }
-        String service = required(single, "service");
-        String uuid = required(single, "uuid");
-        if (op.equals("-")) {
-            return new Remove(new DaemonRecord.Key(service, uuid));
+        if (service == null || !SERVICE.matcher(service).matches()) {
+            throw new IllegalArgumentException("no service, or a service that is not a plain name");
         }
-        return new Add(new DaemonRecord(service, uuid, single.getOrDefault("namespace", ""),
-                Path.of(required(single, "pid_file")), args, env,
-                (int) number(single, "stop_signal", 15),
-                Duration.ofMillis(number(single, "stop_timeout_ms", 5000)),
-                Duration.ofMillis(number(single, "start_timeout_ms", 60000))));
+        if (uuid == null || !RouterIds.isUuid(uuid)) {
+            throw new IllegalArgumentException("no uuid, or one that is not a router id");
+        }
+        return new Change(op.equals("+"), new DaemonRecord.Key(service, RouterIds.normalize(uuid)));
     }
 
-    private static void field(StringBuilder sb, String key, String value) {
-        sb.append('\t').append(key).append('=');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '\\' -> sb.append("\\\\");
-                case '\t' -> sb.append("\\t");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                default -> sb.append(c);
-            }
+    private static String unique(String previous, String value, String key) {
+        if (previous != null) {
+            throw new IllegalArgumentException(key + " given twice");
         }
+        if (value == null) {
+            throw new IllegalArgumentException(key + " without a value");
+        }
+        return value;
     }
 
-    private static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\') {
-                sb.append(c);
-                continue;
-            }
-            if (++i == s.length()) {
-                throw new IllegalArgumentException("dangling backslash");
-            }
-            switch (s.charAt(i)) {
-                case '\\' -> sb.append('\\');
-                case 't' -> sb.append('\t');
-                case 'n' -> sb.append('\n');
-                case 'r' -> sb.append('\r');
-                default -> throw new IllegalArgumentException("unknown escape \\" + s.charAt(i));
-            }
-        }
-        return sb.toString();
+    /** @return whether {@code key} can be recorded (what {@link #decode} accepts) */
+    static boolean recordable(DaemonRecord.Key key) {
+        return SERVICE.matcher(key.service()).matches() && RouterIds.isUuid(key.uuid());
     }
 
-    private static String required(Map<String, String> fields, String key) {
-        String v = fields.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("no " + key);
-        }
-        return v;
-    }
-
-    private static long number(Map<String, String> fields, String key, long dflt) {
-        String v = fields.get(key);
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " is not a number: " + abbreviate(v));
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    /** For log lines: the file's path, escaped. */
+    String label() {
+        return LogText.path(file);
     }
 }

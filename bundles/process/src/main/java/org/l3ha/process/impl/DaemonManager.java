@@ -9,9 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -20,17 +23,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.LogText;
+import org.l3ha.common.SafeFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Neutron's ProcessManager and ProcessMonitor for many daemons: starts, reloads and stops daemons
- * in network namespaces, keeps the set of registered daemons (persisted in a {@link DaemonJournal}
- * for adoption), and runs the monitor thread that respawns a registered daemon that is no longer
- * active, or asks for the framework to stop ({@code check_child_processes_action=exit}).
+ * in network namespaces, keeps the set of registered daemons (recorded by service and router id in
+ * a {@link DaemonJournal} for adoption), and runs the monitor thread that respawns a registered
+ * daemon that is no longer active, or asks for the framework to stop
+ * ({@code check_child_processes_action=exit}).
+ *
+ * <p><b>Adoption.</b> The journal names daemons, never how to run them. At activation its entries
+ * are <em>unclaimed</em> until the {@link DaemonFactory} of their service (the bundle that runs
+ * them) rebuilds each spec; an entry its factory no longer runs is forgotten. An entry whose
+ * factory is not bound stays recorded, so nothing is lost while that bundle is away. A component
+ * that enables a daemon claims it as well.
+ *
+ * <p><b>Identity.</b> A pid is signalled only while it is the daemon ({@link ProcFs}: executable,
+ * namespace and command line), checked right before every signal.
  *
  * <p>Locking: operations on one daemon ({@code enable}, {@code disable}, a respawn) are serialised
  * by a lock striped on (service, uuid), never held across daemons, so a slow start does not hold
@@ -64,13 +80,16 @@ final class DaemonManager {
     /** A registered daemon and what the monitor knows about it. */
     static final class Registration {
         final DaemonRecord daemon;
+        /** What the daemon was built from: {@link DaemonSpec#prepare()} is called before each start. */
+        final DaemonSpec spec;
         volatile long lastPid;
         /* written under the daemon's stripe lock */
         volatile int failedRespawns;
         volatile String lastFailure;
 
-        Registration(DaemonRecord daemon, long lastPid) {
+        Registration(DaemonRecord daemon, DaemonSpec spec, long lastPid) {
             this.daemon = daemon;
+            this.spec = spec;
             this.lastPid = lastPid;
         }
     }
@@ -99,7 +118,13 @@ final class DaemonManager {
     private final Object registryLock = new Object();
     /* guarded by registryLock */
     private final Map<DaemonRecord.Key, Registration> registry = new HashMap<>();
+    /** Recorded daemons whose factory has not rebuilt them yet (guarded by registryLock). */
+    private final Set<DaemonRecord.Key> unclaimed = new LinkedHashSet<>();
     private DaemonJournal journal;
+    /** The factories of the bundles that run daemons, by service name. */
+    private final Map<String, DaemonFactory> factories = new ConcurrentHashMap<>();
+    /** Why another account can change the journal's directory, if it can (for health). */
+    private volatile Optional<String> journalDirExposed = Optional.empty();
     /** The journal missed a change (or could not be read): the next write rewrites it whole. */
     private volatile boolean journalDirty;
     /** The last write failed (logged once). */
@@ -125,6 +150,8 @@ final class DaemonManager {
     private final LongAdder spawnFailures = new LongAdder();
     private final LongAdder killed = new LongAdder();
     private final LongAdder adopted = new LongAdder();
+    /** Pid files found naming a live process that is not the daemon (left alone). */
+    private final LongAdder impostors = new LongAdder();
 
     /**
      * @param settings the options
@@ -145,48 +172,122 @@ final class DaemonManager {
 
     // ------------------------------------------------------------------ lifecycle
 
-    /** Adopts the daemons recorded in the journal and starts the monitor. */
+    /**
+     * Reads the journal (its entries wait for their factories, see {@link #claim}) and starts the
+     * monitor.
+     */
     void start() {
         Settings s = settings;
-        List<Registration> loaded;
+        int recorded;
         synchronized (registryLock) {
             journal = new DaemonJournal(s.statePath().resolve(DaemonJournal.FILE_NAME));
             try {
                 DaemonJournal.Loaded l = journal.load();
                 if (l.badLines() > 0) {
-                    LOG.warn("Ignored {} unreadable lines of {} (first: {})", l.badLines(), journal.file(), l.firstProblem());
+                    LOG.warn("Refused {} line(s) of the daemon journal {} (first: {}); nothing in them is used",
+                            l.badLines(), journal.label(), l.firstProblem());
                 }
-                l.daemons().values().forEach(d -> registry.put(d.key(), new Registration(d, 0)));
+                unclaimed.addAll(l.daemons());
                 persist(null); // compact, and find out now whether it can be written
             } catch (IOException | RuntimeException e) {
                 // Left as it is for the operator; the first change rewrites it with what this activation knows.
-                LOG.error("Cannot read the daemon journal {}: daemons started before this activation are not adopted: {}",
-                        journal.file(), e.toString());
+                LOG.error("Cannot read the daemon journal {}: daemons started before this activation are adopted only"
+                        + " when their bundle enables them again: {}", journal.label(), LogText.escape(e.getMessage()));
                 journalDirty = true;
             }
-            loaded = new ArrayList<>(registry.values());
+            recorded = unclaimed.size();
+        }
+        checkJournalDirectory(s);
+        synchronized (monitorLock) {
+            startMonitor(s.intervalSeconds());
+        }
+        LOG.info("Process manager active: {} recorded daemons to adopt, {}, root helper {}", recorded,
+                s.monitorLabel(), s.rootHelper().isEmpty() ? "none" : s.rootHelper());
+        factories.keySet().forEach(this::claim);
+    }
+
+    private void checkJournalDirectory(Settings s) {
+        Optional<String> exposed = SafeFiles.writableByOthers(s.statePath());
+        journalDirExposed = exposed;
+        exposed.ifPresent(why -> LOG.warn("The daemon journal's directory can be changed by another account: {}; l3ha"
+                + " reads only service names and router ids from it and never follows a link there", why));
+    }
+
+    /** A bundle that runs daemons of {@code service} is there: it may claim recorded ones. */
+    void addFactory(String service, DaemonFactory factory) {
+        factories.put(service, factory);
+        if (journal != null) {
+            claim(service);
+        }
+    }
+
+    /** That bundle is gone: its recorded daemons that are not claimed yet wait for the next one. */
+    void removeFactory(String service, DaemonFactory factory) {
+        factories.remove(service, factory);
+    }
+
+    /**
+     * Rebuilds the recorded, unclaimed daemons of {@code service} through its factory: one the
+     * factory runs is registered (adopted if it runs, respawned by the monitor if not); one it
+     * does not run is forgotten.
+     */
+    void claim(String service) {
+        DaemonFactory factory = factories.get(service);
+        if (factory == null || closed) {
+            return;
+        }
+        List<DaemonRecord.Key> keys;
+        synchronized (registryLock) {
+            keys = unclaimed.stream().filter(k -> k.service().equals(service)).toList();
         }
         int running = 0;
-        for (Registration r : loaded) {
-            DaemonRecord d = r.daemon;
-            OptionalLong pid = proc.activePid(d.pidFile(), d.uuid());
+        int down = 0;
+        int forgotten = 0;
+        for (DaemonRecord.Key key : keys) {
+            Optional<DaemonSpec> spec;
+            DaemonRecord d;
+            try {
+                spec = factory.daemon(key.uuid());
+                d = spec.isPresent() ? DaemonRecord.of(spec.get()) : null;
+            } catch (RuntimeException e) {
+                LOG.error("The {} factory failed to rebuild {}: {}; it stays recorded", service, key,
+                        LogText.escape(String.valueOf(e.getMessage())));
+                continue;
+            }
+            if (d != null && !d.key().equals(key)) {
+                LOG.error("The {} factory rebuilt {} as {}: ignored; it stays recorded", service, key, d.key());
+                continue;
+            }
+            OptionalLong pid = d == null ? OptionalLong.empty() : proc.activePid(d.pidFile(), d);
+            synchronized (registryLock) {
+                if (!unclaimed.remove(key)) {
+                    continue; // enabled or disabled meanwhile
+                }
+                if (d == null) {
+                    forgotten++;
+                    persist(j -> j.appendRemove(key));
+                    LOG.info("{} is recorded but its bundle no longer runs it: forgotten", key);
+                    continue;
+                }
+                if (!registry.containsKey(key)) {
+                    registry.put(key, new Registration(d, spec.get(), pid.orElse(0)));
+                }
+            }
             if (pid.isPresent()) {
-                r.lastPid = pid.getAsLong();
                 running++;
-                LOG.info("Adopted {} for {}, pid {}", d.service(), d.uuid(), r.lastPid);
+                LOG.info("Adopted {} for {}, pid {}", d.service(), d.uuid(), pid.getAsLong());
             } else {
-                r.lastPid = ProcFs.readPid(d.pidFile()).orElse(0);
+                down++;
                 LOG.warn("{} for {} is registered but not running (pid file {}); {}", d.service(), d.uuid(),
-                        d.pidFile(), s.intervalSeconds() > 0 ? "the monitor will respawn it"
+                        LogText.path(d.pidFile()), settings.intervalSeconds() > 0 ? "the monitor will respawn it"
                                 : "nothing respawns it: check_child_processes_interval=0");
             }
         }
         adopted.add(running);
-        synchronized (monitorLock) {
-            startMonitor(s.intervalSeconds());
+        if (!keys.isEmpty()) {
+            LOG.info("Recorded {} daemons: {} adopted, {} registered but not running, {} forgotten", service, running, down,
+                    forgotten);
         }
-        LOG.info("Process manager active: {} daemons adopted, {} registered but not running, {}, root helper {}",
-                running, loaded.size() - running, s.monitorLabel(), s.rootHelper().isEmpty() ? "none" : s.rootHelper());
     }
 
     /** Applies new options: the monitor interval and action, the root helper, the journal's place. */
@@ -203,13 +304,15 @@ final class DaemonManager {
                 journalDirty = true;
                 if (persist(null)) {
                     try {
-                        Files.deleteIfExists(previous.file());
+                        SafeFiles.delete(previous.file());
                     } catch (IOException e) {
-                        LOG.warn("Cannot remove the old daemon journal {}: {}", previous.file(), e.toString());
+                        LOG.warn("Cannot remove the old daemon journal {}: {}", previous.label(),
+                                LogText.escape(e.getMessage()));
                     }
-                    LOG.info("Daemon journal moved from {} to {}", previous.file(), journal.file());
+                    LOG.info("Daemon journal moved from {} to {}", previous.label(), journal.label());
                 }
             }
+            checkJournalDirectory(s);
         }
         if (s.intervalSeconds() != old.intervalSeconds()) {
             synchronized (monitorLock) {
@@ -231,7 +334,7 @@ final class DaemonManager {
             stopMonitor();
         }
         LOG.info("Process manager stopped (monitor only); its {} registered daemons are left as they are and"
-                + " recorded in {}{} for the next activation", monitored(), journalFile(),
+                + " recorded in {}{} for the next activation", monitored(), LogText.path(journalFile()),
                 journalDirty ? " (which could not be written)" : "");
     }
 
@@ -270,7 +373,10 @@ final class DaemonManager {
         DaemonRecord d = DaemonRecord.of(spec);
         ReentrantLock lock = lock(d.key());
         try {
-            OptionalLong active = proc.activePid(d.pidFile(), d.uuid());
+            OptionalLong active = proc.activePid(d.pidFile(), d);
+            if (active.isEmpty()) {
+                reportImpostor(d);
+            }
             long pid;
             if (active.isPresent() && reload) {
                 pid = active.getAsLong();
@@ -278,7 +384,7 @@ final class DaemonManager {
                     reloads.increment();
                     LOG.info("Reloaded {} for {} (SIGHUP to pid {})", d.service(), d.uuid(), pid);
                 } else {
-                    pid = spawn(d);
+                    pid = spawn(d, spec);
                     LOG.info("Started {} for {} in {}, pid {} (it exited as it was to be reloaded)",
                             d.service(), d.uuid(), d.namespaceLabel(), pid);
                 }
@@ -286,10 +392,10 @@ final class DaemonManager {
                 pid = active.getAsLong();
                 LOG.debug("{} for {} already running, pid {}", d.service(), d.uuid(), pid);
             } else {
-                pid = spawn(d);
+                pid = spawn(d, spec);
                 LOG.info("Started {} for {} in {}, pid {}", d.service(), d.uuid(), d.namespaceLabel(), pid);
             }
-            register(d, pid);
+            register(d, spec, pid);
             enabled.increment();
         } finally {
             lock.unlock();
@@ -301,17 +407,18 @@ final class DaemonManager {
         ReentrantLock lock = lock(d.key());
         try {
             unregister(d.key());
-            OptionalLong active = proc.activePid(d.pidFile(), d.uuid());
+            OptionalLong active = proc.activePid(d.pidFile(), d);
             if (active.isPresent()) {
                 stop(d, active.getAsLong());
             } else {
+                reportImpostor(d);
                 LOG.debug("{} for {} is not running; nothing to stop", d.service(), d.uuid());
             }
             try {
-                Files.deleteIfExists(d.pidFile());
+                SafeFiles.delete(d.pidFile());
             } catch (IOException e) {
-                throw new IOException("Cannot remove the pid file " + d.pidFile() + " of " + d.service() + " for "
-                        + d.uuid() + ": " + e, e);
+                throw new IOException("Cannot remove the pid file " + LogText.path(d.pidFile()) + " of " + d.service()
+                        + " for " + d.uuid() + ": " + LogText.escape(e.getMessage()), e);
             }
             disabled.increment();
         } finally {
@@ -325,22 +432,43 @@ final class DaemonManager {
 
     OptionalLong pid(DaemonSpec spec) {
         DaemonRecord d = DaemonRecord.of(spec);
-        return proc.activePid(d.pidFile(), d.uuid());
+        return proc.activePid(d.pidFile(), d);
+    }
+
+    /**
+     * Logs, at WARN, a pid file that names a live process which is not the daemon (another
+     * account wrote the pid file, or the pid was recycled): that process is never signalled.
+     */
+    private void reportImpostor(DaemonRecord d) {
+        OptionalLong pid = ProcFs.readPid(d.pidFile());
+        if (pid.isPresent() && proc.alive(pid.getAsLong())) {
+            proc.mismatch(pid.getAsLong(), d).ifPresent(why -> {
+                impostors.increment();
+                LOG.warn("The pid file {} of {} for {} names a process that is not that daemon ({}): it is left alone",
+                        LogText.path(d.pidFile()), d.service(), d.uuid(), why);
+            });
+        }
     }
 
     // ------------------------------------------------------------------ start, signal, stop
 
     /** Starts the daemon (not active); @return its pid once it is active. */
-    private long spawn(DaemonRecord d) throws IOException {
+    private long spawn(DaemonRecord d, DaemonSpec spec) throws IOException {
         long deadline = System.nanoTime() + d.startTimeout().toNanos();
         try {
-            Files.deleteIfExists(d.pidFile());
             Path dir = d.pidFile().getParent();
             if (dir != null) {
-                Files.createDirectories(dir);
+                SafeFiles.createDirectories(dir, SafeFiles.DIR_0755);
             }
+            SafeFiles.delete(d.pidFile());
         } catch (IOException e) {
-            throw startFailed(d, "cannot prepare the pid file " + d.pidFile() + ": " + e);
+            throw startFailed(d, "cannot prepare the pid file " + LogText.path(d.pidFile()) + ": "
+                    + LogText.escape(e.getMessage()));
+        }
+        try {
+            spec.prepare();
+        } catch (IOException | RuntimeException e) {
+            throw startFailed(d, "cannot write what it reads at start: " + LogText.escape(String.valueOf(e.getMessage())));
         }
         List<String> cmd = Commands.spawn(settings.rootHelper(), d.namespace(), d.environment(), d.command());
         LOG.debug("Starting {} for {}: {}", d.service(), d.uuid(), cmd);
@@ -362,8 +490,11 @@ final class DaemonManager {
         }
         OptionalLong pid = awaitActive(d, deadline);
         if (pid.isEmpty()) {
-            throw startFailed(d, "no running process whose command line contains " + d.uuid() + " in pid file "
-                    + d.pidFile() + " within " + seconds + " s" + stderr(r));
+            OptionalLong named = ProcFs.readPid(d.pidFile());
+            throw startFailed(d, "pid file " + LogText.path(d.pidFile()) + " named no running " + d.service() + " for "
+                    + d.uuid() + " within " + seconds + " s" + (named.isPresent()
+                    ? " (" + proc.mismatch(named.getAsLong(), d).orElse("pid " + named.getAsLong()) + ")" : "")
+                    + stderr(r));
         }
         spawned.increment();
         return pid.getAsLong();
@@ -378,7 +509,7 @@ final class DaemonManager {
     private OptionalLong awaitActive(DaemonRecord d, long deadline) throws InterruptedIOException {
         long pause = 5;
         while (true) {
-            OptionalLong pid = proc.activePid(d.pidFile(), d.uuid());
+            OptionalLong pid = proc.activePid(d.pidFile(), d);
             long left = deadline - System.nanoTime();
             if (pid.isPresent() || left <= 0) {
                 return pid;
@@ -388,8 +519,15 @@ final class DaemonManager {
         }
     }
 
-    /** @return whether {@code pid} got the signal; false if it is no longer the daemon (gone) */
+    /**
+     * Sends {@code signal} to {@code pid} if it is (still) the daemon, checked right before.
+     *
+     * @return whether it got the signal; false if it is no longer the daemon (gone)
+     */
     private boolean signal(DaemonRecord d, long pid, int signal) throws IOException {
+        if (!proc.isDaemon(pid, d)) {
+            return false;
+        }
         List<String> cmd = Commands.kill(settings.rootHelper(), signal, pid);
         Launcher.Result r;
         try {
@@ -404,7 +542,7 @@ final class DaemonManager {
         if (r.exited() && r.status() == 0) {
             return true;
         }
-        if (!proc.isDaemon(pid, d.uuid())) {
+        if (!proc.isDaemon(pid, d)) {
             return false;
         }
         throw new IOException("Cannot send signal " + signal + " to " + d.service() + " for " + d.uuid() + " (pid "
@@ -488,12 +626,13 @@ final class DaemonManager {
 
     // ------------------------------------------------------------------ registry
 
-    private void register(DaemonRecord d, long pid) {
+    private void register(DaemonRecord d, DaemonSpec spec, long pid) {
         synchronized (registryLock) {
-            Registration old = registry.put(d.key(), new Registration(d, pid));
+            Registration old = registry.put(d.key(), new Registration(d, spec, pid));
+            boolean wasRecorded = unclaimed.remove(d.key()) || old != null;
             failing.remove(d.key());
-            if (old == null || !old.daemon.equals(d)) {
-                persist(j -> j.appendAdd(d));
+            if (!wasRecorded) {
+                persist(j -> j.appendAdd(d.key()));
             }
         }
     }
@@ -501,8 +640,9 @@ final class DaemonManager {
     private void unregister(DaemonRecord.Key key) {
         synchronized (registryLock) {
             Registration old = registry.remove(key);
+            boolean wasRecorded = unclaimed.remove(key) || old != null;
             failing.remove(key);
-            if (old != null) {
+            if (wasRecorded) {
                 persist(j -> j.appendRemove(key));
             }
         }
@@ -524,36 +664,46 @@ final class DaemonManager {
                 journal.rewrite(daemons());
             } else {
                 change.write(journal);
-                if (journal.wantsCompaction(registry.size())) {
+                if (journal.wantsCompaction(registry.size() + unclaimed.size())) {
                     journal.rewrite(daemons());
                 }
             }
             journalDirty = false;
             if (journalWriteFailing) {
                 journalWriteFailing = false;
-                LOG.info("Daemon journal {} written again", journal.file());
+                LOG.info("Daemon journal {} written again", journal.label());
             }
             return true;
         } catch (IOException | RuntimeException e) {
             journalDirty = true;
             if (!journalWriteFailing) {
                 journalWriteFailing = true;
-                LOG.error("Cannot write the daemon journal {}: after an update or restart of l3ha, running daemons"
-                        + " would not be adopted: {}", journal.file(), e.toString());
+                LOG.error("Cannot write the daemon journal {}: after an update of the process bundle, running daemons"
+                        + " are adopted only when their bundle enables them again: {}", journal.label(),
+                        LogText.escape(String.valueOf(e.getMessage())));
             }
             return false;
         }
     }
 
-    private List<DaemonRecord> daemons() {
-        List<DaemonRecord> list = new ArrayList<>(registry.size());
-        registry.values().forEach(r -> list.add(r.daemon));
+    /** @return every recorded daemon: the registered and the unclaimed ones */
+    private List<DaemonRecord.Key> daemons() {
+        List<DaemonRecord.Key> list = new ArrayList<>(registry.size() + unclaimed.size());
+        list.addAll(registry.keySet());
+        list.addAll(unclaimed);
         return list;
     }
 
     int monitored() {
         synchronized (registryLock) {
             return registry.size();
+        }
+    }
+
+    /** @return recorded daemons no factory has rebuilt yet */
+    int unclaimed() {
+        synchronized (registryLock) {
+            return unclaimed.size();
         }
     }
 
@@ -599,7 +749,7 @@ final class DaemonManager {
 
     private void check(Registration r) throws InterruptedIOException {
         DaemonRecord d = r.daemon;
-        OptionalLong active = proc.activePid(d.pidFile(), d.uuid());
+        OptionalLong active = proc.activePid(d.pidFile(), d);
         if (active.isPresent()) {
             r.lastPid = active.getAsLong();
             return;
@@ -611,7 +761,7 @@ final class DaemonManager {
                     return; // disabled or enabled again meanwhile
                 }
             }
-            active = proc.activePid(d.pidFile(), d.uuid());
+            active = proc.activePid(d.pidFile(), d);
             if (active.isPresent()) {
                 r.lastPid = active.getAsLong();
                 return;
@@ -622,11 +772,14 @@ final class DaemonManager {
                 return;
             }
             if (r.failedRespawns == 0) {
-                LOG.error("{} for router {} is not running (last known pid {}); respawning it", d.service(), d.uuid(),
-                        pidLabel(r.lastPid));
+                OptionalLong named = ProcFs.readPid(d.pidFile());
+                LOG.error("{} for router {} is not running (last known pid {}{}); respawning it", d.service(), d.uuid(),
+                        pidLabel(r.lastPid), named.isPresent() && proc.alive(named.getAsLong())
+                                ? "; its pid file names another process, left alone: "
+                                        + proc.mismatch(named.getAsLong(), d).orElse("") : "");
             }
             try {
-                long pid = spawn(d);
+                long pid = spawn(d, r.spec);
                 respawns.increment();
                 lastRespawn = new RespawnEvent(clock.instant(), d.key(), pid);
                 failing.remove(d.key());
@@ -683,7 +836,9 @@ final class DaemonManager {
         c.put("spawn_failures", spawnFailures.sum());
         c.put("killed", killed.sum());
         c.put("adopted", adopted.sum());
+        c.put("impostors", impostors.sum());
         c.put("monitored", (long) monitored());
+        c.put("unclaimed", (long) unclaimed());
         return c;
     }
 
@@ -707,9 +862,15 @@ final class DaemonManager {
                     + respawns.sum() + " respawns since activation");
         }
         if (journalDirty) {
-            return HealthResult.warn("the daemon journal is not up to date: cannot write " + journalFile()
+            return HealthResult.warn("the daemon journal is not up to date: cannot write " + LogText.path(journalFile())
                     + ": daemons would not be adopted after an update of l3ha");
         }
-        return HealthResult.ok(monitored() + " daemons registered, " + s.monitorLabel());
+        Optional<String> exposed = journalDirExposed;
+        if (exposed.isPresent()) {
+            return HealthResult.warn("the daemon journal's directory can be changed by another account: " + exposed.get());
+        }
+        int waiting = unclaimed();
+        return HealthResult.ok(monitored() + " daemons registered, " + s.monitorLabel()
+                + (waiting == 0 ? "" : ", " + waiting + " recorded daemons wait for the bundle that runs them"));
     }
 }

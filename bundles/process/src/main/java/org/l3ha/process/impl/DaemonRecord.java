@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import org.l3ha.api.DaemonSpec;
+import org.l3ha.common.LogText;
+import org.l3ha.common.RouterIds;
 
 /**
  * A validated, immutable copy of a {@link DaemonSpec}: what the monitor keeps per registered
@@ -25,14 +27,16 @@ record DaemonRecord(String service, String uuid, String namespace, Path pidFile,
         }
     }
 
-    private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final Pattern SERVICE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     DaemonRecord {
         require(service != null && SERVICE.matcher(service).matches(), "service", service);
-        require(uuid != null && !uuid.isBlank() && plain(uuid), "uuid", uuid);
+        require(RouterIds.isUuid(uuid), "uuid", uuid);
+        uuid = RouterIds.normalize(uuid);
         namespace = namespace == null ? "" : namespace;
-        require(plain(namespace), "namespace", namespace);
+        require(plain(namespace) && namespace.indexOf('/') < 0 && !namespace.equals(".") && !namespace.equals(".."),
+                "namespace", namespace);
         require(pidFile != null && pidFile.isAbsolute(), "pidFile", pidFile);
         require(command != null && !command.isEmpty() && !command.get(0).isEmpty()
                 && command.stream().allMatch(a -> a != null && a.indexOf('\0') < 0), "command", command);
@@ -86,7 +90,7 @@ record DaemonRecord(String service, String uuid, String namespace, Path pidFile,
 
     private static void require(boolean ok, String field, Object value) {
         if (!ok) {
-            throw new IllegalArgumentException("invalid daemon spec: " + field + "=" + value);
+            throw new IllegalArgumentException("invalid daemon spec: " + field + "=" + LogText.quote(String.valueOf(value), 200));
         }
     }
 }

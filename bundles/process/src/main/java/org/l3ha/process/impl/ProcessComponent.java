@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.OptionalLong;
 
+import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
@@ -18,6 +19,10 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -39,11 +44,13 @@ import org.slf4j.LoggerFactory;
  * command). Deactivating this component (bundle stop, update, uninstall, a configuration change,
  * framework shutdown) stops only the monitor thread; every daemon keeps running with its pid, so
  * routers keep their RA and metadata while l3ha is upgraded. The registered daemons are recorded
- * in {@code <state_path>/l3ha-process-monitor.daemons} on every enable and disable; the next
- * activation reads that file and adopts them: an active one keeps running and is monitored again
- * ("adopted radvd for R, pid N"), one that died meanwhile is respawned by the monitor at its first
- * check. To remove daemons for good, disable them (or stop them with the pid files) before
- * uninstalling l3ha.
+ * by service and router id in {@code <state_path>/l3ha-process-monitor.daemons} on every enable
+ * and disable; the next activation reads that file and asks the bundle that runs each service
+ * (its {@link DaemonFactory}) to rebuild the daemon, then adopts it: an active one keeps running
+ * and is monitored again ("adopted radvd for R, pid N"), one that died meanwhile is respawned by
+ * the monitor at its first check. The file never says how to run anything: another account may
+ * write {@code state_path}. To remove daemons for good, disable them (or stop them with the pid
+ * files) before uninstalling l3ha.
  *
  * <p><b>check_child_processes_action=exit.</b> Neutron's agent exits with status 1. Here the
  * monitor logs the dead daemon and stops the system bundle from a thread of its own
@@ -126,6 +133,27 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
             return;
         }
         manager.reconfigure(DaemonManager.Settings.of(settings));
+    }
+
+    /**
+     * A bundle that runs daemons of the service in its {@link DaemonFactory#SERVICE} property: it
+     * rebuilds the recorded daemons of that service.
+     */
+    @Reference(service = DaemonFactory.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindFactory(DaemonFactory factory, Map<String, Object> props) {
+        Object service = props.get(DaemonFactory.SERVICE);
+        if (service instanceof String name && !name.isBlank()) {
+            manager.addFactory(name, factory);
+        } else {
+            LOG.warn("Daemon factory {} has no {} property: ignored", factory, DaemonFactory.SERVICE);
+        }
+    }
+
+    void unbindFactory(DaemonFactory factory, Map<String, Object> props) {
+        if (props.get(DaemonFactory.SERVICE) instanceof String name) {
+            manager.removeFactory(name, factory);
+        }
     }
 
     /** Stops the monitor thread; daemons keep running (see the class comment). Idempotent, never throws. */

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +22,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The daemon journal: format, robustness, compaction; and DaemonRecord's validation. */
+/**
+ * The daemon journal: it names daemons (service and router id) and nothing else, whoever wrote
+ * it; robustness; compaction; links refused; and DaemonRecord's validation.
+ */
 class DaemonJournalTest {
 
     static final String R1 = "11111111-1111-4111-8111-111111111111";
@@ -33,52 +41,60 @@ class DaemonJournalTest {
                 Map.of("PROCESS_TAG", "radvd-" + router), 15, Duration.ofSeconds(5), Duration.ofSeconds(60));
     }
 
-    @Test
-    void aRecordSurvivesEncodingEvenWithTabsNewlinesBackslashesAndEquals() {
-        DaemonRecord odd = new DaemonRecord("haproxy", R1, "", Path.of("/tmp/a b/\\x=y.pid"),
-                List.of("sh", "-c", "printf 'a\tb\\n' \\\n; x=1\r", "ünï", ""),
-                Map.of("A", "=x=\ty", "B_2", ""), 9, Duration.ofMillis(1500), Duration.ofMillis(250));
-        String line = DaemonJournal.encode(odd);
-        assertTrue(line.endsWith("\n"));
-        assertEquals(1, line.split("\n", -1).length - 1, "exactly one line");
-
-        DaemonJournal.Entry e = DaemonJournal.decode(line.substring(0, line.length() - 1));
-
-        assertEquals(new DaemonJournal.Add(odd), e);
+    static DaemonRecord.Key key(String service, String router) {
+        return new DaemonRecord.Key(service, router);
     }
 
     @Test
-    void theFormatIsReadable() {
-        assertEquals("+\tservice=radvd\tuuid=" + R1 + "\tnamespace=qrouter-" + R1 + "\tpid_file=/var/lib/neutron/external/pids/"
-                + R1 + ".pid.radvd\tstop_signal=15\tstop_timeout_ms=5000\tstart_timeout_ms=60000\targ=radvd\targ=-C\targ="
-                + "/var/lib/neutron/ra/" + R1 + ".radvd.conf\targ=-m\targ=syslog\tenv=PROCESS_TAG=radvd-" + R1 + "\n",
-                DaemonJournal.encode(radvd(R1)));
-        assertEquals("-\tservice=radvd\tuuid=" + R1 + "\n", DaemonJournal.encodeRemove(radvd(R1).key()));
+    void theFormatNamesServiceAndRouterOnly() {
+        assertEquals("+\tservice=radvd\tuuid=" + R1 + "\n", DaemonJournal.encode('+', radvd(R1).key()));
+        assertEquals("-\tservice=haproxy\tuuid=" + R2 + "\n", DaemonJournal.encode('-', key("haproxy", R2)));
+        assertEquals(new DaemonJournal.Change(true, key("radvd", R1)),
+                DaemonJournal.decode("+\tservice=radvd\tuuid=" + R1.toUpperCase()), "router ids are lower-cased");
+    }
+
+    /** What an account that can write state_path would put there to have root run its command. */
+    @Test
+    void aLineThatSaysHowToRunSomethingIsRefusedWithoutQuotingIt() {
+        String attack = "+\tservice=radvd\tuuid=" + R1 + "\tnamespace=\tpid_file=/tmp/x.pid\targ=sh\targ=-c\t"
+                + "arg=cp /bin/bash /tmp/rootshell; chmod 4755 /tmp/rootshell";
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode(attack));
+        assertEquals("field 3 (namespace) is not allowed: the journal names daemons by service and router id, never"
+                + " how to run them", e.getMessage());
+        assertFalse(e.getMessage().contains("rootshell"));
+        assertThrows(IllegalArgumentException.class,
+                () -> DaemonJournal.decode("+\tservice=radvd\tuuid=" + R1 + "\targ=/bin/sh"));
+        assertThrows(IllegalArgumentException.class,
+                () -> DaemonJournal.decode("+\tservice=radvd\tuuid=" + R1 + "\tenv=LD_PRELOAD=/tmp/x.so"));
+        assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode("+\tservice=../../bin/sh\tuuid=" + R1));
+        assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode("+\tservice=radvd\tuuid=x;reboot"));
+        assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode("+\tservice=radvd\tuuid=" + R1
+                + "\tuuid=" + R2), "given twice");
+        assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode("+\tservice=radvd"));
+        assertThrows(IllegalArgumentException.class, () -> DaemonJournal.decode("*\tservice=radvd\tuuid=" + R1));
     }
 
     @Test
-    void loadReplaysAddsAndRemovesAndSkipsWhatItCannotRead() throws Exception {
+    void loadReplaysAddsAndRemovesAndRefusesTheRest() throws Exception {
         Path f = dir.resolve(DaemonJournal.FILE_NAME);
         String text = "# comment\n"
-                + DaemonJournal.encode(radvd(R1))
+                + DaemonJournal.encode('+', key("radvd", R1))
                 + "\n"
-                + "garbage line\n"
+                + "garbage line with a secret\n"
                 + "+\tservice=radvd\n"
-                + "+\tservice=radvd\tuuid=x\tpid_file=relative.pid\targ=radvd\n"
-                + "+\tservice=radvd\tuuid=x\tpid_file=/x.pid\targ=a\\qb\n"
-                + "+\tservice=radvd\tuuid=x\tpid_file=/x.pid\targ=a\tstop_signal=many\n"
-                + DaemonJournal.encode(radvd(R2)).replace("\tenv=", "\tfuture_key=whatever\tenv=")
-                + DaemonJournal.encodeRemove(radvd(R1).key())
-                + DaemonJournal.encode(radvd(R1))
-                + "-\tservice=haproxy\tuuid=" + R2 + "\n"
-                + DaemonJournal.encode(radvd("cut-short")).replace("\n", "");
+                + "+\tservice=radvd\tuuid=" + R2 + "\tpid_file=/x.pid\targ=/bin/true\n"
+                + DaemonJournal.encode('+', key("haproxy", R2))
+                + DaemonJournal.encode('-', key("radvd", R1))
+                + DaemonJournal.encode('+', key("radvd", R1))
+                + "-\tservice=radvd\tuuid=" + R2 + "\n"
+                + DaemonJournal.encode('+', key("radvd", R2)).replace("\n", "");
         Files.writeString(f, text, StandardCharsets.UTF_8);
 
         DaemonJournal.Loaded l = new DaemonJournal(f).load();
 
-        assertEquals(List.of(radvd(R2), radvd(R1)), new ArrayList<>(l.daemons().values()), "in registration order");
-        assertEquals(6, l.badLines());
-        assertEquals("line 4: starts with 'garbage line', not + or -", l.firstProblem());
+        assertEquals(List.of(key("haproxy", R2), key("radvd", R1)), new ArrayList<>(l.daemons()), "in registration order");
+        assertEquals(4, l.badLines());
+        assertEquals("line 4: does not start with + or -", l.firstProblem());
     }
 
     @Test
@@ -93,23 +109,47 @@ class DaemonJournalTest {
     void appendsThenCompactionKeepTheSameDaemons() throws Exception {
         Path f = dir.resolve("sub/dir").resolve(DaemonJournal.FILE_NAME);
         DaemonJournal j = new DaemonJournal(f);
-        j.appendAdd(radvd(R1));
+        j.appendAdd(key("radvd", R1));
         for (int i = 0; i < 40; i++) {
-            j.appendAdd(radvd(R2));
-            j.appendRemove(radvd(R2).key());
+            j.appendAdd(key("radvd", R2));
+            j.appendRemove(key("radvd", R2));
         }
         assertTrue(Files.readString(f).startsWith("# "), "a new file starts with its header");
         assertTrue(j.wantsCompaction(1), "81 lines for 1 daemon");
         assertFalse(j.wantsCompaction(40));
 
         DaemonJournal reread = new DaemonJournal(f);
-        assertEquals(List.of(radvd(R1)), new ArrayList<>(reread.load().daemons().values()));
+        assertEquals(List.of(key("radvd", R1)), new ArrayList<>(reread.load().daemons()));
 
-        reread.rewrite(List.of(radvd(R1)));
+        reread.rewrite(List.of(key("radvd", R1)));
         assertFalse(reread.wantsCompaction(1));
         assertEquals(3, Files.readAllLines(f).size(), "header (2 lines) and one daemon");
-        assertFalse(Files.exists(f.resolveSibling(DaemonJournal.FILE_NAME + ".tmp")));
-        assertEquals(List.of(radvd(R1)), new ArrayList<>(new DaemonJournal(f).load().daemons().values()));
+        try (var files = Files.list(f.getParent())) {
+            assertEquals(List.of(f), files.toList(), "no temporary file left");
+        }
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        assertEquals(List.of(key("radvd", R1)), new ArrayList<>(new DaemonJournal(f).load().daemons()));
+    }
+
+    /** Links planted by another account: neither read, appended to, nor written through. */
+    @Test
+    void aLinkedJournalIsNeitherReadNorWrittenThrough() throws Exception {
+        UserPrincipal nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Path target = Files.writeString(dir.resolve("root-only"), "+\tservice=radvd\tuuid=" + R1 + "\n");
+        Path f = dir.resolve(DaemonJournal.FILE_NAME);
+        Files.createSymbolicLink(f, target);
+        Files.getFileAttributeView(f, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setOwner(nobody);
+        DaemonJournal j = new DaemonJournal(f);
+
+        IOException e = assertThrows(IOException.class, j::load);
+        assertTrue(e.getMessage().contains("not a regular file (a symbolic link)"), e.getMessage());
+        assertThrows(IOException.class, () -> j.appendAdd(key("radvd", R2)));
+        assertEquals("+\tservice=radvd\tuuid=" + R1 + "\n", Files.readString(target), "not appended to");
+
+        j.rewrite(List.of(key("radvd", R2)));
+        assertEquals("+\tservice=radvd\tuuid=" + R1 + "\n", Files.readString(target), "not written through");
+        assertFalse(Files.isSymbolicLink(f), "the link was replaced by a file of l3ha's");
+        assertEquals(List.of(key("radvd", R2)), new ArrayList<>(new DaemonJournal(f).load().daemons()));
     }
 
     @Test
@@ -121,8 +161,12 @@ class DaemonJournalTest {
                 ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "service with a space");
         assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", "", "", ok.pidFile(),
                 ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "blank uuid");
+        assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", "not-a-router", "", ok.pidFile(),
+                ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "uuid that is not a router id");
         assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", R1, "qrouter x", ok.pidFile(),
                 ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "namespace with a space");
+        assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", R1, "../x", ok.pidFile(),
+                ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "namespace with a slash");
         assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", R1, "", Path.of("rel.pid"),
                 ok.command(), Map.of(), 15, ok.stopTimeout(), ok.startTimeout()), "relative pid file");
         assertThrows(IllegalArgumentException.class, () -> new DaemonRecord("radvd", R1, "", ok.pidFile(),
@@ -137,5 +181,6 @@ class DaemonJournalTest {
                 ok.stopTimeout(), ok.startTimeout());
         assertEquals("", hostNs.namespace());
         assertEquals(Map.of(), hostNs.environment());
+        assertTrue(DaemonJournal.recordable(hostNs.key()));
     }
 }

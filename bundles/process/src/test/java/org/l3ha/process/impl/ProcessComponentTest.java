@@ -228,8 +228,8 @@ class ProcessComponentTest extends RealProcesses {
 
         IOException e = assertThrows(IOException.class, () -> pm.enable(d, false));
 
-        assertTrue(e.getMessage().contains("no running process whose command line contains " + uuid + " in pid file "
-                + d.pidFile() + " within 0.8 s"), e.getMessage());
+        assertTrue(e.getMessage().contains("pid file " + d.pidFile() + " named no running radvd for " + uuid
+                + " within 0.8 s"), e.getMessage());
     }
 
     @Test

@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 import org.junit.jupiter.api.Test;
+import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.HealthResult;
 
 /**
@@ -171,6 +173,11 @@ class ProcessMonitorTest extends RealProcesses {
         assertTrue(Files.readString(journal).contains(uuid), "the daemons are recorded in " + journal);
 
         ProcessComponent b = start(props("check_child_processes_interval", 1));
+        assertEquals(2, b.counters().get("unclaimed"), "recorded, waiting for the bundles that run them");
+        assertEquals(0, b.counters().get("monitored"));
+        b.bindFactory(factory(radvd), Map.of(DaemonFactory.SERVICE, "radvd"));
+        b.bindFactory(factory(haproxy), Map.of(DaemonFactory.SERVICE, "haproxy"));
+        assertEquals(0, b.counters().get("unclaimed"));
         assertEquals(2, b.counters().get("adopted"));
         assertEquals(2, b.counters().get("monitored"));
         assertEquals(0, b.counters().get("spawned"), "adopted, not started again");
@@ -184,7 +191,7 @@ class ProcessMonitorTest extends RealProcesses {
 
         b.disable(haproxy);
         b.deactivate();
-        ProcessComponent c = start(props("check_child_processes_interval", 1));
+        ProcessComponent c = startWithFactories(props("check_child_processes_interval", 1), radvd, haproxy);
         assertEquals(1, c.counters().get("monitored"), "the disabled daemon is no longer recorded");
         assertEquals(OptionalLong.of(respawned), c.pid(radvd));
         c.disable(radvd);
@@ -200,13 +207,37 @@ class ProcessMonitorTest extends RealProcesses {
         a.deactivate();
         kill9(pid);
 
-        ProcessComponent b = start(props("check_child_processes_interval", 1));
+        ProcessComponent b = startWithFactories(props("check_child_processes_interval", 1), d);
         assertEquals(0, b.counters().get("adopted"));
         assertEquals(1, b.counters().get("monitored"));
 
         long respawned = awaitNewPid(b, d, pid, ONE_INTERVAL);
         assertEquals(ns, namespaceOf(respawned));
         b.disable(d);
+    }
+
+    @Test
+    void aRecordedDaemonWaitsForItsBundleAndIsForgottenIfThatBundleNoLongerRunsIt() throws Exception {
+        ProcessComponent a = start(props("check_child_processes_interval", 0));
+        TestDaemon d = daemon("radvd");
+        a.enable(d, false);
+        long pid = a.pid(d).orElseThrow();
+        a.deactivate();
+
+        ProcessComponent b = start(props("check_child_processes_interval", 0));
+        assertEquals(1, b.counters().get("unclaimed"));
+        assertTrue(b.check().message().contains("1 recorded daemons wait for the bundle that runs them"), b.check().message());
+        b.deactivate();
+        assertTrue(Files.readString(dir.resolve(DaemonJournal.FILE_NAME)).contains(uuid), "still recorded");
+
+        ProcessComponent c = start(props("check_child_processes_interval", 0));
+        c.bindFactory(routerId -> java.util.Optional.empty(), Map.of(DaemonFactory.SERVICE, "radvd"));
+        assertEquals(0, c.counters().get("unclaimed"));
+        assertEquals(0, c.counters().get("monitored"));
+        assertTrue(new DaemonJournal(dir.resolve(DaemonJournal.FILE_NAME)).load().daemons().isEmpty(), "forgotten");
+        assertTrue(alive(pid), "forgetting a record stops nothing");
+        c.disable(d);
+        assertFalse(alive(pid));
     }
 
     @Test
@@ -221,7 +252,7 @@ class ProcessMonitorTest extends RealProcesses {
         assertFalse(Files.exists(dir.resolve(DaemonJournal.FILE_NAME)));
         assertTrue(Files.readString(other.resolve(DaemonJournal.FILE_NAME)).contains(uuid));
         a.deactivate();
-        ProcessComponent b = start(props("check_child_processes_interval", 0, "state_path", other.toString()));
+        ProcessComponent b = startWithFactories(props("check_child_processes_interval", 0, "state_path", other.toString()), d);
         assertEquals(1, b.counters().get("adopted"));
         b.disable(d);
     }

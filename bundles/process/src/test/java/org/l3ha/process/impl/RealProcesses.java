@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,6 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.DaemonSpec;
 
 /**
@@ -147,6 +149,23 @@ abstract class RealProcesses {
         ProcessComponent c = new ProcessComponent(props, exits::incrementAndGet, clock);
         components.add(c);
         return c;
+    }
+
+    /**
+     * @return an activated component with a {@link DaemonFactory} bound for each daemon's service,
+     *         as the bundles that run them would bind theirs: it rebuilds exactly those daemons
+     */
+    ProcessComponent startWithFactories(Map<String, Object> props, TestDaemon... daemons) {
+        ProcessComponent c = start(props);
+        for (TestDaemon d : daemons) {
+            c.bindFactory(factory(d), Map.of(DaemonFactory.SERVICE, d.service()));
+        }
+        return c;
+    }
+
+    /** @return a factory that rebuilds {@code d} for its router and runs nothing else */
+    static DaemonFactory factory(TestDaemon d) {
+        return routerId -> routerId.equals(d.uuid()) ? Optional.of(d) : Optional.empty();
     }
 
     /** @return the fake daemon {@code service} of this test, in the test's namespace */
