@@ -1,5 +1,8 @@
 package org.l3ha.radvd.impl;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -29,7 +32,13 @@ import org.l3ha.common.Devices;
  * sits between lines holding only three spaces, the sections are separated by empty lines.
  *
  * <p>Values are checked before they go into the file (port id, CIDR, DNS server), so that a
- * router document cannot inject radvd directives.
+ * router document cannot inject radvd directives. A prefix radvd would refuse (and with it the
+ * whole file, so radvd would not start for any port of the router) is refused here with a message
+ * naming the port and the subnet: an IPv4-mapped ({@code ::ffff:0:0/96}) or IPv4-compatible /
+ * loopback ({@code ::/96}) address, the unspecified address (radvd reads {@code prefix ::/N} as
+ * "the interface's own prefixes"), or a text form radvd 2.19's scanner does not read (an embedded
+ * dotted IPv4 part, or {@code ::} followed by groups at the start). The file registry already
+ * leaves such subnets out of the routers it loads; this is the last line of defence.
  */
 final class RadvdConfig {
 
@@ -47,6 +56,10 @@ final class RadvdConfig {
     private static final Pattern PORT_ID = Pattern.compile("[0-9A-Za-z][0-9A-Za-z-]*");
     private static final Pattern V6_ADDRESS = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final Pattern V6_CIDR = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/[0-9]{1,3}");
+    /* radvd's scanner.l: addr1 | addr2 | addr3 | "::" (no dotted IPv4 part, no "::" before groups at the start) */
+    private static final String H = "[0-9A-Fa-f]{1,4}";
+    private static final Pattern RADVD_ADDRESS = Pattern.compile(
+            H + ":(?:" + H + ":)*(?::" + H + ")+|" + H + "(?::" + H + ")*::|(?:" + H + ":){7}" + H + "|::");
 
     private RadvdConfig() {
     }
@@ -185,7 +198,48 @@ final class RadvdConfig {
             throw new IllegalArgumentException("port " + port.id() + ": subnet cidr '" + printable(c)
                     + "' is not an IPv6 prefix");
         }
+        String address = c.substring(0, c.lastIndexOf('/'));
+        String problem = prefixProblem(address);
+        if (problem != null || Integer.parseInt(c.substring(c.lastIndexOf('/') + 1)) > 128) {
+            String subnet = s.id() == null || s.id().isEmpty() ? "without id" : printable(s.id());
+            throw new IllegalArgumentException("port " + port.id() + ", subnet " + subnet + ": cidr '" + printable(c)
+                    + "' is " + (problem == null ? "not an IPv6 prefix (length over 128)" : problem)
+                    + ": radvd cannot advertise it");
+        }
         return c;
+    }
+
+    /** @return why radvd cannot advertise {@code address} as a prefix, or null if it can */
+    private static String prefixProblem(String address) {
+        if (address.isEmpty() || address.charAt(0) == '.') {
+            return "not an IPv6 address";
+        }
+        byte[] b;
+        try {
+            // only hex digits, colons and dots, a colon in it, starting with a hex digit or a colon:
+            // the JDK parses it as an IPv6 literal and never looks a name up
+            InetAddress a = InetAddress.getByName(address);
+            b = a.getAddress();
+            if (a instanceof Inet4Address) {
+                return "an IPv4-mapped address (inside ::ffff:0:0/96)";   // the JDK unmaps ::ffff:a.b.c.d
+            }
+        } catch (UnknownHostException e) {
+            return "not an IPv6 address";
+        }
+        boolean zero96 = true;
+        for (int i = 0; i < 12; i++) {
+            zero96 &= b[i] == 0;
+        }
+        if (zero96 && b[12] == 0 && b[13] == 0 && b[14] == 0 && b[15] == 0) {
+            return "the unspecified address (radvd would advertise the interface's own prefixes)";
+        }
+        if (zero96) {
+            return "an IPv4-compatible or loopback address (inside ::/96)";
+        }
+        if (!RADVD_ADDRESS.matcher(address).matches()) {
+            return "written in a form radvd cannot read (an embedded IPv4 part, or '::' before the first group)";
+        }
+        return null;
     }
 
     private static String address(Port port, String a) {

@@ -348,6 +348,72 @@ class RadvdConfigTest {
         assertTrue(id.getMessage().contains("port id"), id.getMessage());
     }
 
+    /** Prefixes radvd 2.19 refuses (its scanner reads no dotted IPv4 part and no leading "::" before groups). */
+    static final List<String> REFUSED_BY_RADVD = List.of("::ffff:10.0.0.0/104", "::ffff:0:0/96", "::10.0.0.0/104",
+            "::1/128", "::1:0:0/96", "::ffff:0:0:0/96", "2001:db8::10.0.0.0/120");
+    /** Prefixes radvd reads but cannot advertise as this subnet: IPv4-mapped or -compatible bits, or all zeros. */
+    static final List<String> REFUSED_BY_L3HA_ONLY = List.of("0:0:0:0:0:ffff:a00:0/104", "0:0:0:0:0:0:a00:0/104",
+            "::/64", "::/0");
+
+    @Test
+    void prefixesRadvdCannotAdvertiseAreRefusedNamingThePortAndTheSubnet() {
+        for (String cidr : concat(REFUSED_BY_RADVD, REFUSED_BY_L3HA_ONLY)) {
+            TestRouters.TestSubnet bad = ra(cidr, "slaac");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> render(port(P1, 1500, ra("2001:db8:1::/64", "slaac"), bad)), cidr);
+            String m = e.getMessage();
+            assertTrue(m.contains("port " + P1) && m.contains("subnet " + bad.id()) && m.contains("'" + cidr + "'")
+                    && m.contains("radvd cannot advertise it"), cidr + ": " + m);
+            assertFalse(m.contains("\n"), "one line: " + m);
+        }
+        IllegalArgumentException mapped = assertThrows(IllegalArgumentException.class,
+                () -> render(port(P2, 1500, ra("::ffff:10.0.0.0/104", "dhcpv6-stateful"))));
+        assertTrue(mapped.getMessage().contains("IPv4-mapped"), mapped.getMessage());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> render(port(P2, 1500, ra("::/64", "dhcpv6-stateless"))));
+        assertTrue(zero.getMessage().contains("unspecified"), zero.getMessage());
+        // a subnet without RA mode puts no prefix in the file: nothing to refuse
+        assertTrue(render(port(P3, 1500, ra("::ffff:10.0.0.0/104", null))).startsWith("interface qr-9a8b7c6d-33"));
+    }
+
+    @Test
+    void ordinaryPrefixesInEveryTextFormRadvdReadsAreKept() {
+        for (String cidr : List.of("2001:db8:1::/64", "2001:DB8:1::/64", "2001:0db8:0001:0000::/64", "fd00:1:2:3::/64",
+                "2001:db8:1:2:3:4:5:0/112", "2001:db8::1:0:0/96", "100::/64", "64:ff9b::/96")) {
+            assertTrue(render(port(P1, 1500, ra(cidr, "slaac"))).contains("   prefix " + cidr + "\n"), cidr);
+        }
+    }
+
+    @Test
+    void radvdItselfRefusesWhatRenderRefusesForItsSyntax() throws Exception {
+        String good = render(port(P1, 1500, ra("2001:db8:1::/64", "slaac")));
+        Check reference = radvdCheck(good);
+        assertEquals(0, reference.exitValue, () -> "radvd accepts the reference file: " + reference.output);
+        for (String cidr : REFUSED_BY_RADVD) {
+            String conf = good.replace("prefix 2001:db8:1::/64", "prefix " + cidr);
+            Check c = radvdCheck(conf);
+            assertTrue(c.exitValue != 0, () -> "radvd refuses " + cidr + ", but said: " + c.output);
+        }
+    }
+
+    record Check(int exitValue, String output) {
+    }
+
+    private Check radvdCheck(String conf) throws Exception {
+        Path f = Files.createTempFile(dir, "check", ".conf");
+        Files.writeString(f, conf, StandardCharsets.UTF_8);
+        Process p = new ProcessBuilder("radvd", "--configtest", "-C", f.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "radvd --configtest ended");
+        return new Check(p.exitValue(), out);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
     @Test
     void radvdItselfAcceptsEveryRenderedConfiguration() throws Exception {
         List<String> confs = List.of(
