@@ -3,6 +3,7 @@ package org.l3ha.process.impl;
 import java.time.Clock;
 import java.util.Map;
 
+import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.ProcessManager;
 
 /**
@@ -23,6 +24,11 @@ public final class ProcessManagerFixture implements AutoCloseable {
     /** @return the process manager (the component itself, with its counters) */
     public ProcessComponent manager() {
         return component;
+    }
+
+    /** Binds {@code factory} for {@code service}, as DS binds a bundle's {@link DaemonFactory} service. */
+    public void bindFactory(DaemonFactory factory, String service) {
+        component.bindFactory(factory, Map.of(DaemonFactory.SERVICE, service));
     }
 
     /** @return the process manager's counters (monitored, respawns, ...) */

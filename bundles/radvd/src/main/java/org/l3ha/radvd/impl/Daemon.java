@@ -1,5 +1,7 @@
 package org.l3ha.radvd.impl;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,13 +10,21 @@ import java.util.Map;
 
 import org.l3ha.api.DaemonSpec;
 import org.l3ha.common.Devices;
+import org.l3ha.common.SafeFiles;
 
 /**
  * A {@link DaemonSpec} built by this bundle: radvd for one router, or (only to ask whether it is
  * active) the router's keepalived.
+ *
+ * @param config radvd's configuration and where it goes, written afresh before every start
+ *        ({@link #prepare()}); null when the spec is only used to find, check or stop the daemon
  */
 record Daemon(String service, String uuid, String namespace, Path pidFile, List<String> command,
-        Map<String, String> environment, int stopSignal, Duration startTimeout) implements DaemonSpec {
+        Map<String, String> environment, int stopSignal, Duration startTimeout, Config config) implements DaemonSpec {
+
+    /** A configuration file and its content. */
+    record Config(Path file, String content) {
+    }
 
     static final String RADVD = "radvd";
     static final String KEEPALIVED = "keepalived";
@@ -29,6 +39,24 @@ record Daemon(String service, String uuid, String namespace, Path pidFile, List<
     }
 
     /**
+     * Writes the configuration this spec was built with (atomically, no link followed, mode 0444).
+     * The process manager calls it before every start, so a respawned radvd reads l3ha's
+     * configuration, not what another account may have put in {@code ra_confs} since.
+     */
+    @Override
+    public void prepare() throws IOException {
+        if (config != null) {
+            SafeFiles.write(config.file(), config.content().getBytes(StandardCharsets.UTF_8), SafeFiles.FILE_0444, true,
+                    SafeFiles.DIR_0755);
+        }
+    }
+
+    /** @return radvd for router {@code routerId} with no configuration to write (to find, check or stop it) */
+    static Daemon radvd(String routerId, RadvdSettings s, String binary, String user) {
+        return radvd(routerId, s, binary, user, null);
+    }
+
+    /**
      * radvd for router {@code routerId} as Neutron runs it (NEUTRON.md §5.1): in
      * {@code qrouter-<id>}, env {@code PROCESS_TAG=radvd-<id>},
      * {@code radvd -C <ra_confs>/<id>.radvd.conf -p <external_pids>/<id>.pid.radvd -m syslog [-u USER]},
@@ -36,8 +64,9 @@ record Daemon(String service, String uuid, String namespace, Path pidFile, List<
      *
      * @param binary the radvd program ({@code radvd}, found on the PATH inside the namespace)
      * @param user the value of {@code -u}, or null for none (see {@link #radvdUser})
+     * @param conf the configuration's content, written by {@link #prepare()}; null for none
      */
-    static Daemon radvd(String routerId, RadvdSettings s, String binary, String user) {
+    static Daemon radvd(String routerId, RadvdSettings s, String binary, String user, String conf) {
         List<String> cmd = new ArrayList<>(List.of(binary, "-C", s.configFile(routerId).toString(),
                 "-p", s.radvdPidFile(routerId).toString(), "-m", "syslog"));
         if (user != null) {
@@ -45,7 +74,8 @@ record Daemon(String service, String uuid, String namespace, Path pidFile, List<
             cmd.add(user);
         }
         return new Daemon(RADVD, routerId, Devices.namespace(routerId), s.radvdPidFile(routerId), cmd,
-                Map.of("PROCESS_TAG", RADVD + "-" + routerId), SIGKILL, RADVD_START_TIMEOUT);
+                Map.of("PROCESS_TAG", RADVD + "-" + routerId), SIGKILL, RADVD_START_TIMEOUT,
+                conf == null ? null : new Config(s.configFile(routerId), conf));
     }
 
     /**
@@ -56,21 +86,22 @@ record Daemon(String service, String uuid, String namespace, Path pidFile, List<
      */
     static Daemon keepalived(String routerId, RadvdSettings s) {
         return new Daemon(KEEPALIVED, routerId, Devices.namespace(routerId), s.keepalivedPidFile(routerId),
-                List.of(KEEPALIVED), Map.of(), 15, Duration.ofSeconds(60));
+                List.of(KEEPALIVED), Map.of(), 15, Duration.ofSeconds(60), null);
     }
 
     /**
-     * The {@code -u} argument, as Neutron chooses it from {@code radvd_user}: empty → the agent's
-     * effective user name; {@code root} → none (radvd is spawned as root already); anything else →
-     * that value.
+     * The {@code -u} argument from {@code radvd_user}: empty → the daemons' account
+     * ({@link org.l3ha.common.DaemonAccount}: Neutron's "agent's effective user", but never root
+     * when l3ha runs as root); {@code root} → none (radvd stays root, as Neutron does for this
+     * value); anything else → that user.
      *
      * @param configured {@code radvd_user}, empty for unset
-     * @param effectiveUser the name of the user the agent runs as
+     * @param daemonAccount the daemons' account's user name
      * @return the user to pass with {@code -u}, or null for no {@code -u}
      */
-    static String radvdUser(String configured, String effectiveUser) {
+    static String radvdUser(String configured, String daemonAccount) {
         if (configured == null || configured.isEmpty()) {
-            return effectiveUser == null || effectiveUser.isBlank() ? null : effectiveUser;
+            return daemonAccount;
         }
         return "root".equals(configured) ? null : configured;
     }

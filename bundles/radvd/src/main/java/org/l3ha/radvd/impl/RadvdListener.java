@@ -2,8 +2,10 @@ package org.l3ha.radvd.impl;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,6 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.l3ha.api.DaemonFactory;
+import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
@@ -19,8 +23,10 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,6 +57,14 @@ import org.slf4j.LoggerFactory;
  * {@link ProcessManager}: started if not running, sent SIGHUP only if the configuration changed,
  * left alone otherwise, and monitored. Without an IPv6 subnet radvd is disabled.
  *
+ * <p><b>Account.</b> radvd drops its privileges to {@code radvd_user}; empty means the daemons'
+ * account ({@link DaemonAccount}: never root when l3ha runs as root), {@code root} keeps it root
+ * (logged at WARN). A user that does not exist is a clear error at every primary apply.
+ *
+ * <p><b>Respawns.</b> As the {@link DaemonFactory} of service {@code radvd}, it tells a new
+ * process manager which radvd it runs for a router (the spec it last enabled, configuration
+ * included), and every start writes that configuration afresh ({@link Daemon#prepare()}).
+ *
  * <p><b>Backup, fault.</b> radvd is disabled: unregistered from the monitor, {@code kill -9}, pid
  * file removed; then {@code <ra_confs>/<id>.*} is removed (Neutron bug #1440699).
  *
@@ -69,11 +83,11 @@ import org.slf4j.LoggerFactory;
  * throws {@link IllegalStateException}.
  */
 @Component(name = "org.l3ha.radvd", configurationPid = AgentSettings.PID, immediate = true,
-        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class, DaemonFactory.class},
         property = {TransitionListener.ORDER + ":Integer=300", StatsProvider.NAME + "=radvd",
-            HealthCheck.NAME + "=radvd"})
+            HealthCheck.NAME + "=radvd", DaemonFactory.SERVICE + "=" + Daemon.RADVD})
 @Designate(ocd = RadvdListener.Config.class)
-public final class RadvdListener implements TransitionListener, StatsProvider, HealthCheck {
+public final class RadvdListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
 
     /** The options of PID {@code org.l3ha.agent} the radvd listener reads. */
     @ObjectClassDefinition(name = "l3ha radvd",
@@ -95,7 +109,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
 
         @AttributeDefinition(name = "radvd_user", required = false,
-                description = "User radvd drops privileges to (-u); empty = the user l3ha runs as, root = no -u")
+                description = "User radvd drops privileges to (-u); empty = the user l3ha runs as, or when that is"
+                        + " root the owner of state_path (nobody if root owns it too); root = no -u (radvd stays root)")
         String radvd__user() default "";
 
         @AttributeDefinition(name = "min_rtr_adv_interval", min = "3", max = "1800",
@@ -110,10 +125,17 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     static final String RADVD_BINARY = "radvd";
     private static final Logger LOG = LoggerFactory.getLogger(RadvdListener.class);
 
+    /** The {@code -u} user (null: none), or why there is none. */
+    record User(String name, String problem) {
+    }
+
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
     private final String radvdBinary;
-    private final String agentUser;
+    private final DaemonAccount.Databases accounts;
     private volatile RadvdSettings settings;
+    private volatile User user;
+    /** The radvd this component enabled, per router: what it rebuilds for a new process manager. */
+    private final Map<String, Daemon> running = new ConcurrentHashMap<>();
     /** Routers with {@code <id>.*} files other than the ones l3ha writes (see {@link ConfFiles}). */
     private volatile Set<String> otherFiles;
     /** The directory could not be listed: every disable globs. */
@@ -139,15 +161,15 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
      */
     @Activate
     public RadvdListener(Map<String, Object> props) {
-        this(props, RADVD_BINARY, System.getProperty("user.name"));
+        this(props, RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
     }
 
     /**
      * @param props configuration of PID {@code org.l3ha.agent}
      * @param radvdBinary the radvd program to run ({@code radvd}; tests name a missing one)
-     * @param agentUser the user the agent runs as ({@code -u} when {@code radvd_user} is empty)
+     * @param accounts where user names and this process's identity come from
      */
-    RadvdListener(Map<String, ?> props, String radvdBinary, String agentUser) {
+    RadvdListener(Map<String, ?> props, String radvdBinary, DaemonAccount.Databases accounts) {
         RadvdSettings s;
         try {
             s = RadvdSettings.of(AgentSettings.parse(props));
@@ -156,11 +178,31 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
             throw e;
         }
         this.radvdBinary = radvdBinary;
-        this.agentUser = agentUser;
+        this.accounts = accounts;
         this.settings = s;
+        this.user = user(s);
         scanOtherFiles(s.raConfs());
-        LOG.info("radvd listener active: {}, radvd runs as {}", s,
-                userLabel(Daemon.radvdUser(s.radvdUser(), agentUser)));
+        LOG.info("radvd listener active: {}, radvd runs as {}", s, userLabel(user));
+    }
+
+    /** @return radvd's {@code -u} user for {@code s}, resolved now, or why it cannot be */
+    private User user(RadvdSettings s) {
+        String configured = s.radvdUser();
+        if ("root".equals(configured)) {
+            LOG.warn("radvd_user=root: radvd keeps root privileges (no -u); an empty radvd_user runs it as an"
+                    + " unprivileged account");
+            return new User(null, null);
+        }
+        try {
+            DaemonAccount account = DaemonAccount.resolve(configured, null, s.statePath(), accounts);
+            // a configured name or numeric id, resolved to its name; empty: the daemons' account
+            return new User(account.user(), null);
+        } catch (java.io.IOException e) {
+            String problem = "radvd_user " + LogText.quote(configured, 40) + " cannot be resolved: "
+                    + LogText.escape(e.getMessage());
+            LOG.error("{}; radvd is not started until it is fixed", problem);
+            return new User(null, problem);
+        }
     }
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
@@ -178,6 +220,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
             return;
         }
         settings = s;
+        user = user(s);
         if (!s.raConfs().equals(old.raConfs())) {
             scanOtherFiles(s.raConfs());
         }
@@ -186,7 +229,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
                     + " not recognised under the new ones; stop them (backup) before moving these paths",
                     old.raConfs(), old.externalPids());
         }
-        LOG.info("radvd listener reconfigured: {}; used from the next transition on", s);
+        LOG.info("radvd listener reconfigured: {}, radvd runs as {}; used from the next transition on", s,
+                userLabel(user));
     }
 
     /** Nothing to release: radvd daemons keep running (they belong to the node). Idempotent, never throws. */
@@ -249,12 +293,16 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
 
     private void primary(ProcessManager pm, RadvdSettings s, Router router, String id) throws IOException {
         Path keepalivedPid = s.keepalivedPidFile(id);
-        if (Files.exists(keepalivedPid) && !pm.isActive(Daemon.keepalived(id, s))) {
+        if (Files.exists(keepalivedPid, LinkOption.NOFOLLOW_LINKS) && !pm.isActive(Daemon.keepalived(id, s))) {
             keepalivedDown.increment();
             LOG.warn("keepalived for router {} is not running (pid file {} names no live keepalived of this"
-                    + " router): radvd is not run", id, keepalivedPid);
+                    + " router): radvd is not run", id, LogText.path(keepalivedPid));
             disable(pm, s, id, "keepalived not running");
             return;
+        }
+        User u = user;
+        if (u.problem() != null) {
+            throw new IOException("radvd for router " + id + " not started: " + u.problem());
         }
         String conf;
         try {
@@ -272,20 +320,22 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         try {
             changed = ConfFiles.writeIfChanged(file, conf);
         } catch (IOException e) {
-            throw new IOException("Cannot write the radvd configuration " + file + " for router " + id + ": " + e, e);
+            throw new IOException("Cannot write the radvd configuration " + LogText.path(file) + " for router " + id
+                    + ": " + LogText.escape(e.getMessage()), e);
         }
         if (changed) {
             configWrites.increment();
             pendingReload.add(id);
-            LOG.info("radvd configuration for router {} written to {}", id, file);
+            LOG.info("radvd configuration for router {} written to {}", id, LogText.path(file));
         }
         boolean reload = pendingReload.contains(id);
-        Daemon radvd = Daemon.radvd(id, s, radvdBinary, Daemon.radvdUser(s.radvdUser(), agentUser));
+        Daemon radvd = Daemon.radvd(id, s, radvdBinary, u.name(), conf);
         try {
             pm.enable(radvd, reload);
         } catch (IOException e) {
             throw naming(id, e);
         }
+        running.put(id, radvd);
         pendingReload.remove(id);
         enables.increment();
         if (reload) {
@@ -294,8 +344,9 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     }
 
     private void disable(ProcessManager pm, RadvdSettings s, String id, String why) throws IOException {
-        Daemon radvd = Daemon.radvd(id, s, radvdBinary, Daemon.radvdUser(s.radvdUser(), agentUser));
+        Daemon radvd = Daemon.radvd(id, s, radvdBinary, user.name());
         boolean wasActive = pm.isActive(radvd);
+        running.remove(id);
         try {
             pm.disable(radvd);
         } catch (IOException e) {
@@ -307,8 +358,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         try {
             removed = ConfFiles.remove(s.raConfs(), id, sweep);
         } catch (IOException e) {
-            throw new IOException("Cannot remove the radvd configuration of router " + id + " from " + s.raConfs()
-                    + ": " + e, e);
+            throw new IOException("Cannot remove the radvd configuration of router " + id + " from "
+                    + LogText.path(s.raConfs()) + ": " + LogText.escape(e.getMessage()), e);
         }
         if (sweep) {
             otherFiles.remove(id);
@@ -316,7 +367,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         disables.increment();
         if (wasActive || removed > 0) {
             LOG.info("radvd for router {} disabled ({}){}; {} file(s) removed from {}", id, why,
-                    wasActive ? ", the running radvd stopped" : "", removed, s.raConfs());
+                    wasActive ? ", the running radvd stopped" : "", removed, LogText.path(s.raConfs()));
         } else {
             LOG.debug("radvd for router {} disabled ({}): was not running, no configuration", id, why);
         }
@@ -331,12 +382,13 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
             sweepAll = false;
             if (!ids.isEmpty()) {
                 LOG.info("{} router(s) have other <router_id>.* files in {}; they are removed with the router's radvd",
-                        ids.size(), raConfs);
+                        ids.size(), LogText.path(raConfs));
             }
         } catch (IOException | RuntimeException e) {
             otherFiles = ConcurrentHashMap.newKeySet();
             sweepAll = true;
-            LOG.warn("Cannot list {} ({}); every disable will search it for <router_id>.* files", raConfs, e.toString());
+            LOG.warn("Cannot list {} ({}); every disable will search it for <router_id>.* files", LogText.path(raConfs),
+                    LogText.escape(String.valueOf(e.getMessage())));
         }
     }
 
@@ -350,8 +402,20 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         return m.replaceAll("\\s*\\R\\s*", " | ");
     }
 
-    private static String userLabel(String user) {
-        return user == null ? "root (no -u)" : "-u " + user;
+    private static String userLabel(User user) {
+        if (user.problem() != null) {
+            return "nobody yet (" + user.problem() + ")";
+        }
+        return user.name() == null ? "root (no -u)" : "-u " + user.name();
+    }
+
+    // ------------------------------------------------------------------ DaemonFactory
+
+    /** @return the radvd this component enabled for the router and has not disabled since */
+    @Override
+    public Optional<DaemonSpec> daemon(String routerId) {
+        return RouterIds.isUuid(routerId) ? Optional.ofNullable(running.get(RouterIds.normalize(routerId)))
+                : Optional.empty();
     }
 
     // ------------------------------------------------------------------ stats and health
@@ -383,6 +447,10 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     public HealthResult check() {
         if (processManager.get() == null) {
             return HealthResult.warn("no process manager bound: radvd can be neither started nor stopped");
+        }
+        User u = user;
+        if (u.problem() != null) {
+            return HealthResult.warn(u.problem());
         }
         return failures.warning().map(HealthResult::warn)
                 .orElseGet(() -> HealthResult.ok("last apply succeeded for every router (" + enables.sum() + " enables, "

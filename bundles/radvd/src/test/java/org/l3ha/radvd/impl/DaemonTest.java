@@ -53,12 +53,11 @@ class DaemonTest {
     }
 
     @Test
-    void anEmptyRadvdUserIsTheAgentsUserEvenRootAsNeutronDoes() {
-        assertEquals("root", Daemon.radvdUser("", "root"));
+    void anEmptyRadvdUserIsTheDaemonsAccount() {
         assertEquals("neutron", Daemon.radvdUser("", "neutron"));
         assertNull(Daemon.radvdUser("root", "neutron"));
         assertEquals("radvd", Daemon.radvdUser("radvd", "root"));
-        assertNull(Daemon.radvdUser("", ""), "user unknown: no -u rather than an empty one");
+        assertEquals("nobody", Daemon.radvdUser("", "nobody"));
     }
 
     @Test

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.testing.TestRouters.TestPort;
 import org.l3ha.common.testing.TestRouters.TestRouter;
 
@@ -53,8 +54,20 @@ class RadvdListenerTest {
         return m;
     }
 
+    /** Accounts of a node where the neutron account exists (uid 998). */
+    DaemonAccount.Databases accounts() {
+        try {
+            Path passwd = Files.writeString(dir.resolve("passwd"), "root:x:0:0::/root:/bin/sh\n"
+                    + "nobody:x:65534:65534::/:/usr/sbin/nologin\nneutron:x:998:998::/var/lib/neutron:/usr/sbin/nologin\n");
+            Path group = Files.writeString(dir.resolve("group"), "root:x:0:\nnogroup:x:65534:\nneutron:x:998:\n");
+            return new DaemonAccount.Databases(passwd, group, Path.of("/proc/self"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     RadvdListener listener(Map<String, Object> props) {
-        RadvdListener l = new RadvdListener(props, "radvd", "neutron");
+        RadvdListener l = new RadvdListener(props, "radvd", accounts());
         pm = new FakeProcessManager();
         l.bindProcessManager(pm);
         return l;
@@ -85,8 +98,8 @@ class RadvdListenerTest {
         FakeProcessManager.Call c = enables.get(0);
         assertTrue(c.reload(), "a new configuration");
         assertEquals(List.of("radvd", "-C", conf.toString(), "-p",
-                dir.resolve("external/pids").resolve(id + ".pid.radvd").toString(), "-m", "syslog", "-u", "neutron"),
-                c.spec().command());
+                dir.resolve("external/pids").resolve(id + ".pid.radvd").toString(), "-m", "syslog", "-u", "nobody"),
+                c.spec().command(), "radvd_user empty, l3ha root and state_path root's: nobody, never root");
         assertEquals("qrouter-" + id, c.spec().namespace());
         assertEquals(Map.of("PROCESS_TAG", "radvd-" + id), c.spec().environment());
         assertEquals(9, c.spec().stopSignal());
@@ -307,7 +320,7 @@ class RadvdListenerTest {
     @Test
     void anInvalidConfigurationIsRefusedAtActivationNamingKeyAndValue() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> new RadvdListener(props("min_rtr_adv_interval", "2"), "radvd", "neutron"));
+                () -> new RadvdListener(props("min_rtr_adv_interval", "2"), "radvd", accounts()));
         assertTrue(e.getMessage().contains("min_rtr_adv_interval='2'"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
     }
@@ -325,6 +338,43 @@ class RadvdListenerTest {
         assertTrue(text.contains("MinRtrAdvInterval 22;\n   MaxRtrAdvInterval 66;"), text);
         assertTrue(pm.calls("enable").get(0).reload());
         assertFalse(pm.calls("enable").get(0).spec().command().contains("-u"), "radvd_user=root");
+    }
+
+    @Test
+    void radvdRunsAsTheConfiguredUserOrFailsClearlyWhenItDoesNotExist() throws Exception {
+        listener = listener(props("radvd_user", "998"));
+        listener.apply(router, HaState.PRIMARY);
+        List<String> cmd = pm.calls("enable").get(0).spec().command();
+        assertEquals(List.of("-u", "neutron"), cmd.subList(cmd.size() - 2, cmd.size()), "a numeric id, by name");
+
+        listener = listener(props("radvd_user", "radvd"));
+        IOException e = assertThrows(IOException.class, () -> listener.apply(router, HaState.PRIMARY));
+        assertTrue(e.getMessage().contains("radvd for router " + id + " not started: radvd_user 'radvd' cannot be resolved:"
+                + " no user 'radvd' in "), e.getMessage());
+        assertTrue(pm.calls("enable").isEmpty());
+        assertEquals(HealthResult.Status.WARN, listener.check().status());
+    }
+
+    /** The factory a new process manager asks: the radvd enabled for a router, with its configuration. */
+    @Test
+    void theFactoryRebuildsTheRadvdItRunsAndNothingElse() throws Exception {
+        assertTrue(listener.daemon(id).isEmpty());
+        listener.apply(router, HaState.PRIMARY);
+        org.l3ha.api.DaemonSpec spec = listener.daemon(id).orElseThrow();
+        assertEquals(pm.calls("enable").get(0).spec(), spec);
+        assertTrue(listener.daemon(UUID.randomUUID().toString()).isEmpty());
+        assertTrue(listener.daemon("not-a-router").isEmpty());
+
+        Files.writeString(conf(id).resolveSibling("other"), "x");
+        Files.delete(conf(id));
+        Files.writeString(conf(id), "interface qr-x { AdvSendAdvert on; }; # planted");
+        spec.prepare();
+        assertEquals(RadvdConfig.render(router.interfaces(), 30, 100), Files.readString(conf(id)),
+                "every start writes l3ha's configuration afresh");
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(conf(id))));
+
+        listener.apply(router, HaState.BACKUP);
+        assertTrue(listener.daemon(id).isEmpty());
     }
 
     @Test

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HaState;
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.Devices;
 import org.l3ha.common.testing.Netns;
@@ -177,8 +178,9 @@ class RadvdNamespaceTest {
 
         long pid = radvdPid();
         assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(pid)).strip(), "radvd runs in " + ns);
-        String user = System.getProperty("user.name");
-        assertEquals("radvd -C " + confFile() + " -p " + pidFile() + " -m syslog -u " + user, cmdline(pid));
+        assertEquals("radvd -C " + confFile() + " -p " + pidFile() + " -m syslog -u nobody", cmdline(pid),
+                "radvd_user empty, l3ha root, state_path root's: radvd drops to nobody, never stays root");
+        assertEquals("65534", uid(pid), "radvd runs as nobody");
         assertTrue(environ(pid).contains("PROCESS_TAG=radvd-" + id), "PROCESS_TAG in radvd's environment");
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(confFile())));
         assertEquals(RadvdConfig.render(router.interfaces(), 30, 100), Files.readString(confFile()));
@@ -282,7 +284,7 @@ class RadvdNamespaceTest {
     void aMissingRadvdBinaryIsAClearErrorNamingTheRouterAndTheProgram() throws Exception {
         ProcessComponent pm = processManager();
         Path missing = dir.resolve("no-such-dir/radvd");
-        RadvdListener listener = new RadvdListener(props(), missing.toString(), "root");
+        RadvdListener listener = new RadvdListener(props(), missing.toString(), DaemonAccount.Databases.SYSTEM);
         listener.bindProcessManager(pm);
 
         IOException e = assertThrows(IOException.class, () -> listener.apply(router, HaState.PRIMARY));
@@ -365,10 +367,13 @@ class RadvdNamespaceTest {
         assertTrue(isRadvd(pid), "radvd belongs to the node, not to the bundle");
 
         ProcessComponent pm2 = processManager();
+        assertEquals(1L, pm2.counters().get("unclaimed"), "recorded, waiting for the bundle that runs radvd");
         RadvdListener listener2 = listener(props(), pm2);
-        assertEquals(1L, pm2.counters().get("adopted"));
+        managers.get(managers.size() - 1).bindFactory(listener2, "radvd"); // as DS binds the new listener's factory
+        assertEquals(0L, pm2.counters().get("unclaimed"), "a new listener runs no radvd yet: the record is dropped");
         listener2.apply(router, HaState.PRIMARY); // the engine re-applies to a newly bound listener
 
+        assertEquals(1L, pm2.counters().get("monitored"));
         assertEquals(pid, pidIn(pidFile()));
         assertEquals(0L, pm2.counters().get("reloads"), "unchanged configuration: no SIGHUP");
         assertEquals(0L, pm2.counters().get("spawned"));
@@ -380,6 +385,40 @@ class RadvdNamespaceTest {
             return p != pid && isRadvd(p);
         });
         listener2.apply(router, HaState.BACKUP);
+        assertEquals(List.of(), radvdPidsOfRouter());
+    }
+
+    /**
+     * Only the process bundle is replaced (a newer one registered while the listener stays bound):
+     * the new process manager rebuilds radvd through the listener's factory, adopts it, and its
+     * monitor respawns it from l3ha's configuration even if another account changed the file.
+     */
+    @Test
+    void aNewProcessManagerRebuildsRadvdThroughTheListenersFactory() throws Exception {
+        ProcessComponent pm = processManager();
+        RadvdListener listener = listener(props(), pm);
+        listener.apply(router, HaState.PRIMARY);
+        long pid = radvdPid();
+        String conf = Files.readString(confFile());
+        managers.remove(managers.size() - 1).close();
+
+        ProcessComponent pm2 = processManager();
+        managers.get(managers.size() - 1).bindFactory(listener, "radvd");
+        listener.bindProcessManager(pm2);
+        assertEquals(1L, pm2.counters().get("adopted"));
+        assertEquals(1L, pm2.counters().get("monitored"));
+        assertEquals(pid, pm2.pid(listener.daemon(id).orElseThrow()).orElseThrow());
+
+        Files.delete(confFile());
+        Files.writeString(confFile(), "interface qr-nothing { AdvSendAdvert on; };\n");
+        kill9(pid);
+        await().atMost(WAIT).until(() -> {
+            long p = pidIn(pidFile());
+            return p != pid && isRadvd(p);
+        });
+        assertEquals(conf, Files.readString(confFile()), "respawned from l3ha's configuration");
+        assertTrue(has(solicit(), "Prefix", "2001:db8:1::/64"));
+        listener.apply(router, HaState.BACKUP);
         assertEquals(List.of(), radvdPidsOfRouter());
     }
 
@@ -494,5 +533,15 @@ class RadvdNamespaceTest {
             }
         }
         return pids;
+    }
+
+    /** @return the effective uid of {@code pid}, from /proc/<pid>/status */
+    static String uid(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Uid:")) {
+                return line.substring(4).strip().split("\\s+")[1];
+            }
+        }
+        throw new AssertionError("no Uid in /proc/" + pid + "/status");
     }
 }
