@@ -5,12 +5,15 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,12 +23,31 @@ import org.l3ha.api.FixedIp;
 import org.l3ha.api.Port;
 import org.l3ha.api.Router;
 import org.l3ha.api.Subnet;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 
 /**
  * Turns one router document (neutron-server's router dict as sent to L3 agents) into an immutable
  * {@link Router}. Unknown fields are ignored; a field of the wrong type, a missing or non-UUID id,
  * or an address that is not an IP literal makes the whole document bad. Stateless and thread-safe.
+ *
+ * <p><b>An IPv6 subnet radvd cannot advertise</b> (its cidr IPv4-mapped, IPv4-compatible, the
+ * unspecified address, or written in a form radvd does not read: see {@link Ipv6Prefixes}) does not
+ * make the document bad: the router is loaded <em>without that subnet</em>, and the subnet is
+ * named in {@link Parsed#skipped()}. Its state changes, state file, reports to neutron-server,
+ * IPv4 and metadata proxy keep working, and radvd still runs for its other IPv6 subnets (radvd
+ * refuses its whole configuration over one such prefix, so keeping the subnet would stop radvd
+ * for every port of the router, and refusing the document would stop managing the router at
+ * all). Likewise a DNS server of an IPv6 subnet that radvd could not advertise is left out of
+ * that subnet's {@code dns_nameservers}. Everything else wrong in the same subnet still makes the
+ * document bad.
+ *
+ * <p><b>Messages never quote what a file contains</b>: a file that is not JSON is described by
+ * the kind of error and its line and column; a bad field by its JSON path and what was expected
+ * (the JSON type found, never the value). Only values that passed the IP-literal syntax check
+ * (an IPv6 cidr or DNS server that is skipped) are shown, escaped and cut short. A file in
+ * {@code routers_dir} is never a link any more, but it may be another file's hard link, and a
+ * message must not become a way to read a file one could not read otherwise.
  */
 final class RouterParser {
 
@@ -40,22 +62,46 @@ final class RouterParser {
      * parses it as an IPv6 literal and never does a name lookup. */
     private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:][0-9a-fA-F:.]*");
 
+    /** Longest value shown in a message (only values that passed the IP-literal check are shown). */
+    private static final int MAX_SHOWN = 50;
+
+    /**
+     * A document that could be used.
+     *
+     * @param router the router, without the subnets and DNS servers that were skipped
+     * @param skipped one line per skipped subnet or DNS server: its JSON path, value and why
+     */
+    record Parsed(Router router, List<String> skipped) {
+        Parsed {
+            skipped = List.copyOf(skipped);
+        }
+    }
+
     private RouterParser() {
     }
 
     /**
      * @param json the document's bytes (UTF-8)
-     * @return the router, id in lower case
+     * @return the router, id in lower case (without skipped subnets, see the class comment)
      * @throws BadDocumentException naming the offending field and why
      */
     static Router parse(byte[] json) throws BadDocumentException {
+        return read(json).router();
+    }
+
+    /**
+     * @param json the document's bytes (UTF-8)
+     * @return the router, id in lower case, and what was skipped (see the class comment)
+     * @throws BadDocumentException naming the offending field and why, never quoting the file
+     */
+    static Parsed read(byte[] json) throws BadDocumentException {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
             throw new BadDocumentException("not JSON: " + describe(e));
         } catch (IOException e) {
-            throw new BadDocumentException("not JSON: " + e.getMessage());
+            throw new BadDocumentException("not JSON: unreadable (" + e.getClass().getSimpleName() + ")");
         }
         if (root == null || root.isMissingNode()) {
             throw new BadDocumentException("empty file");
@@ -67,27 +113,29 @@ final class RouterParser {
         boolean ha = bool(root, "ha", "ha");
         boolean distributed = bool(root, "distributed", "distributed");
         boolean ndpProxy = bool(root, "enable_ndp_proxy", "enable_ndp_proxy");
-        Optional<Port> gw = optionalPort(root, "gw_port");
+        List<String> skipped = new ArrayList<>();
+        Optional<Port> gw = optionalPort(root, "gw_port", skipped);
         List<Port> interfaces = new ArrayList<>();
         JsonNode ifs = array(root, "_interfaces", "_interfaces");
         if (ifs != null) {
             for (int i = 0; i < ifs.size(); i++) {
-                interfaces.add(port(ifs.get(i), "_interfaces[" + i + "]"));
+                interfaces.add(port(ifs.get(i), "_interfaces[" + i + "]", skipped));
             }
         }
-        Optional<Port> haIf = optionalPort(root, "_ha_interface");
-        return new RouterRecord(id, ha, distributed, ndpProxy, gw, interfaces, haIf);
+        Optional<Port> haIf = optionalPort(root, "_ha_interface", skipped);
+        return new Parsed(new RouterRecord(id, ha, distributed, ndpProxy, gw, interfaces, haIf), skipped);
     }
 
-    private static Optional<Port> optionalPort(JsonNode parent, String field) throws BadDocumentException {
+    private static Optional<Port> optionalPort(JsonNode parent, String field, List<String> skipped)
+            throws BadDocumentException {
         JsonNode n = parent.get(field);
         if (n == null || n.isNull()) {
             return Optional.empty();
         }
-        return Optional.of(port(n, field));
+        return Optional.of(port(n, field, skipped));
     }
 
-    private static Port port(JsonNode n, String path) throws BadDocumentException {
+    private static Port port(JsonNode n, String path, List<String> skipped) throws BadDocumentException {
         if (!n.isObject()) {
             throw wrongType(path, "an object", n);
         }
@@ -105,7 +153,7 @@ final class RouterParser {
         JsonNode sns = array(n, "subnets", path + ".subnets");
         if (sns != null) {
             for (int i = 0; i < sns.size(); i++) {
-                subnets.add(subnet(sns.get(i), path + ".subnets[" + i + "]"));
+                subnet(sns.get(i), path + ".subnets[" + i + "]", skipped).ifPresent(subnets::add);
             }
         }
         return new PortRecord(id, mac, mtu, fixedIps, subnets);
@@ -123,7 +171,8 @@ final class RouterParser {
         return new FixedIpRecord(subnetId, ip, prefixLength);
     }
 
-    private static Subnet subnet(JsonNode n, String path) throws BadDocumentException {
+    /** @return the subnet, or empty if it was skipped (then {@code skipped} says why) */
+    private static Optional<Subnet> subnet(JsonNode n, String path, List<String> skipped) throws BadDocumentException {
         if (!n.isObject()) {
             throw wrongType(path, "an object", n);
         }
@@ -136,10 +185,11 @@ final class RouterParser {
         if (v != null && !v.isNull()) {
             version = integer(n, "ip_version", path + ".ip_version", 0, Integer.MAX_VALUE);
             if (version != 4 && version != 6) {
-                throw new BadDocumentException(path + ".ip_version: must be 4 or 6, got " + version);
+                throw new BadDocumentException(path + ".ip_version: must be 4 or 6");
             }
             if (version != derived) {
-                throw new BadDocumentException(path + ".ip_version: " + version + " does not match cidr " + cidr);
+                throw new BadDocumentException(path + ".ip_version: " + version + " does not match cidr (an IPv"
+                        + derived + " prefix)");
             }
         }
         Optional<String> gateway = string(n, "gateway_ip", path + ".gateway_ip");
@@ -149,6 +199,7 @@ final class RouterParser {
         Optional<String> raMode = string(n, "ipv6_ra_mode", path + ".ipv6_ra_mode");
         Optional<String> addressMode = string(n, "ipv6_address_mode", path + ".ipv6_address_mode");
         List<String> dns = new ArrayList<>();
+        List<String> dnsSkipped = new ArrayList<>();
         JsonNode servers = array(n, "dns_nameservers", path + ".dns_nameservers");
         if (servers != null) {
             for (int i = 0; i < servers.size(); i++) {
@@ -158,11 +209,24 @@ final class RouterParser {
                     throw wrongType(p, "a string", s);
                 }
                 String server = checkedText(s.textValue(), p);
-                ipVersionOf(server, p);
-                dns.add(server);
+                int serverVersion = ipVersionOf(server, p);
+                String problem = version == 6 && serverVersion == 6 ? Ipv6Prefixes.addressProblem(server) : null;
+                if (problem != null) {
+                    dnsSkipped.add(p + " " + shown(server) + ": " + problem + "; DNS server skipped");
+                } else {
+                    dns.add(server);
+                }
             }
         }
-        return new SubnetRecord(id, cidr, version, gateway, raMode, addressMode, dns);
+        if (version == 6) {
+            String problem = Ipv6Prefixes.prefixProblem(cidr.substring(0, cidr.lastIndexOf('/')));
+            if (problem != null) {
+                skipped.add(path + ".cidr " + shown(cidr) + ": " + problem + "; subnet skipped");
+                return Optional.empty();
+            }
+        }
+        skipped.addAll(dnsSkipped);
+        return Optional.of(new SubnetRecord(id, cidr, version, gateway, raMode, addressMode, dns));
     }
 
     /* ---- typed field reads: absent or null means "default"; anything else must have the right type ---- */
@@ -170,7 +234,7 @@ final class RouterParser {
     private static String uuid(JsonNode parent, String field, String path) throws BadDocumentException {
         String s = string(parent, field, path).orElseThrow(() -> new BadDocumentException(path + ": missing"));
         if (!RouterIds.isUuid(s)) {
-            throw new BadDocumentException(path + ": not a UUID: " + quote(s));
+            throw new BadDocumentException(path + ": not a UUID");
         }
         return RouterIds.normalize(s);
     }
@@ -197,7 +261,7 @@ final class RouterParser {
         }
         int v = n.intValue();
         if (v < min || v > max) {
-            throw new BadDocumentException(path + ": must be between " + min + " and " + max + ", got " + v);
+            throw new BadDocumentException(path + ": must be between " + min + " and " + max);
         }
         return v;
     }
@@ -228,7 +292,7 @@ final class RouterParser {
     private static String checkedText(String s, String path) throws BadDocumentException {
         for (int i = 0; i < s.length(); i++) {
             if (Character.isISOControl(s.charAt(i))) {
-                throw new BadDocumentException(path + ": contains a control character: " + quote(s));
+                throw new BadDocumentException(path + ": contains a control character (at character " + (i + 1) + ")");
             }
         }
         return s;
@@ -249,28 +313,27 @@ final class RouterParser {
                 // fall through
             }
         }
-        throw new BadDocumentException(path + ": not an IP address: " + quote(s));
+        throw new BadDocumentException(path + ": not an IP address");
     }
 
     private static int cidrVersion(String cidr, String path) throws BadDocumentException {
         int slash = cidr.lastIndexOf('/');
         if (slash < 0) {
-            throw new BadDocumentException(path + ": not a CIDR (address/prefix): " + quote(cidr));
+            throw new BadDocumentException(path + ": not a CIDR (address/prefix length)");
         }
         int version = ipVersionOf(cidr.substring(0, slash), path);
         String prefix = cidr.substring(slash + 1);
         int max = version == 4 ? 32 : 128;
         if (!prefix.matches("[0-9]{1,3}") || Integer.parseInt(prefix) > max) {
-            throw new BadDocumentException(path + ": prefix length must be 0.." + max + ": " + quote(cidr));
+            throw new BadDocumentException(path + ": prefix length must be 0.." + max);
         }
         return version;
     }
 
-    /* ---- messages ---- */
+    /* ---- messages: never a value from the file, except an address that passed the IP-literal check ---- */
 
     private static BadDocumentException wrongType(String path, String expected, JsonNode got) {
-        return new BadDocumentException(path + ": expected " + expected + ", got " + kind(got)
-                + (got.isValueNode() ? " " + quote(got.asText()) : ""));
+        return new BadDocumentException(path + ": expected " + expected + ", got " + kind(got));
     }
 
     private static String kind(JsonNode n) {
@@ -288,32 +351,59 @@ final class RouterParser {
             case NULL:
                 return "null";
             default:
-                return n.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+                return n.getNodeType().name().toLowerCase(Locale.ROOT);
         }
     }
 
-    private static String describe(JsonProcessingException e) {
+    /** An address that passed the IP-literal check, for a message: escaped, short. */
+    private static String shown(String address) {
+        return LogText.quote(address, MAX_SHOWN);
+    }
+
+    /* Jackson's messages quote the document ("Unrecognized token 'rabbit'", "Duplicate field 'x'"):
+     * only the kind of error is taken from them, matched against fixed prefixes, never copied. */
+    private static final String[][] JSON_ERRORS = {
+        {"Unexpected end-of-input", "unexpected end of input"},
+        {"Unrecognized token", "unrecognized token"},
+        {"Unrecognized character escape", "invalid escape sequence in a string"},
+        {"Unexpected close marker", "unbalanced brackets"},
+        {"Duplicate field", "duplicate field name"},
+        {"Illegal unquoted character", "unescaped control character in a string"},
+        {"Illegal character", "illegal character"},
+        {"Invalid UTF-8", "invalid UTF-8"},
+        {"Invalid numeric value", "invalid number"},
+        {"Non-standard token", "non-standard token (NaN or Infinity)"},
+        {"Numeric value", "number out of range"},
+        {"Trailing token", "more than one JSON value"},
+        {"Unexpected character", "unexpected character"},
+    };
+
+    /** @return the kind of error and where, e.g. {@code unrecognized token (line 1, column 1)} */
+    static String describe(JsonProcessingException e) {
         String msg = e.getOriginalMessage();
-        int nl = msg == null ? -1 : msg.indexOf('\n');
-        if (nl >= 0) {
-            msg = msg.substring(0, nl);
-        }
-        JsonLocation loc = e.getLocation();
-        return loc == null ? msg : msg + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-    }
-
-    /** Quotes a value for a log line: at most 60 characters, control characters escaped. */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        int n = Math.min(s.length(), 60);
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (Character.isISOControl(c)) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
+        String what = null;
+        if (e instanceof JsonEOFException) {
+            what = "unexpected end of input";
+        } else if (e instanceof StreamConstraintsException) {
+            what = "exceeds a size or nesting limit";
+        } else if (msg != null) {
+            for (String[] known : JSON_ERRORS) {
+                if (msg.startsWith(known[0])) {
+                    what = known[1];
+                    break;
+                }
             }
         }
-        return b.append(s.length() > n ? "...\"" : "\"").toString();
+        if (what == null) {
+            what = "malformed (" + e.getClass().getSimpleName() + ")";
+        }
+        JsonLocation loc = e.getLocation();
+        if (loc == null) {
+            return what;
+        }
+        if (loc.getLineNr() > 0) {
+            return what + " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+        }
+        return loc.getByteOffset() >= 0 ? what + " (byte " + loc.getByteOffset() + ")" : what;
     }
 }

@@ -179,7 +179,7 @@ class RouterParserTest {
         "{\"id\": \"router-1\"}                                         | id: not a UUID",
         "{\"id\": \"0b2c6e3a11112222333344445555666677\"}               | id: not a UUID",
         "{\"id\": 42}                                                   | id: expected a string, got a number",
-        "{\"id\": \"ID\", \"ha\": \"yes\"}                              | ha: expected true or false, got a string \"yes\"",
+        "{\"id\": \"ID\", \"ha\": \"yes\"}                              | ha: expected true or false, got a string",
         "{\"id\": \"ID\", \"distributed\": 1}                           | distributed: expected true or false, got a number",
         "{\"id\": \"ID\", \"enable_ndp_proxy\": \"false\"}              | enable_ndp_proxy: expected true or false",
         "{\"id\": \"ID\", \"_interfaces\": {}}                          | _interfaces: expected an array, got an object",
@@ -222,6 +222,155 @@ class RouterParserTest {
         String reason = reason(json);
         assertTrue(reason.startsWith("not JSON") || reason.equals("empty file"), reason);
         assertFalse(reason.contains("\n"), "one line");
+    }
+
+    /* ---------------------------------------------------------------- nothing of the file in a message */
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "rabbit://guest:S3CRET@rabbit.example:5672/",
+        "root:$y$j9T$S3CRET:19000:0:99999:7:::",
+        "password = S3CRET",
+        "{\"S3CRET\": 1, \"S3CRET\": 2}",
+        "{\"a\": S3CRET}",
+        "{\"id\": \"0b2c6e3a-1111-2222-3333-444455556666\"} S3CRET",
+        "{\"id\": \"S3CRET\n\"}",
+        "{\"a\": \"\\S3CRET\"}",
+        "{\"a\": 0S3CRET}",
+        "[\"S3CRET\"}",
+        "{\"a\": NaN, \"S3CRET\": 1}",
+        "\"S3CRET",
+    })
+    void notJsonIsDescribedByTheKindOfErrorAndWhereNeverByWhatIsThere(String content) {
+        String reason = reason(content);
+        assertTrue(reason.startsWith("not JSON: "), reason);
+        assertTrue(reason.matches("not JSON: [a-zA-Z0-9 ()-]+ \\(line [0-9]+, column [0-9]+\\)"), reason);
+        assertFalse(reason.contains("S3CRET") || reason.contains("rabbit") || reason.contains("$y$"), reason);
+    }
+
+    @Test
+    void theKindOfJsonErrorIsNamed() {
+        assertTrue(reason("rabbit://guest:x@h/").contains("unrecognized token (line 1, column 1)"), reason("rabbit://x"));
+        assertTrue(reason("{\"id\": ").contains("unexpected end of input"), reason("{\"id\": "));
+        assertTrue(reason("{\"a\": 1, \"a\": 2}").contains("duplicate field name"), reason("{\"a\": 1, \"a\": 2}"));
+        assertTrue(reason("{} {}").contains("more than one JSON value"), reason("{} {}"));
+        assertTrue(reason("{\n\"a\": x}").contains("(line 2, column"), reason("{\n\"a\": x}"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{\"id\": \"S3CRET\"}                                              | id: not a UUID",
+        "{\"id\": \"ID\", \"ha\": \"S3CRET\"}                              | ha: expected true or false, got a string",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"S3CRET\"}}                 | gw_port.id: not a UUID",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"mtu\": \"S3CRET\"}} | gw_port.mtu: expected an integer, got a string",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"mtu\": 424242}}    | gw_port.mtu: must be between 0 and 65535",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"fixed_ips\": [{\"ip_address\": \"S3CRET\"}]}} | gw_port.fixed_ips[0].ip_address: not an IP address",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"subnets\": [{\"cidr\": \"S3CRET\"}]}} | gw_port.subnets[0].cidr: not a CIDR",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"subnets\": [{\"cidr\": \"S3CRET/64\"}]}} | gw_port.subnets[0].cidr: not an IP address",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"subnets\": [{\"cidr\": \"10.0.0.0/8\", \"ip_version\": 424242}]}} | ip_version: must be 4 or 6",
+        "{\"id\": \"ID\", \"gw_port\": {\"id\": \"PID\", \"subnets\": [{\"cidr\": \"2001:db8::/64\", \"ipv6_ra_mode\": \"S3CRET\\u001b\"}]}} | ipv6_ra_mode: contains a control character (at character 7)",
+    })
+    void aBadFieldIsNamedByItsPathAndItsValueIsNeverShown(String json, String expected) {
+        String doc = json.replace("\"ID\"", "\"" + ID + "\"").replace("\"PID\"", "\"7d1f0000-aaaa-bbbb-cccc-000000000001\"");
+        String reason = reason(doc);
+        assertTrue(reason.contains(expected), () -> "reason '" + reason + "' should contain '" + expected + "'");
+        assertFalse(reason.contains("S3CRET") || reason.contains("424242"), reason);
+    }
+
+    /* ---------------------------------------------------------------- IPv6 prefixes radvd cannot advertise */
+
+    static String withInternalSubnets(String... subnets) {
+        return "{\"id\": \"" + ID + "\", \"_interfaces\": [{\"id\": \"7d1f0000-aaaa-bbbb-cccc-000000000002\","
+                + " \"subnets\": [" + String.join(", ", subnets) + "]}]}";
+    }
+
+    static String subnet(String cidr, String... dns) {
+        return "{\"id\": \"aaaaaaaa-0000-0000-0000-00000000000" + (cidr.length() % 10) + "\", \"cidr\": \"" + cidr
+                + "\", \"ipv6_ra_mode\": \"slaac\", \"ipv6_address_mode\": \"slaac\", \"dns_nameservers\": ["
+                + (dns.length == 0 ? "" : "\"" + String.join("\", \"", dns) + "\"") + "]}";
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "::ffff:10.0.0.0/104        | an IPv4-mapped address",
+        "::ffff:a00:0/104           | an IPv4-mapped address",
+        "::FFFF:0:0/96              | an IPv4-mapped address",
+        "0:0:0:0:0:ffff:a00:0/104   | an IPv4-mapped address",
+        "::ffff:10.0.0.0/64         | an IPv4-mapped address",
+        "::10.0.0.0/104             | an IPv4-compatible or loopback address",
+        "::a00:0/104                | an IPv4-compatible or loopback address",
+        "::1/128                    | an IPv4-compatible or loopback address",
+        "::/64                      | the unspecified address",
+        "::/0                       | the unspecified address",
+        "0::/96                     | the unspecified address",
+        "::1:0:0/96                 | written in a form radvd cannot read",
+        "::ffff:0:0:0/96            | written in a form radvd cannot read",
+        "2001:db8::10.0.0.0/120     | written in a form radvd cannot read",
+    })
+    void anIpv6SubnetRadvdCannotAdvertiseIsSkippedAndTheRouterLoaded(String cidr, String why) throws Exception {
+        RouterParser.Parsed p = RouterParser.read(withInternalSubnets(subnet("2001:db8:1::/64"), subnet(cidr),
+                "{\"cidr\": \"10.0.0.0/24\"}").getBytes(UTF_8));
+        List<Subnet> kept = p.router().interfaces().get(0).subnets();
+        assertEquals(List.of("2001:db8:1::/64", "10.0.0.0/24"), kept.stream().map(Subnet::cidr).toList(),
+                "the other subnets are kept");
+        assertEquals(1, p.skipped().size(), () -> "skipped: " + p.skipped());
+        String line = p.skipped().get(0);
+        assertTrue(line.startsWith("_interfaces[0].subnets[1].cidr '" + cidr + "': " + why), line);
+        assertTrue(line.endsWith("; subnet skipped"), line);
+        assertEquals(p.router(), RouterParser.parse(withInternalSubnets(subnet("2001:db8:1::/64"), subnet(cidr),
+                "{\"cidr\": \"10.0.0.0/24\"}").getBytes(UTF_8)), "parse() gives the same router");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2001:db8:1::/64", "2001:DB8:1::/64", "2001:0db8:0001:0000::/64", "fd00:1:2:3::/64",
+        "fe80::/64", "2001:db8:1:2:3:4:5:0/112", "2001:db8::1:0:0/96", "100::/64", "64:ff9b::/96", "2001:db8::/128"})
+    void ordinaryIpv6SubnetsAreKept(String cidr) throws Exception {
+        RouterParser.Parsed p = RouterParser.read(withInternalSubnets(subnet(cidr)).getBytes(UTF_8));
+        assertEquals(List.of(), p.skipped());
+        assertEquals(cidr, p.router().interfaces().get(0).subnets().get(0).cidr());
+    }
+
+    @Test
+    void aSubnetOnEveryPortIsCheckedNotOnlyInternalOnes() throws Exception {
+        String doc = "{\"id\": \"" + ID + "\", \"gw_port\": {\"id\": \"7d1f0000-aaaa-bbbb-cccc-000000000001\","
+                + " \"subnets\": [" + subnet("::ffff:198.51.100.0/120") + "]}, \"_ha_interface\": {\"id\": "
+                + "\"7d1f0000-aaaa-bbbb-cccc-000000000003\", \"subnets\": [" + subnet("::/64") + "]}}";
+        RouterParser.Parsed p = RouterParser.read(doc.getBytes(UTF_8));
+        assertEquals(List.of(), p.router().gatewayPort().orElseThrow().subnets());
+        assertEquals(List.of(), p.router().haInterface().orElseThrow().subnets());
+        assertEquals(2, p.skipped().size(), () -> "skipped: " + p.skipped());
+        assertTrue(p.skipped().get(0).startsWith("gw_port.subnets[0].cidr"), p.skipped().get(0));
+        assertTrue(p.skipped().get(1).startsWith("_ha_interface.subnets[0].cidr"), p.skipped().get(1));
+    }
+
+    @Test
+    void anIpv6DnsServerRadvdCannotAdvertiseIsLeftOutOfItsSubnet() throws Exception {
+        RouterParser.Parsed p = RouterParser.read(withInternalSubnets(
+                subnet("2001:db8:1::/64", "2001:db8::53", "::ffff:10.0.0.53", "::1", "2001:db8::54")).getBytes(UTF_8));
+        Subnet s = p.router().interfaces().get(0).subnets().get(0);
+        assertEquals(List.of("2001:db8::53", "2001:db8::54"), s.dnsNameservers());
+        assertEquals(2, p.skipped().size(), () -> "skipped: " + p.skipped());
+        assertTrue(p.skipped().get(0).startsWith("_interfaces[0].subnets[0].dns_nameservers[1] '::ffff:10.0.0.53': "
+                + "an IPv4-mapped address"), p.skipped().get(0));
+        assertTrue(p.skipped().get(0).endsWith("; DNS server skipped"), p.skipped().get(0));
+        assertTrue(p.skipped().get(1).startsWith("_interfaces[0].subnets[0].dns_nameservers[2] '::1'"), p.skipped().get(1));
+
+        // an IPv4 server on an IPv6 subnet is not this check's business (radvd's listener names it)
+        RouterParser.Parsed v4 = RouterParser.read(withInternalSubnets(subnet("2001:db8:1::/64", "192.0.2.53"))
+                .getBytes(UTF_8));
+        assertEquals(List.of("192.0.2.53"), v4.router().interfaces().get(0).subnets().get(0).dnsNameservers());
+        // a skipped subnet reports its cidr only, not its DNS servers as well
+        RouterParser.Parsed both = RouterParser.read(withInternalSubnets(subnet("::ffff:0:0/96", "::ffff:10.0.0.53"))
+                .getBytes(UTF_8));
+        assertEquals(1, both.skipped().size(), () -> "skipped: " + both.skipped());
+    }
+
+    @Test
+    void anythingElseWrongInTheSameSubnetStillMakesTheDocumentBad() {
+        String r = reason(withInternalSubnets("{\"cidr\": \"::ffff:10.0.0.0/104\", \"ip_version\": 4}"));
+        assertTrue(r.contains("_interfaces[0].subnets[0].ip_version: 4 does not match cidr"), r);
+        String dns = reason(withInternalSubnets("{\"cidr\": \"::ffff:10.0.0.0/104\", \"dns_nameservers\": [53]}"));
+        assertTrue(dns.contains("dns_nameservers[0]: expected a string"), dns);
     }
 
     @Test
