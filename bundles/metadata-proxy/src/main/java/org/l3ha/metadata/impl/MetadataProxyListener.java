@@ -2,17 +2,17 @@ package org.l3ha.metadata.impl;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.l3ha.api.DaemonFactory;
+import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
@@ -21,11 +21,14 @@ import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.Devices;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
+import org.l3ha.common.SafeFiles;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -55,6 +58,19 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Also the {@link StatsProvider} and {@link HealthCheck} named {@code metadata}.
  *
+ * <p><b>Account.</b> haproxy, which tenants' instances talk to, drops its privileges to
+ * {@code metadata_proxy_user}:{@code metadata_proxy_group} (names or ids, Neutron's options);
+ * empty means the daemons' account ({@link DaemonAccount}: never root when l3ha runs as root; on a
+ * Neutron node the owner of {@code state_path}, the account the metadata agent lets connect to
+ * its socket). An account that does not exist makes every start fail with a clear error; an
+ * explicit root is logged at WARN.
+ *
+ * <p><b>Files.</b> The configuration is written under a fresh random name and renamed over the old
+ * one, read and removed without following links; as the {@link DaemonFactory} of service
+ * {@code haproxy} this listener gives a new process manager the spec it last enabled, and every
+ * start, the monitor's respawns included, writes that configuration afresh
+ * ({@link HaproxyDaemon#prepare()}), so haproxy never starts from a file another account changed.
+ *
  * <p>The {@link ProcessManager} reference is optional, dynamic and greedy: with a mandatory
  * dynamic reference DS deactivates a component whose only target service goes away, and updating
  * the process bundle unregisters the old service before the new one appears, so this listener
@@ -63,11 +79,11 @@ import org.slf4j.LoggerFactory;
  * haproxy processes belong to the node: deactivating this component leaves them running.
  */
 @Component(name = "org.l3ha.metadata", configurationPid = AgentSettings.PID, immediate = true,
-        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class, DaemonFactory.class},
         property = {TransitionListener.ORDER + ":Integer=200", StatsProvider.NAME + "=metadata",
-            HealthCheck.NAME + "=metadata"})
+            HealthCheck.NAME + "=metadata", DaemonFactory.SERVICE + "=" + HaproxyDaemon.SERVICE})
 @Designate(ocd = MetadataProxyListener.Config.class)
-public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck {
+public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
 
     /** The options of PID {@code org.l3ha.agent} this listener reads. */
     @ObjectClassDefinition(name = "l3ha metadata proxy",
@@ -93,6 +109,16 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         @AttributeDefinition(name = "external_pids",
                 description = "Directory of the daemons' pid files (<router_id>.pid.haproxy); $state_path is replaced")
         String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
+
+        @AttributeDefinition(name = "metadata_proxy_user", required = false,
+                description = "User (name or uid) haproxy runs as; empty = the user l3ha runs as, or when that is"
+                        + " root the owner of state_path (nobody if root owns it too)")
+        String metadata__proxy__user() default "";
+
+        @AttributeDefinition(name = "metadata_proxy_group", required = false,
+                description = "Group (name or gid) haproxy runs as; empty = the group l3ha runs as, or when l3ha"
+                        + " runs as root the group of state_path (nogroup if that is root)")
+        String metadata__proxy__group() default "";
     }
 
     /**
@@ -103,12 +129,15 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      * @param socket {@code metadata_proxy_socket}
      * @param statePath {@code state_path}
      * @param externalPids {@code external_pids}
+     * @param user {@code metadata_proxy_user}, empty for unset
+     * @param group {@code metadata_proxy_group}, empty for unset
      */
-    record Settings(boolean enabled, int port, Path socket, Path statePath, Path externalPids) {
+    record Settings(boolean enabled, int port, Path socket, Path statePath, Path externalPids, String user,
+            String group) {
         static Settings parse(Map<String, ?> props) {
             AgentSettings a = AgentSettings.parse(props);
             return new Settings(a.enableMetadataProxy(), a.metadataPort(), a.metadataProxySocket(), a.statePath(),
-                    a.externalPids());
+                    a.externalPids(), a.metadataProxyUser(), a.metadataProxyGroup());
         }
 
         Path confFile(String routerId) {
@@ -126,9 +155,13 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         }
     }
 
-    /** Identity the configuration names, or why it could not be found. */
-    interface IdentitySource {
-        AgentIdentity get() throws IOException;
+    /** Resolves the account haproxy runs as ({@link DaemonAccount#resolve}). */
+    interface Accounts {
+        DaemonAccount resolve(String user, String group, Path statePath) throws IOException;
+    }
+
+    /** haproxy's account, or why there is none. */
+    record Identity(DaemonAccount account, String problem) {
     }
 
     static final Path NETNS_DIR = Path.of("/run/netns");
@@ -139,9 +172,11 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     private final String haproxy;
     private final HostIpv6 host;
     private final Path netnsDir;
-    private final AgentIdentity identity;
-    private final String identityProblem;
+    private final Accounts accounts;
+    private volatile Identity identity;
     private volatile Settings settings;
+    /** The haproxy this component enabled, per router: what it rebuilds for a new process manager. */
+    private final Map<String, HaproxyDaemon> running = new ConcurrentHashMap<>();
     private final FailingRouters failing = new FailingRouters("metadata proxy");
 
     private final LongAdder started = new LongAdder();
@@ -156,7 +191,8 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      */
     @Activate
     public MetadataProxyListener(Map<String, Object> props) {
-        this(props, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR, AgentIdentity::effective);
+        this(props, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR,
+                (user, group, statePath) -> DaemonAccount.resolve(user, group, statePath, DaemonAccount.Databases.SYSTEM));
     }
 
     /**
@@ -164,31 +200,41 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      * @param haproxy the haproxy program to run
      * @param host tells whether IPv6 is enabled on the host (bind {@code ::} or {@code 0.0.0.0})
      * @param netnsDir where named namespaces are ({@code /run/netns})
-     * @param identity the user and group haproxy runs as
+     * @param accounts resolves the user and group haproxy runs as
      */
-    MetadataProxyListener(Map<String, ?> props, String haproxy, HostIpv6 host, Path netnsDir,
-            IdentitySource identity) {
+    MetadataProxyListener(Map<String, ?> props, String haproxy, HostIpv6 host, Path netnsDir, Accounts accounts) {
         this.haproxy = haproxy;
         this.host = host;
         this.netnsDir = netnsDir;
+        this.accounts = accounts;
         try {
             settings = Settings.parse(props);
         } catch (ConfigException e) {
             LOG.error("Metadata proxy listener not started: {}", e.getMessage());
             throw e;
         }
-        AgentIdentity id = null;
-        String problem = null;
+        identity = identity(settings);
+        LOG.info("Metadata proxy listener active: {}{}", settings, label(identity));
+    }
+
+    /** @return haproxy's account for {@code s}, resolved now, or why it cannot be */
+    private Identity identity(Settings s) {
         try {
-            id = identity.get();
+            DaemonAccount a = accounts.resolve(s.user(), s.group(), s.statePath());
+            if (a.isRoot()) {
+                LOG.warn("Metadata proxy: haproxy, which instances talk to, runs as root (metadata_proxy_user={});"
+                        + " an empty metadata_proxy_user runs it as an unprivileged account", LogText.escape(s.user()));
+            }
+            return new Identity(a, null);
         } catch (IOException | RuntimeException e) {
-            problem = "cannot tell the user and group haproxy should run as: " + e.getMessage();
+            String problem = "cannot tell the user and group haproxy should run as: " + LogText.escape(e.getMessage());
             LOG.error("Metadata proxy listener: {}; starting a proxy will fail", problem);
+            return new Identity(null, problem);
         }
-        this.identity = id;
-        this.identityProblem = problem;
-        LOG.info("Metadata proxy listener active: {}{}", settings,
-                id == null ? "" : ", haproxy runs as " + id.user() + ":" + id.group());
+    }
+
+    private static String label(Identity id) {
+        return id.account() == null ? "" : ", haproxy runs as " + id.account();
     }
 
     /*
@@ -225,7 +271,8 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         Settings old = settings;
         settings = next;
         if (!next.equals(old)) {
-            LOG.info("Metadata proxy listener reconfigured: {}", next);
+            identity = identity(next);
+            LOG.info("Metadata proxy listener reconfigured: {}{}", next, label(identity));
         }
     }
 
@@ -261,11 +308,10 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
                 throw new IllegalStateException("Metadata proxy for router " + id + " not " + (serve ? "started" : "stopped")
                         + ": no ProcessManager service is bound (is bundle org.l3ha.process active?)");
             }
-            HaproxyDaemon daemon = HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id));
             if (serve) {
-                start(pm, s, id, daemon);
+                start(pm, s, id);
             } else {
-                stop(pm, s, id, daemon);
+                stop(pm, s, id, HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id), null));
             }
         } catch (IOException | RuntimeException e) {
             failures.increment();
@@ -275,36 +321,42 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         failing.succeeded(id);
     }
 
-    private void start(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
-        if (!Files.exists(netnsDir.resolve(daemon.namespace()))) {
-            throw new IOException("Metadata proxy for router " + id + " not started: namespace " + daemon.namespace()
+    private void start(ProcessManager pm, Settings s, String id) throws IOException {
+        String namespace = Devices.namespace(id);
+        if (!Files.exists(netnsDir.resolve(namespace))) {
+            throw new IOException("Metadata proxy for router " + id + " not started: namespace " + namespace
                     + " does not exist");
         }
-        if (identity == null) {
-            throw new IOException("Metadata proxy for router " + id + " not started: " + identityProblem);
+        Identity who = identity;
+        if (who.account() == null) {
+            throw new IOException("Metadata proxy for router " + id + " not started: " + who.problem());
         }
-        String conf = HaproxyConfig.render(id, identity.user(), identity.group(), s.port(), host.enabled(), s.socket(),
-                daemon.pidFile());
         Path file = s.confFile(id);
-        Optional<String> old = read(file, id);
+        String conf = HaproxyConfig.render(id, who.account().user(), who.account().group(), s.port(), host.enabled(),
+                s.socket(), s.pidFile(id));
+        HaproxyDaemon daemon = HaproxyDaemon.of(id, namespace, haproxy, file, s.pidFile(id), conf);
+        Optional<String> old = read(file);
         try {
             if (old.isPresent() && !HaproxyConfig.equivalent(old.get(), conf)) {
-                LOG.info("Router {}: metadata proxy configuration {} changed; restarting haproxy", id, file);
+                LOG.info("Router {}: metadata proxy configuration {} changed; restarting haproxy", id, LogText.path(file));
+                running.remove(id);
                 pm.disable(daemon);
                 restarted.increment();
             }
             if (old.isEmpty() || !old.get().equals(conf)) {
-                write(file, conf, id);
+                daemon.prepare();
             }
             pm.enable(daemon, false);
         } catch (IOException e) {
             throw new IOException("Metadata proxy for router " + id + " not started: " + e.getMessage(), e);
         }
+        running.put(id, daemon);
         started.increment();
-        LOG.debug("Router {}: metadata proxy running in {} ({})", id, daemon.namespace(), file);
+        LOG.debug("Router {}: metadata proxy running in {} ({})", id, namespace, LogText.path(file));
     }
 
     private void stop(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
+        running.remove(id);
         try {
             pm.disable(daemon);
         } catch (IOException e) {
@@ -312,47 +364,36 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         }
         Path file = s.confFile(id);
         try {
-            if (Files.deleteIfExists(file)) {
-                LOG.debug("Router {}: removed metadata proxy configuration {}", id, file);
+            if (SafeFiles.delete(file)) {
+                LOG.debug("Router {}: removed metadata proxy configuration {}", id, LogText.path(file));
             }
         } catch (IOException e) {
-            throw new IOException("Metadata proxy for router " + id + " stopped, but its configuration " + file
-                    + " cannot be removed: " + e, e);
+            throw new IOException("Metadata proxy for router " + id + " stopped, but its configuration "
+                    + LogText.path(file) + " cannot be removed: " + LogText.escape(e.getMessage()), e);
         }
         stopped.increment();
     }
 
-    private static Optional<String> read(Path file, String id) throws IOException {
+    /**
+     * @return the configuration on disk, or empty if there is none, or it is a link or anything
+     *         but a regular file l3ha may read (then it is replaced like a changed one)
+     */
+    private static Optional<String> read(Path file) {
         try {
-            return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return SafeFiles.readIfExists(file, HaproxyDaemon.MAX_CONFIG_BYTES)
+                    .map(b -> new String(b, StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IOException("Metadata proxy for router " + id + " not started: cannot read " + file + ": " + e, e);
+            LOG.warn("Metadata proxy configuration {} cannot be read ({}); it is replaced", LogText.path(file),
+                    LogText.escape(e.getMessage()));
+            return Optional.of("");
         }
     }
 
-    /** Writes the configuration whole: a temporary file in the same directory, renamed over it. */
-    private static void write(Path file, String conf, String id) throws IOException {
-        Path dir = file.getParent();
-        Path tmp = null;
-        try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + id, ".tmp");
-            Files.writeString(tmp, conf, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } catch (IOException e) {
-            throw new IOException("cannot write " + file + ": " + e, e);
-        } finally {
-            if (tmp != null) {
-                Files.deleteIfExists(tmp);
-            }
-        }
+    /** @return the haproxy this component enabled for the router and has not stopped since */
+    @Override
+    public Optional<DaemonSpec> daemon(String routerId) {
+        return RouterIds.isUuid(routerId) ? Optional.ofNullable(running.get(RouterIds.normalize(routerId)))
+                : Optional.empty();
     }
 
     /** @return started, stopped, restarted_config_changed, skipped_disabled, failures, routers_failing */
@@ -382,8 +423,9 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         if (processManager.get() == null) {
             return HealthResult.critical("no ProcessManager bound: metadata proxies cannot be started or stopped");
         }
-        if (identity == null) {
-            return HealthResult.critical(identityProblem);
+        Identity who = identity;
+        if (who.account() == null) {
+            return HealthResult.critical(who.problem());
         }
         Optional<String> warning = failing.warning();
         if (warning.isPresent()) {

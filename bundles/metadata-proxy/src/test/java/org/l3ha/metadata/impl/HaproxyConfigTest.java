@@ -71,34 +71,4 @@ class HaproxyConfigTest {
                 Path.of("/p1"))));
         assertFalse(HaproxyConfig.equivalent(a, a.replace("    daemon\n", "")));
     }
-
-    @TempDir
-    Path dir;
-
-    @Test
-    void identityIsTheEffectiveUidAndGidByName() throws IOException {
-        Path status = Files.writeString(dir.resolve("status"),
-                "Name:\tjava\nUid:\t0\t1000\t1000\t1000\nGid:\t0\t2000\t2000\t2000\n");
-        Path passwd = Files.writeString(dir.resolve("passwd"),
-                "root:x:0:0:root:/root:/bin/bash\nneutron:x:1000:2000::/var/lib/neutron:/usr/sbin/nologin\n");
-        Path group = Files.writeString(dir.resolve("group"), "root:x:0:\nneutron:x:2000:\n");
-        assertEquals(new AgentIdentity("neutron", "neutron"), AgentIdentity.resolve(status, passwd, group));
-    }
-
-    @Test
-    void unknownIdIsAClearError() throws IOException {
-        Path status = Files.writeString(dir.resolve("status"), "Uid:\t4711\t4711\t4711\t4711\nGid:\t0\t0\t0\t0\n");
-        Path passwd = Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n");
-        Path group = Files.writeString(dir.resolve("group"), "root:x:0:\n");
-        IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
-                () -> AgentIdentity.resolve(status, passwd, group));
-        assertTrue(e.getMessage().contains("user id 4711"), e.getMessage());
-    }
-
-    @Test
-    void thisProcessIdentityResolves() throws IOException {
-        AgentIdentity me = AgentIdentity.effective();
-        assertEquals(System.getProperty("user.name"), me.user());
-        assertFalse(me.group().isEmpty());
-    }
 }

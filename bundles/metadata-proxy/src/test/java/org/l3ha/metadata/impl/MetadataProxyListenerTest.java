@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HaState;
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.ProcessManager;
 import org.l3ha.api.Router;
@@ -94,7 +95,8 @@ class MetadataProxyListenerTest {
 
     MetadataProxyListener listener(Object... kv) {
         MetadataProxyListener l = new MetadataProxyListener(props(kv), "haproxy", hostIpv6::get, netnsDir,
-                () -> new AgentIdentity("neutron", "neutron"));
+                (user, group, statePath) -> new DaemonAccount(user.isEmpty() ? "neutron" : user,
+                        group.isEmpty() ? "neutron" : group));
         l.bindProcessManager(pm);
         return l;
     }
@@ -188,7 +190,11 @@ class MetadataProxyListenerTest {
         assertTrue(Files.exists(conf()));
         l.apply(r(false), HaState.BACKUP);
         assertEquals(List.of("enable", "disable"), pm.ops());
-        assertEquals(pm.calls.get(0).spec(), pm.calls.get(1).spec(), "the same daemon is stopped");
+        org.l3ha.api.DaemonSpec started = pm.calls.get(0).spec();
+        org.l3ha.api.DaemonSpec stopped = pm.calls.get(1).spec();
+        assertEquals(List.of(started.service(), started.uuid(), started.namespace(), started.pidFile(), started.command()),
+                List.of(stopped.service(), stopped.uuid(), stopped.namespace(), stopped.pidFile(), stopped.command()),
+                "the same daemon is stopped");
         assertFalse(Files.exists(conf()));
         assertEquals(1L, l.counters().get("stopped"));
     }
@@ -308,8 +314,8 @@ class MetadataProxyListenerTest {
 
     @Test
     void unknownIdentityFailsStartsButNotStops() throws Exception {
-        MetadataProxyListener l = new MetadataProxyListener(props(), "haproxy", hostIpv6::get, netnsDir, () -> {
-            throw new IOException("the agent's effective user id 4711 has no name in /etc/passwd");
+        MetadataProxyListener l = new MetadataProxyListener(props(), "haproxy", hostIpv6::get, netnsDir, (u, g, sp) -> {
+            throw new IOException("no user '4711' in /etc/passwd");
         });
         l.bindProcessManager(pm);
         IOException e = assertThrows(IOException.class, () -> l.apply(r(false), HaState.PRIMARY));
@@ -317,6 +323,45 @@ class MetadataProxyListenerTest {
         l.apply(r(false), HaState.BACKUP);
         assertEquals(List.of("disable"), pm.ops());
         assertEquals(HealthResult.Status.CRITICAL, l.check().status());
+    }
+
+    @Test
+    void haproxyRunsAsTheConfiguredUserAndGroup() throws Exception {
+        MetadataProxyListener l = listener("metadata_proxy_user", "998", "metadata_proxy_group", "neutron");
+        l.apply(r(false), HaState.PRIMARY);
+        String text = Files.readString(conf());
+        assertTrue(text.contains("    user        998\n    group       neutron\n"), text);
+    }
+
+    /** The factory a new process manager asks, and a configuration another account replaced. */
+    @Test
+    void theFactoryRebuildsTheProxyItRunsAndEveryStartWritesItsConfigurationAfresh() throws Exception {
+        MetadataProxyListener l = listener();
+        assertTrue(l.daemon(R).isEmpty());
+        l.apply(r(false), HaState.PRIMARY);
+        org.l3ha.api.DaemonSpec spec = l.daemon(R).orElseThrow();
+        String ours = Files.readString(conf());
+        Files.delete(conf());
+        Files.writeString(conf(), "global\n    lua-load /tmp/evil.lua\n");
+        spec.prepare();
+        assertEquals(ours, Files.readString(conf()));
+        assertTrue(l.daemon("not-a-router").isEmpty());
+        l.apply(r(false), HaState.BACKUP);
+        assertTrue(l.daemon(R).isEmpty());
+    }
+
+    @Test
+    void aConfigurationThatIsALinkIsReplacedNotWrittenThrough() throws Exception {
+        MetadataProxyListener l = listener();
+        Path target = Files.writeString(dir.resolve("root-only"), "secret");
+        Files.createDirectories(conf().getParent());
+        Files.createSymbolicLink(conf(), target);
+        l.apply(r(false), HaState.PRIMARY);
+        assertEquals("secret", Files.readString(target));
+        assertFalse(Files.isSymbolicLink(conf()));
+        assertTrue(Files.readString(conf()).contains("X-Neutron-Router-ID " + R));
+        l.apply(r(false), HaState.BACKUP);
+        assertEquals("secret", Files.readString(target), "removing the configuration removed no link target");
     }
 
     @Test

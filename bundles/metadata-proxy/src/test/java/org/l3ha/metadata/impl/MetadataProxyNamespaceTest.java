@@ -2,6 +2,7 @@ package org.l3ha.metadata.impl;
 
 import org.l3ha.common.testing.TestRouters;
 
+import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.HostIpv6;
 
 import static org.awaitility.Awaitility.await;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -61,12 +64,19 @@ class MetadataProxyNamespaceTest {
         routerId = uuid();
         ns = netns.addRouterNamespace(routerId);
         router = router(routerId, false, null);
+        // a Neutron node: state_path belongs to the neutron account (here nobody), whose metadata
+        // agent's socket only that account may connect to (Neutron's default mode 0644)
+        Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxr-xr-x"));
+        UserPrincipalLookupService users = state.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(state, users.lookupPrincipalByName("nobody"));
         processes = new ProcessManagerFixture(props("check_child_processes_interval", "1"));
         backend = new MetadataBackend(state.resolve("metadata_proxy"));
+        Files.setOwner(state.resolve("metadata_proxy"), users.lookupPrincipalByName("nobody"));
+        Files.setPosixFilePermissions(state.resolve("metadata_proxy"), PosixFilePermissions.fromString("rw-r--r--"));
         listener = listener(MetadataProxyListener.HAPROXY);
         conf = state.resolve("ns-metadata-proxy/" + routerId + ".conf");
         pidFile = state.resolve("external/pids/" + routerId + ".pid.haproxy");
-        daemon = HaproxyDaemon.of(routerId, ns, MetadataProxyListener.HAPROXY, conf, pidFile);
+        daemon = HaproxyDaemon.of(routerId, ns, MetadataProxyListener.HAPROXY, conf, pidFile, null);
     }
 
     @AfterEach
@@ -99,7 +109,8 @@ class MetadataProxyNamespaceTest {
 
     MetadataProxyListener listener(String haproxy) {
         MetadataProxyListener l = new MetadataProxyListener(props(), haproxy, HostIpv6.SYSTEM,
-                MetadataProxyListener.NETNS_DIR, AgentIdentity::effective);
+                MetadataProxyListener.NETNS_DIR, (user, group, statePath) -> DaemonAccount.resolve(user, group,
+                        statePath, DaemonAccount.Databases.SYSTEM));
         l.bindProcessManager(processes.manager());
         return l;
     }
@@ -153,6 +164,8 @@ class MetadataProxyNamespaceTest {
         assertTrue(text.contains("    bind :::" + PORT + "\n"), text);
         assertTrue(text.contains("    pidfile     " + pidFile + "\n"), text);
         assertEquals(1L, processes.counters().get("monitored"), "registered with the monitor");
+        assertEquals("65534", uid(pid), "haproxy runs as state_path's owner (nobody here), never as root");
+        assertTrue(text.contains("    user        nobody\n"), text);
 
         assertServedWithRouterHeader("http://[::1]:" + PORT + "/latest/meta-data/");
         assertServedWithRouterHeader("http://127.0.0.1:" + PORT + "/latest/meta-data/");
@@ -216,5 +229,15 @@ class MetadataProxyNamespaceTest {
         IOException e = assertThrows(IOException.class, () -> listener.apply(router(absent, false, null), HaState.PRIMARY));
         assertTrue(e.getMessage().contains("router " + absent), e.getMessage());
         assertTrue(e.getMessage().contains("namespace qrouter-" + absent + " does not exist"), e.getMessage());
+    }
+
+    /** @return the effective uid of {@code pid}, from /proc/<pid>/status */
+    static String uid(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Uid:")) {
+                return line.substring(4).strip().split("\\s+")[1];
+            }
+        }
+        throw new AssertionError("no Uid in /proc/" + pid + "/status");
     }
 }
