@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashSet;
 import java.util.Objects;
@@ -24,11 +26,17 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.l3ha.common.LogText;
+import org.l3ha.common.SafeFiles;
+
 /**
  * Watches one routers directory on its own daemon thread ({@value #THREAD_NAME}) and tells the
  * registry which files changed. Bursts of events are coalesced ({@link Timing#settle()}); an
  * overflow, a vanished, reappeared or replaced directory, and every {@link Timing#rescan()} ask
  * for a full rescan. While the directory is missing it is looked for every {@link Timing#poll()}.
+ * The directory is opened like {@link RouterFiles} reads it ({@link SafeFiles#openDirectory}): if
+ * it is reached through a link another account owns, it is not watched. Only names of
+ * {@code *.json} entries are passed on; what they are is decided when they are read.
  */
 final class DirectoryWatcher {
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryWatcher.class);
@@ -81,8 +89,9 @@ final class DirectoryWatcher {
      */
     boolean open() {
         WatchService ws = null;
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(dir, BasicFileAttributes.class);
+        // opened as the files in it are read: a link on the way only if root or l3ha's account owns it
+        try (SecureDirectoryStream<Path> opened = SafeFiles.openDirectory(dir)) {
+            BasicFileAttributes attrs = opened.getFileAttributeView(BasicFileAttributeView.class).readAttributes();
             if (!attrs.isDirectory()) {
                 throw new NotDirectoryException(dir.toString());
             }
@@ -96,15 +105,15 @@ final class DirectoryWatcher {
             }
             if (unavailableReported) {
                 unavailableReported = false;
-                LOG.info("routers_dir {} appeared; loading and watching it", dir);
+                LOG.info("routers_dir {} appeared; loading and watching it", LogText.path(dir));
             }
             return true;
         } catch (IOException e) {
             closeQuietly(ws);
             if (!unavailableReported) {
                 unavailableReported = true;
-                LOG.warn("routers_dir {} {}; no routers from it until it appears (looking every {} ms)",
-                        dir, unavailableReason(e), timing.poll().toMillis());
+                LOG.warn("routers_dir {} {}; no routers from it until it can be read (looking every {} ms)",
+                        LogText.path(dir), unavailableReason(e), timing.poll().toMillis());
             }
             return false;
         }
@@ -133,7 +142,7 @@ final class DirectoryWatcher {
         }
         if (thread.isAlive()) {
             LOG.warn("Watcher thread {} of {} did not stop within {} ms; it ends after its current reload",
-                    THREAD_NAME, dir, timing.stopWait().toMillis());
+                    THREAD_NAME, LogText.path(dir), timing.stopWait().toMillis());
             return false;
         }
         return true;
@@ -178,7 +187,7 @@ final class DirectoryWatcher {
                         continue;
                     }
                     if (!sameDirectory()) {
-                        LOG.info("routers_dir {} was removed or replaced; rescanning", dir);
+                        LOG.info("routers_dir {} was removed or replaced; rescanning", LogText.path(dir));
                         closeWatchService();
                         rescanWhenUnavailable = true;
                         continue;
@@ -189,7 +198,7 @@ final class DirectoryWatcher {
                     }
                     if (failureReported) {
                         failureReported = false;
-                        LOG.info("Watcher of routers_dir {} recovered", dir);
+                        LOG.info("Watcher of routers_dir {} recovered", LogText.path(dir));
                     }
                 } catch (ClosedWatchServiceException e) {
                     if (!stopped) {
@@ -199,7 +208,7 @@ final class DirectoryWatcher {
                 } catch (RuntimeException | LinkageError e) {
                     if (!failureReported) {
                         failureReported = true;
-                        LOG.warn("Watcher of routers_dir {} failed; retrying", dir, e);
+                        LOG.warn("Watcher of routers_dir {} failed; retrying", LogText.path(dir), e);
                     }
                     if (stopSignal.await(timing.poll().toMillis(), TimeUnit.MILLISECONDS)) {
                         break;
@@ -210,7 +219,7 @@ final class DirectoryWatcher {
             Thread.currentThread().interrupt();
         } finally {
             closeWatchService();
-            LOG.debug("Watcher of routers_dir {} ended", dir);
+            LOG.debug("Watcher of routers_dir {} ended", LogText.path(dir));
         }
     }
 
@@ -252,12 +261,12 @@ final class DirectoryWatcher {
             return false;
         }
         if (!valid) {
-            LOG.info("routers_dir {} is no longer watchable (removed?); rescanning", dir);
+            LOG.info("routers_dir {} is no longer watchable (removed?); rescanning", LogText.path(dir));
             closeWatchService();
             return false;
         }
         if (overflow) {
-            LOG.info("Too many changes in routers_dir {} at once (event overflow); rescanning", dir);
+            LOG.info("Too many changes in routers_dir {} at once (event overflow); rescanning", LogText.path(dir));
             callback.rescan(this, "event overflow");
         } else if (!names.isEmpty()) {
             callback.filesChanged(this, names);
@@ -297,6 +306,6 @@ final class DirectoryWatcher {
         if (e instanceof NotDirectoryException) {
             return "is not a directory";
         }
-        return "cannot be watched (" + e + ")";
+        return "cannot be opened or watched (" + RouterFiles.reason(e) + ")";
     }
 }

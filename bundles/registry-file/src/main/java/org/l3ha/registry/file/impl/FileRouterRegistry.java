@@ -1,6 +1,10 @@
 package org.l3ha.registry.file.impl;
 
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -8,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
@@ -34,7 +39,9 @@ import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
+import org.l3ha.common.SafeFiles;
 
 /**
  * {@link RouterRegistry} backed by a directory of Neutron router documents, one JSON file per
@@ -42,6 +49,16 @@ import org.l3ha.common.RouterIds;
  * file at activation, then follows the directory (watch service, plus a periodic rescan as a safety
  * net) and tells {@link RouterRegistryListener}s which router ids were added, changed or removed.
  * Readers answer from an immutable snapshot that is swapped in one step.
+ *
+ * <p>{@code routers_dir} may belong to another account (it is under neutron's {@code state_path}
+ * by default): only regular files are read, never through a link, and nothing a file contains is
+ * echoed into the log (see {@link RouterFiles} and {@link RouterParser}). At activation and on
+ * every configuration change the directory and those above it are checked
+ * ({@link SafeFiles#writableByOthers}); if an account other than root and l3ha's own can change
+ * them, one WARN line says so and the health check stays at WARN with that line: that account
+ * decides which routers this agent manages. The registry keeps working. A key of the configuration
+ * that no option has is named in a WARN line ({@code org.l3ha.agent}'s keys are known too: DS
+ * merges that PID into this component's configuration).
  */
 @Component(name = FileRouterRegistry.PID,
         configurationPid = {AgentSettings.PID, FileRouterRegistry.PID},
@@ -60,14 +77,19 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
             description = "Router documents (neutron-server's router dicts), one JSON file per router")
     public @interface Config {
         @AttributeDefinition(name = ROUTERS_DIR,
-                description = "Directory of router documents, one <anything>.json file per router; "
-                        + "hidden files and other names are ignored. $state_path is replaced by state_path "
-                        + "of org.l3ha.agent")
+                description = "Directory of router documents, one <anything>.json regular file per router; "
+                        + "hidden files and other names are ignored, links and special files are never read. "
+                        + "$state_path is replaced by state_path of org.l3ha.agent")
         String routers__dir() default DEFAULT_ROUTERS_DIR;
     }
 
+    /** Every key this component reads: its own and those of {@code org.l3ha.agent} (merged by DS). */
+    static final Set<String> KNOWN_KEYS = known();
+
     private static final Logger LOG = LoggerFactory.getLogger(FileRouterRegistry.class);
     private static final BooleanSupplier NEVER = () -> false;
+    /** Most bad or incomplete file names listed in the health message. */
+    private static final int MAX_NAMES_IN_HEALTH = 10;
 
     private final Timing timing;
     private final List<RouterRegistryListener> listeners = new CopyOnWriteArrayList<>();
@@ -88,6 +110,8 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
 
     /* readers: one volatile read, never a lock */
     private volatile Snapshot snapshot;
+    /* who else can change routers_dir (log-safe, from SafeFiles.writableByOthers), null if nobody */
+    private volatile String writableByOthers;
 
     private final Object lock = new Object();
     /* guarded by lock */
@@ -113,6 +137,8 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
             LOG.error("{}; file router registry not started", e.getMessage());
             throw e;
         }
+        warnUnknownKeys(props);
+        checkOwnership(dir);
         snapshot = Snapshot.empty(dir);
         DirectoryWatcher w;
         synchronized (lock) {
@@ -121,8 +147,36 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         }
         Snapshot s = snapshot;
         LOG.info("File router registry active: routers_dir {}, {} routers loaded, {} bad files",
-                dir, s.routers().size(), s.badFiles().size());
+                LogText.path(dir), s.routers().size(), s.badFiles().size());
         w.start();
+    }
+
+    private static Set<String> known() {
+        Set<String> k = new TreeSet<>(AgentSettings.KEYS);
+        k.add(ROUTERS_DIR);
+        return Set.copyOf(k);
+    }
+
+    private static void warnUnknownKeys(Map<String, ?> props) {
+        String warning = ConfigReader.unknownKeysWarning(props, KNOWN_KEYS, PID, AgentSettings.PID, PID);
+        if (warning != null) {
+            LOG.warn("{}", warning);
+        }
+    }
+
+    /** Checks who else can change {@code dir}; logs one WARN line if another account can. */
+    private void checkOwnership(Path dir) {
+        String finding = SafeFiles.writableByOthers(dir).orElse(null);
+        writableByOthers = finding;
+        if (finding == null) {
+            return;
+        }
+        String self = SafeFiles.self();
+        LOG.warn("routers_dir {} {} another account: {}. Whoever can write there decides which routers this agent "
+                + "manages (links and special files in it are never read, but documents can be added, changed or "
+                + "removed); give it and the directories above it to {}, without group or other write access",
+                LogText.path(dir), finding.startsWith("cannot be checked") ? "may be writable by" : "is writable by",
+                finding, "root".equals(self) ? "root" : "root or " + LogText.escape(self));
     }
 
     /** Parses the merged configuration. */
@@ -158,13 +212,15 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         try {
             dir = routersDir(props);
         } catch (ConfigException e) {
-            LOG.error("{}; keeping routers_dir {}", e.getMessage(), snapshot.dir());
+            LOG.error("{}; keeping routers_dir {}", e.getMessage(), LogText.path(snapshot.dir()));
             return;
         }
+        warnUnknownKeys(props);
+        checkOwnership(dir);
         DirectoryWatcher old;
         synchronized (lock) {
             if (closed || dir.equals(files.dir())) {
-                LOG.debug("Configuration changed, routers_dir {} unchanged", dir);
+                LOG.debug("Configuration changed, routers_dir {} unchanged", LogText.path(dir));
                 return;
             }
             old = watcher;
@@ -187,7 +243,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         }
         Snapshot s = snapshot;
         LOG.info("routers_dir changed from {} to {}: {} routers loaded, {} bad files, {} router ids added, changed or removed",
-                from, dir, s.routers().size(), s.badFiles().size(), r.changedIds().size());
+                LogText.path(from), LogText.path(dir), s.routers().size(), s.badFiles().size(), r.changedIds().size());
         w.start();
         tellListeners(r.changedIds());
     }
@@ -208,9 +264,9 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
                 w.stop();
             }
         } catch (RuntimeException e) {
-            LOG.warn("Stopping the watcher of {} failed", snapshot.dir(), e);
+            LOG.warn("Stopping the watcher of {} failed", LogText.path(snapshot.dir()), e);
         }
-        LOG.info("File router registry stopped (routers_dir {})", snapshot.dir());
+        LOG.info("File router registry stopped (routers_dir {})", LogText.path(snapshot.dir()));
     }
 
     @Reference(name = "listener", cardinality = ReferenceCardinality.MULTIPLE,
@@ -241,10 +297,11 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
     /* ---- for the shell and health ---- */
 
     /**
-     * @return {@code routers} (loaded now), {@code bad_files} (files whose current content is bad),
-     *         {@code duplicate_ids}, {@code reloads} (reloads that changed the registry, activation
-     *         and directory switches included), {@code rescans} (full directory scans),
-     *         {@code files_parsed}
+     * @return {@code routers} (loaded now), {@code bad_files} (files whose current content is bad,
+     *         links and special files included), {@code incomplete_files} (documents loaded without
+     *         a subnet or DNS server radvd cannot advertise), {@code duplicate_ids}, {@code reloads}
+     *         (reloads that changed the registry, activation and directory switches included),
+     *         {@code rescans} (full directory scans), {@code files_parsed}
      */
     @Override
     public Map<String, Long> counters() {
@@ -252,6 +309,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         Map<String, Long> c = new LinkedHashMap<>();
         c.put("routers", (long) s.routers().size());
         c.put("bad_files", (long) s.badFiles().size());
+        c.put("incomplete_files", (long) s.incompleteFiles().size());
         c.put("duplicate_ids", (long) s.duplicates());
         c.put("reloads", reloads.get());
         c.put("rescans", rescans.get());
@@ -259,23 +317,64 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         return Collections.unmodifiableMap(c);
     }
 
-    /** @return file name to the reason its current content is bad (its last good version, if any, stays in effect) */
-    /** CRITICAL if routers_dir does not exist, WARN if some documents are bad, else OK. */
+    /**
+     * CRITICAL if routers_dir does not exist or cannot be opened (for example a link another
+     * account owns); WARN if another account can change it, or some documents are bad or were
+     * loaded without a subnet; else OK. File names are escaped.
+     */
     @Override
     public HealthResult check() {
         Snapshot s = snapshot;
-        if (!java.nio.file.Files.isDirectory(s.dir())) {
-            return HealthResult.critical("routers_dir " + s.dir() + " does not exist: no router is managed");
+        String dir = LogText.path(s.dir());
+        try (SecureDirectoryStream<Path> d = SafeFiles.openDirectory(s.dir())) {
+            // it can be listed
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return HealthResult.critical("routers_dir " + dir + " does not exist: no router is managed");
+        } catch (IOException e) {
+            return HealthResult.critical("routers_dir " + dir + " cannot be read (" + RouterFiles.reason(e)
+                    + "): no router is managed from it");
+        }
+        StringBuilder m = new StringBuilder().append(s.routers().size()).append(" routers from ").append(dir);
+        String others = writableByOthers;
+        if (others != null) {
+            m.append("; ").append(others).append(": another account decides which routers are managed");
         }
         if (!s.badFiles().isEmpty()) {
-            return HealthResult.warn(s.routers().size() + " routers from " + s.dir() + "; " + s.badFiles().size()
-                    + " bad documents skipped: " + String.join(", ", new java.util.TreeSet<>(s.badFiles().keySet())));
+            m.append("; ").append(s.badFiles().size()).append(" bad documents skipped: ").append(names(s.badFiles()));
         }
-        return HealthResult.ok(s.routers().size() + " routers from " + s.dir());
+        if (!s.incompleteFiles().isEmpty()) {
+            m.append("; ").append(s.incompleteFiles().size())
+                    .append(" documents loaded without subnets radvd cannot advertise: ").append(names(s.incompleteFiles()));
+        }
+        if (others != null || !s.badFiles().isEmpty() || !s.incompleteFiles().isEmpty()) {
+            return HealthResult.warn(m.toString());
+        }
+        return HealthResult.ok(m.toString());
     }
 
+    private static String names(Map<String, String> files) {
+        StringBuilder b = new StringBuilder();
+        int n = 0;
+        for (String name : files.keySet()) {   // sorted
+            if (n == MAX_NAMES_IN_HEALTH) {
+                return b.append(", ... (").append(files.size() - n).append(" more)").toString();
+            }
+            b.append(n++ == 0 ? "" : ", ").append(LogText.escape(name));
+        }
+        return b.toString();
+    }
+
+    /**
+     * @return file name (raw: escape it for a log line) to the reason its current content is bad
+     *         (its last good version, if any, stays in effect)
+     */
     public Map<String, String> badFiles() {
         return snapshot.badFiles();
+    }
+
+    /** @return file name (raw) to what its router was loaded without */
+    public Map<String, String> incompleteFiles() {
+        return snapshot.incompleteFiles();
     }
 
     /** @return the routers directory in use */
@@ -291,11 +390,9 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
             if (source != watcher) {
                 return;
             }
-            for (String name : names) {
-                if (source.isStopped()) {
-                    return;
-                }
-                files.refresh(name, true);
+            files.refresh(names, source::isStopped);
+            if (source.isStopped()) {
+                return;
             }
             r = files.publish(snapshot, false);
             publish(r);
@@ -334,9 +431,10 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         Snapshot s = r.snapshot();
         if (r.anything()) {
             LOG.info("Reloaded routers_dir {} ({}): {} added, {} changed, {} removed; {} routers, {} bad files",
-                    s.dir(), reason, r.added(), r.changed(), r.removed(), s.routers().size(), s.badFiles().size());
+                    LogText.path(s.dir()), reason, r.added(), r.changed(), r.removed(), s.routers().size(),
+                    s.badFiles().size());
         } else {
-            LOG.debug("Reloaded routers_dir {} ({}): no change", s.dir(), reason);
+            LOG.debug("Reloaded routers_dir {} ({}): no change", LogText.path(s.dir()), reason);
         }
     }
 
