@@ -28,6 +28,7 @@ import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.DefaultExceptionHandler;
 
 import org.l3ha.reporter.oslo.impl.OsloSettings.RpcMode;
@@ -58,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Every failure throws an {@link RpcException}; the caller (the notifier) keeps the states and
  * retries.
+ *
+ * <p>With TLS ({@link BrokerTls}) every connection, the first and every reconnection, is made over
+ * TLS with the broker's certificate and host name verified; a failed handshake is an
+ * {@link Kind#TLS} failure, logged once at ERROR with the broker's host and port and the cause
+ * (again only when the cause changes), and is never followed by an attempt without TLS.
  */
 final class OsloClient implements AutoCloseable {
     /** The RPC API version the L3 agent uses for {@code update_ha_routers_states}. */
@@ -74,6 +80,7 @@ final class OsloClient implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_MS = 2000;
 
     private final OsloSettings settings;
+    private final BrokerTls tls;
     private final String rpcVersion;
     private final OsloCodec codec;
     private final ReporterStats stats;
@@ -91,18 +98,32 @@ final class OsloClient implements AutoCloseable {
     private volatile Link link;
     private volatile boolean closed;
     private volatile boolean connectedOnce;
+    /** The TLS failure last logged at ERROR; null after a connection succeeded. */
+    private volatile String lastTlsError;
+
+    /** A plaintext client ({@code ssl = false}). */
+    OsloClient(OsloSettings settings, String rpcVersion, OsloCodec codec, ReporterStats stats) {
+        this(settings, null, rpcVersion, codec, stats);
+    }
 
     /**
      * @param settings an active configuration ({@code transport_url} set)
+     * @param tls the TLS context of {@code settings}' TLS options, loaded; null for plaintext
+     *        (then {@code ssl} must be false)
      * @param rpcVersion the version the messages claim ({@value #RPC_VERSION}; tests use others)
      * @param codec encoder
      * @param stats where to count
      */
-    OsloClient(OsloSettings settings, String rpcVersion, OsloCodec codec, ReporterStats stats) {
+    OsloClient(OsloSettings settings, BrokerTls tls, String rpcVersion, OsloCodec codec, ReporterStats stats) {
         if (!settings.active()) {
             throw new IllegalArgumentException("transport_url is not set");
         }
+        if (settings.tls().enabled() != (tls != null)) {
+            throw new IllegalArgumentException("ssl is " + settings.tls().enabled() + " but the TLS context is "
+                    + (tls == null ? "missing" : "given"));
+        }
         this.settings = settings;
+        this.tls = tls;
         this.rpcVersion = rpcVersion;
         this.codec = codec;
         this.stats = stats;
@@ -126,6 +147,15 @@ final class OsloClient implements AutoCloseable {
         factory.setRequestedHeartbeat(HEARTBEAT_SECONDS);
         factory.setThreadFactory(threads);
         factory.setExceptionHandler(new QuietExceptionHandler());
+        if (tls != null) {
+            // the context's socket factory makes every socket; the configurator turns on host name
+            // verification and the protocols before it connects (no plaintext socket is ever made)
+            factory.useSslProtocol(tls.context());
+            factory.setSocketConfigurator(socket -> {
+                SocketConfigurators.defaultConfigurator().configure(socket);
+                tls.configure(socket);
+            });
+        }
         consumerPool = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, THREAD_PREFIX + "replies");
             t.setDaemon(true);
@@ -140,6 +170,11 @@ final class OsloClient implements AutoCloseable {
 
     OsloSettings settings() {
         return settings;
+    }
+
+    /** @return the TLS context in use, null for plaintext */
+    BrokerTls tls() {
+        return tls;
     }
 
     /** @return whether the connection is open now */
@@ -296,9 +331,24 @@ final class OsloClient implements AutoCloseable {
     private Link open() throws RpcException {
         TransportUrl url = settings.transportUrl();
         Connection c;
+        String negotiated = null;
         try {
             c = factory.newConnection(consumerPool, addresses, "l3ha-reporter-oslo " + settings.host());
+            negotiated = tls == null ? null : tls.negotiated();
         } catch (IOException | TimeoutException | RuntimeException e) {
+            String tlsFailure = tls == null ? null : tls.explain(e, hostList());
+            if (tlsFailure != null) {
+                down.set(true);
+                if (!tlsFailure.equals(lastTlsError)) {
+                    lastTlsError = tlsFailure;
+                    LOG.error("oslo reporter: {}; not connected (never retried without TLS), retrying with the next batch",
+                            tlsFailure);
+                    LOG.debug("oslo reporter: TLS failure in detail", e);
+                } else {
+                    LOG.debug("oslo reporter: {} (again)", tlsFailure);
+                }
+                throw new RpcException(Kind.TLS, tlsFailure, e);
+            }
             RpcException failure = new RpcException(Kind.CONNECTION, "cannot connect to " + url + ": " + reason(e), e);
             if (down.compareAndSet(false, true)) {
                 LOG.warn("oslo reporter: {}; retrying with the next batch", failure.getMessage());
@@ -306,7 +356,12 @@ final class OsloClient implements AutoCloseable {
                 LOG.debug("oslo reporter: {}", failure.getMessage());
             }
             throw failure;
+        } finally {
+            if (tls != null) {
+                tls.forgetSocket();
+            }
         }
+        lastTlsError = null;
         Link l = new Link(c);
         try {
             c.addShutdownListener(cause -> connectionShutdown(l, cause));
@@ -351,8 +406,9 @@ final class OsloClient implements AutoCloseable {
         if (down.compareAndSet(true, false)) {
             LOG.info("oslo reporter: connected to {} again", url);
         } else if (!connectedOnce) {
-            LOG.info("oslo reporter: connected to {} (exchange {}, topic {}, rpc_mode {})", url,
-                    settings.controlExchange(), settings.topic(), settings.rpcMode().word());
+            LOG.info("oslo reporter: connected to {} (exchange {}, topic {}, rpc_mode {}) {}", url,
+                    settings.controlExchange(), settings.topic(), settings.rpcMode().word(),
+                    tls == null ? "in plaintext (ssl = false)" : "over TLS" + (negotiated == null ? "" : ", " + negotiated));
         } else {
             LOG.debug("oslo reporter: reconnected to {}", url);
         }
@@ -385,6 +441,14 @@ final class OsloClient implements AutoCloseable {
             }
             return again;
         }
+    }
+
+    private String hostList() {
+        List<String> hosts = new ArrayList<>();
+        for (TransportUrl.Host h : settings.transportUrl().hosts()) {
+            hosts.add(h.toString());
+        }
+        return String.join(", ", hosts);
     }
 
     private void connectionShutdown(Link l, ShutdownSignalException cause) {

@@ -1,8 +1,12 @@
 package org.l3ha.reporter.oslo.impl;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Dictionary;
+import java.util.HashMap;
 import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -12,9 +16,11 @@ import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigReader;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.ManagedService;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -29,25 +35,39 @@ import org.slf4j.LoggerFactory;
 /**
  * Reports HA router states to neutron-server the way Neutron's L3 agent does: the RPC
  * {@code update_ha_routers_states(context, host, states)} on the L3 plugin's topic, through
- * oslo.messaging's RabbitMQ wire format ({@code NEUTRON.md} §6, {@code DESIGN.md} §8).
+ * oslo.messaging's RabbitMQ wire format ({@code NEUTRON.md} §6, {@code DESIGN.md} §8), in
+ * plaintext or over TLS ({@code ssl}).
  *
- * <p>The component is always active but registers its {@link StateReporter} (property
- * {@code l3ha.reporter=oslo}) only while {@code transport_url} is set and valid, so the assembly can
- * ship {@code etc/org.l3ha.reporter.oslo.cfg} with the key empty. Its {@link StatsProvider}
- * ({@code l3ha.stats.name=oslo}) and {@link HealthCheck} ({@code l3ha.health.name=reporter.oslo})
- * are registered while the component is active.
+ * <p>Configuration: PID {@code org.l3ha.agent} arrives through Declarative Services (it is not
+ * secret); this component's own PID {@value #PID}, which holds the broker password in
+ * {@code transport_url}, arrives through a {@link ManagedService} the component registers itself,
+ * so the password is never a DS component property (shown by {@code scr:info}). Keys of PID
+ * {@code org.l3ha.agent} written in PID {@value #PID} override it, as they did. Both are validated
+ * together: an invalid one is rejected with one ERROR line naming key and value and the last good
+ * one is kept (the health check says so); unknown keys are a WARN. The TLS files are read each
+ * time a configuration arrives, once: a client is replaced only when the settings or the files'
+ * contents changed.
  *
- * <p>A batch that cannot be delivered throws; the notifier keeps the newest state per router and
- * retries with backoff, so this reporter holds no backlog of its own.
+ * <p>The component is always active (unless PID {@code org.l3ha.agent} is invalid at activation)
+ * but registers its {@link StateReporter} (property {@code l3ha.reporter=oslo}) only while
+ * {@code transport_url} is set and valid. Its {@link StatsProvider} ({@code l3ha.stats.name=oslo})
+ * and {@link HealthCheck} ({@code l3ha.health.name=reporter.oslo}) are registered while the
+ * component is active.
+ *
+ * <p>Threading: configurations (DS's thread, Config Admin's update thread) are serialised by one
+ * lock, under which the files are read and the registrations changed; {@link #report} runs on the
+ * notifier's thread without that lock. A batch that cannot be delivered throws; the notifier keeps
+ * the newest state per router and retries with backoff, so this reporter holds no backlog of its
+ * own.
  */
-@Component(name = OsloReporter.PID, configurationPid = {AgentSettings.PID, OsloReporter.PID}, immediate = true,
-        service = {})
-// bnd rejects @Designate on a component with two configuration PIDs; @ObjectClassDefinition(pid = ...)
-// below designates this component's own PID instead (as the journal reporter does).
+@Component(name = OsloReporter.PID, configurationPid = AgentSettings.PID, immediate = true, service = {})
+// the component's own PID is not a DS configuration PID (see above); @ObjectClassDefinition(pid = ...)
+// below designates it for the metatype service
 public final class OsloReporter {
     static final String PID = OsloSettings.PID;
     static final String NAME = "oslo";
     static final String HEALTH_NAME = "reporter.oslo";
+    private static final String COMPONENT = "oslo reporter";
 
     /** The options of PID {@value OsloReporter#PID}, under oslo.messaging's names and defaults. */
     @ObjectClassDefinition(pid = PID, name = "l3ha oslo.messaging reporter",
@@ -98,6 +118,32 @@ public final class OsloReporter {
         @AttributeDefinition(name = "amqp_auto_delete",
                 description = "Declare the exchange auto-delete (must match neutron-server's amqp_auto_delete)")
         boolean amqp__auto__delete() default false;
+
+        @AttributeDefinition(name = "ssl", description = "Connect over TLS ([oslo_messaging_rabbit] ssl; deprecated"
+                + " name rabbit_use_ssl). The broker's certificate and host name are always verified; never falls back"
+                + " to plaintext. The port stays 5672 unless transport_url gives one, as with oslo.messaging.")
+        boolean ssl() default false;
+
+        @AttributeDefinition(name = "ssl_ca_file", required = false, description = "PEM file of the CA(s) that"
+                + " signed the broker's certificate; empty = the JVM's default trust store (deprecated name"
+                + " kombu_ssl_ca_certs)")
+        String ssl__ca__file() default "";
+
+        @AttributeDefinition(name = "ssl_cert_file", required = false, description = "PEM file of the client"
+                + " certificate (and chain) for mutual TLS; empty = none (deprecated name kombu_ssl_certfile)")
+        String ssl__cert__file() default "";
+
+        @AttributeDefinition(name = "ssl_key_file", required = false, description = "PEM file of the client"
+                + " certificate's unencrypted private key (PKCS#8, PKCS#1 RSA or SEC1 EC); empty = in ssl_cert_file"
+                + " (deprecated name kombu_ssl_keyfile)")
+        String ssl__key__file() default "";
+
+        @AttributeDefinition(name = "ssl_version", required = false, options = {
+            @Option(label = "TLS 1.2 and 1.3 (the JVM's default protocols)", value = ""),
+            @Option(label = "TLS 1.2 only", value = "TLSv1_2"),
+            @Option(label = "TLS 1.3 only", value = "TLSv1_3")},
+                description = "TLSv1_2, TLSv1_3, or empty for both (deprecated name kombu_ssl_version)")
+        String ssl__version() default "";
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(OsloReporter.class);
@@ -110,17 +156,22 @@ public final class OsloReporter {
     /* written under lock, read anywhere */
     private volatile OsloSettings settings;
     private volatile OsloClient client;
+    /** The message of the last configuration rejected, null once one was accepted after it. */
+    private volatile String rejected;
     /* guarded by lock */
+    private Map<String, Object> agentProps;
+    private Map<String, Object> ownProps = Map.of();
     private ServiceRegistration<StateReporter> reporterRegistration;
     private ServiceRegistration<StatsProvider> statsRegistration;
     private ServiceRegistration<HealthCheck> healthRegistration;
+    private ServiceRegistration<ManagedService> configRegistration;
     private boolean deactivated;
     /* touched by the reporting thread only */
     private volatile RpcException.Kind failingKind;
 
     /**
      * @param context this bundle's context, to register the services by hand
-     * @param props the merged configuration of PIDs {@code org.l3ha.agent} and {@value #PID}
+     * @param props the configuration of PID {@code org.l3ha.agent} (and DS's component properties)
      * @throws ConfigException if it is invalid (logged at ERROR); DS retries when it changes
      */
     @Activate
@@ -129,48 +180,103 @@ public final class OsloReporter {
     }
 
     /**
+     * Activates without this PID's configuration: inactive until {@link #updated} delivers it.
+     *
+     * @param agentProps the configuration of PID {@code org.l3ha.agent}
      * @param rpcVersion the RPC version the messages claim (tests send others)
      */
-    OsloReporter(BundleContext context, Map<String, Object> props, Clock clock, String rpcVersion) {
+    OsloReporter(BundleContext context, Map<String, Object> agentProps, Clock clock, String rpcVersion) {
         this.context = context;
         this.rpcVersion = rpcVersion;
         this.stats = new ReporterStats(clock);
+        warnUnknown(agentProps, AgentSettings.KEYS, AgentSettings.PID);
+        Map<String, Object> agent = copy(agentProps);
         OsloSettings first;
         try {
-            first = OsloSettings.parse(props);
+            first = OsloSettings.parse(agent);
         } catch (ConfigException e) {
             LOG.error("oslo reporter not started: {}", e.getMessage());
             throw e;
         }
         synchronized (lock) {
+            this.agentProps = agent;
+            settings = first;
             statsRegistration = context.registerService(StatsProvider.class, this::counters,
                     properties(StatsProvider.NAME, NAME));
             healthRegistration = context.registerService(HealthCheck.class, this::check,
                     properties(HealthCheck.NAME, HEALTH_NAME));
-            apply(first);
+            // Config Admin calls updated() on its own thread, later: with this PID's configuration, or null
+            Dictionary<String, Object> p = properties(Constants.SERVICE_PID, PID);
+            configRegistration = context.registerService(ManagedService.class, this::updated, p);
+        }
+        LOG.debug("oslo reporter started; waiting for the configuration of PID {}", PID);
+    }
+
+    /**
+     * This PID's configuration, from Config Admin ({@link ManagedService}); null when it has none
+     * (the reporter is then inactive). Never throws: a bad configuration is logged (one ERROR
+     * line) and the last good one kept.
+     */
+    void updated(Dictionary<String, ?> dictionary) {
+        Map<String, Object> own = new HashMap<>();
+        if (dictionary != null) {
+            for (String key : Collections.list(dictionary.keys())) {
+                own.put(key, dictionary.get(key));
+            }
+        }
+        warnUnknown(own, OsloSettings.known(), PID);
+        synchronized (lock) {
+            if (!deactivated) {
+                reconfigure(agentProps, own);
+            }
         }
     }
 
-    /** Takes a new configuration; an invalid one is rejected with one ERROR line, the last good one kept. */
+    /** A new configuration of PID {@code org.l3ha.agent}; an invalid one is rejected, the last good one kept. */
     @Modified
     void modified(Map<String, Object> props) {
+        warnUnknown(props, AgentSettings.KEYS, AgentSettings.PID);
+        Map<String, Object> agent = copy(props);
+        synchronized (lock) {
+            if (!deactivated) {
+                reconfigure(agent, ownProps);
+            }
+        }
+    }
+
+    /** Called with the lock held: validates both PIDs together, reads the TLS files, applies. */
+    private void reconfigure(Map<String, Object> agent, Map<String, Object> own) {
+        Map<String, Object> merged = new HashMap<>(agent);
+        merged.putAll(own);
+        List<String> warnings = new ArrayList<>();
         OsloSettings next;
+        BrokerTls tls = null;
         try {
-            next = OsloSettings.parse(props);
+            next = OsloSettings.parse(merged, warnings);
+            if (next.active() && next.tls().enabled()) {
+                tls = BrokerTls.load(next.tls(), warnings);
+            }
         } catch (ConfigException e) {
+            warnings.forEach(w -> LOG.warn("{}", w));
+            rejected = e.getMessage();
             LOG.error("{}; keeping the previous configuration", e.getMessage());
             return;
         }
-        synchronized (lock) {
-            if (deactivated || next.equals(settings)) {
-                return;
-            }
-            apply(next);
+        warnings.forEach(w -> LOG.warn("{}", w));
+        rejected = null;
+        agentProps = agent;
+        ownProps = own;
+        OsloClient current = client;
+        BrokerTls currentTls = current == null ? null : current.tls();
+        if (next.equals(settings) && (tls == null ? currentTls == null : tls.sameAs(currentTls))) {
+            LOG.debug("oslo reporter: configuration unchanged");
+            return;
         }
+        apply(next, tls);
     }
 
     /** Called with the lock held. */
-    private void apply(OsloSettings next) {
+    private void apply(OsloSettings next, BrokerTls tls) {
         settings = next;
         OsloClient old = client;
         if (!next.active()) {
@@ -181,16 +287,21 @@ public final class OsloReporter {
             LOG.info("oslo reporter inactive: transport_url is not set");
             return;
         }
-        client = new OsloClient(next, rpcVersion, codec, stats);
+        client = new OsloClient(next, tls, rpcVersion, codec, stats);
         closeQuietly(old);
-        LOG.info("oslo reporter active: {} update_ha_routers_states to {} (exchange {}, topic {}, version {}) as host {},"
-                + " rpc_response_timeout {} s", next.rpcMode().word(), next.transportUrl(), next.controlExchange(),
-                next.topic(), rpcVersion, next.host(), next.rpcResponseTimeout().toMillis() / 1000.0);
+        LOG.info("oslo reporter active: {} update_ha_routers_states to {} {} (exchange {}, topic {}, version {}) as host {},"
+                + " rpc_response_timeout {} s", next.rpcMode().word(), next.transportUrl(), transport(tls),
+                next.controlExchange(), next.topic(), rpcVersion, next.host(),
+                next.rpcResponseTimeout().toMillis() / 1000.0);
         if (reporterRegistration == null) {
             // the notifier binds (and may start reporting) inside this call
             reporterRegistration = context.registerService(StateReporter.class, this::report,
                     properties(StateReporter.NAME, NAME));
         }
+    }
+
+    private static String transport(BrokerTls tls) {
+        return tls == null ? "in plaintext (ssl = false)" : "over " + tls.describe();
     }
 
     @Deactivate
@@ -200,6 +311,8 @@ public final class OsloReporter {
                 return;
             }
             deactivated = true;
+            unregister(configRegistration);
+            configRegistration = null;
             // close first: a report in flight fails at once instead of holding up the notifier's unbind
             OsloClient c = client;
             client = null;
@@ -217,7 +330,7 @@ public final class OsloReporter {
     /**
      * Delivers one batch to neutron-server.
      *
-     * @throws RpcException if it was not delivered (timeout, unroutable, remote error, connection)
+     * @throws RpcException if it was not delivered (timeout, unroutable, remote error, connection, TLS)
      * @throws InterruptedException if interrupted while waiting
      */
     void report(Map<String, String> states) throws RpcException, InterruptedException {
@@ -229,11 +342,13 @@ public final class OsloReporter {
         try {
             c.updateHaRoutersStates(s.host(), states);
         } catch (RpcException e) {
-            if (failingKind != e.kind()) {
+            if (failingKind != e.kind() && e.kind() != RpcException.Kind.TLS) {
                 failingKind = e.kind();
                 LOG.warn("oslo reporter: {} router states not delivered: {}", states.size(), e.getMessage());
             } else {
-                LOG.debug("oslo reporter: {} router states not delivered again: {}", states.size(), e.getMessage());
+                // a TLS failure was logged at ERROR by the client
+                failingKind = e.kind();
+                LOG.debug("oslo reporter: {} router states not delivered: {}", states.size(), e.getMessage());
             }
             throw e;
         }
@@ -244,23 +359,70 @@ public final class OsloReporter {
         LOG.info("oslo reporter: delivered {} router states to neutron-server ({})", states.size(), s.rpcMode().word());
     }
 
-    /** @return the counters of {@link ReporterStats#counters}, plus {@code active} (1 while transport_url is set) */
+    /**
+     * @return the counters of {@link ReporterStats#counters}, plus {@code active} (1 while
+     *         transport_url is set), {@code tls} (1 while connecting over TLS) and
+     *         {@code config_rejected} (1 while the last configuration was rejected)
+     */
     Map<String, Long> counters() {
         OsloClient c = client;
         Map<String, Long> out = new TreeMap<>(stats.counters(c != null && c.connected()));
         out.put("active", c != null ? 1L : 0L);
+        out.put("tls", c != null && c.tls() != null ? 1L : 0L);
+        out.put("config_rejected", rejected != null ? 1L : 0L);
         return out;
     }
 
+    /**
+     * @return the delivery health ({@link ReporterStats#health}) naming the broker and whether TLS
+     *         is on; CRITICAL while the configuration is rejected and nothing is reported, WARN
+     *         while it is rejected and the previous one is in use
+     */
     HealthResult check() {
         OsloSettings s = settings;
-        return stats.health(s == null || !s.active() ? null
-                : s.transportUrl() + " exchange " + s.controlExchange() + " topic " + s.topic());
+        OsloClient c = client;
+        String problem = rejected;
+        HealthResult delivery = stats.health(s == null || !s.active() || c == null ? null
+                : s.transportUrl() + " " + transport(c.tls()) + ", exchange " + s.controlExchange() + " topic "
+                        + s.topic());
+        if (problem == null) {
+            return delivery;
+        }
+        if (c == null) {
+            return HealthResult.critical("configuration rejected, not reporting: " + problem);
+        }
+        String message = "configuration rejected, keeping the previous one: " + problem + "; " + delivery.message();
+        return delivery.status() == HealthResult.Status.CRITICAL ? HealthResult.critical(message)
+                : HealthResult.warn(message);
     }
 
     /** @return the client in use, null while inactive (tests) */
     OsloClient client() {
         return client;
+    }
+
+    private static void warnUnknown(Map<String, Object> props, java.util.Collection<String> known, String pid) {
+        String warning = ConfigReader.unknownKeysWarning(props, known, COMPONENT, pid);
+        if (warning != null) {
+            LOG.warn("{}", warning);
+        }
+    }
+
+    /**
+     * @return the keys of PID {@code org.l3ha.agent} in {@code props}: anything else DS passes
+     *         (component properties, or this PID's keys written there by mistake, which
+     *         {@link #warnUnknown} named) is not used
+     */
+    private static Map<String, Object> copy(Map<String, Object> props) {
+        Map<String, Object> out = new HashMap<>();
+        if (props != null) {
+            props.forEach((k, v) -> {
+                if (AgentSettings.KEYS.contains(k) && v != null) {
+                    out.put(k, v);
+                }
+            });
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     private static Dictionary<String, Object> properties(String key, String value) {

@@ -17,7 +17,9 @@ final class RpcException extends Exception {
         /** neutron-server answered with an exception. */
         REMOTE("remote_error"),
         /** No connection to any broker, or it broke during the attempt. */
-        CONNECTION("connection");
+        CONNECTION("connection"),
+        /** The TLS handshake with the broker failed (certificate, host name, no TLS on the port). */
+        TLS("tls");
 
         private final String counter;
 

@@ -3,8 +3,12 @@ package org.l3ha.reporter.oslo.impl;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * An oslo.messaging {@code transport_url} for the RabbitMQ driver:
@@ -20,20 +24,33 @@ import java.util.Objects;
  * set per connection, so a host without credentials takes those of the hosts that have them, and
  * hosts with different credentials are rejected.
  *
- * <p>The password never appears in {@link #toString()}, {@link #redacted()} or in the message of a
- * parse error.
+ * <p>A query ({@code ?ssl=1&ssl_ca_file=/etc/ssl/ca.pem}) sets options of
+ * {@code [oslo_messaging_rabbit]} that override the configuration, as oslo.messaging does; l3ha
+ * accepts the TLS options there ({@link #QUERY_OPTIONS}) and refuses every other one, naming it.
+ * Values are decoded as Python's {@code parse_qs} does ({@code +} is a blank, blank values are
+ * absent).
+ *
+ * <p>The password never appears in {@link #toString()}, {@link #redacted()}, in the message of a
+ * parse error, or in what {@link #redactPasswords(String)} returns.
  *
  * @param hosts the cluster members, in the order given
  * @param username decoded user name ({@code guest} when the URL has none, as kombu defaults)
  * @param password decoded password ({@code guest} when the URL has none)
  * @param virtualHost decoded virtual host
+ * @param options the query's options, decoded, in the order given (empty without a query)
  */
-record TransportUrl(List<Host> hosts, String username, String password, String virtualHost) {
+record TransportUrl(List<Host> hosts, String username, String password, String virtualHost,
+        Map<String, String> options) {
 
     static final int DEFAULT_PORT = 5672;
     static final String DEFAULT_VHOST = "/";
     private static final String SCHEME = "rabbit://";
     private static final String DEFAULT_CREDENTIAL = "guest";
+    /** What {@link #redactPasswords(String)} puts in place of a password. */
+    static final String REDACTED = "***";
+    /** The options of {@code [oslo_messaging_rabbit]} a query may set here (oslo.messaging's names). */
+    static final Set<String> QUERY_OPTIONS = Set.of("ssl", "ssl_version", "ssl_ca_file", "ssl_cert_file",
+            "ssl_key_file");
 
     /** One cluster member. */
     record Host(String host, int port) {
@@ -48,6 +65,11 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
         Objects.requireNonNull(virtualHost, "virtualHost");
+        options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    TransportUrl(List<Host> hosts, String username, String password, String virtualHost) {
+        this(hosts, username, password, virtualHost, Map.of());
     }
 
     /**
@@ -64,14 +86,23 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
         if (!s.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
             int colon = s.indexOf("://");
             String scheme = colon > 0 ? s.substring(0, colon) : "";
+            if (scheme.equalsIgnoreCase("amqps") || scheme.equalsIgnoreCase("rabbits")) {
+                throw new IllegalArgumentException("has scheme '" + scheme + "', which oslo.messaging does not know;"
+                        + " write rabbit:// and set ssl = true (or add ?ssl=1) for TLS");
+            }
             throw new IllegalArgumentException(scheme.matches("[A-Za-z][A-Za-z0-9+.-]{0,20}")
                     ? "has scheme '" + scheme + "'; only rabbit:// is supported"
                     : "must start with rabbit://");
         }
         String rest = s.substring(SCHEME.length());
-        if (rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
-            throw new IllegalArgumentException("has query parameters or a fragment, which are not supported"
-                    + " (TLS and driver options cannot be set here)");
+        if (rest.indexOf('#') >= 0) {
+            throw new IllegalArgumentException("has a fragment ('#'), which is not supported");
+        }
+        Map<String, String> options = Map.of();
+        int question = rest.indexOf('?', Math.max(0, rest.lastIndexOf('@')));
+        if (question >= 0) {
+            options = query(rest.substring(question + 1));
+            rest = rest.substring(0, question);
         }
         // the authority ends at the first '/' after the last '@' (a '/' in a password must be %2F,
         // but a stray one before the '@' must not end the authority early and leak the password)
@@ -117,7 +148,41 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
             hosts.add(hostPort(hostPort, index));
         }
         return new TransportUrl(hosts, user == null ? DEFAULT_CREDENTIAL : user,
-                pass == null ? DEFAULT_CREDENTIAL : pass, vhost);
+                pass == null ? DEFAULT_CREDENTIAL : pass, vhost, options);
+    }
+
+    /**
+     * The query of a transport URL as oslo.messaging reads it ({@code parse_qs}, then every name
+     * must be an option of {@code [oslo_messaging_rabbit]}): only {@link #QUERY_OPTIONS} are
+     * supported here, each at most once.
+     */
+    private static Map<String, String> query(String query) {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String pair : query.split("[&;]")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decodeQuery(eq < 0 ? pair : pair.substring(0, eq), "query parameter name");
+            String value = eq < 0 ? "" : decodeQuery(pair.substring(eq + 1), "value of query parameter " + name);
+            if (!QUERY_OPTIONS.contains(name)) {
+                String shown = name.matches("[A-Za-z0-9_.-]{1,64}") ? "'" + name + "'" : "(unprintable)";
+                throw new IllegalArgumentException("has query parameter " + shown + ", which l3ha does not support"
+                        + " (only " + String.join(", ", new java.util.TreeSet<>(QUERY_OPTIONS))
+                        + "; set other options as keys of the configuration)");
+            }
+            if (value.isBlank()) {
+                continue; // parse_qs drops blank values
+            }
+            if (options.putIfAbsent(name, value.trim()) != null) {
+                throw new IllegalArgumentException("has query parameter '" + name + "' more than once");
+            }
+        }
+        return options;
+    }
+
+    private static String decodeQuery(String s, String what) {
+        return decode(s.replace('+', ' '), what);
     }
 
     private static Host hostPort(String s, int index) {
@@ -233,6 +298,58 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
         int scheme = s.indexOf("://");
         int start = scheme >= 0 && scheme < at ? scheme + 3 : 0;
         return printable(s.substring(0, start) + "***" + s.substring(at));
+    }
+
+    /**
+     * A raw {@code transport_url} as configured, with every password replaced by {@value #REDACTED}
+     * and nothing else changed (for {@code config:list}). A value that does not parse is shown as
+     * {@link #redact(String)} shows it: everything between the scheme and the last {@code @}
+     * hidden.
+     *
+     * @param raw the configured value; null or blank is returned as it is
+     */
+    static String redactPasswords(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return raw;
+        }
+        try {
+            parse(raw);
+        } catch (IllegalArgumentException e) {
+            return redact(raw);
+        }
+        // parse() succeeded, so the authority splits into members exactly as it read them
+        String s = raw.trim();
+        int schemeEnd = s.indexOf("://") + 3;
+        String rest = s.substring(schemeEnd);
+        int at = rest.lastIndexOf('@');
+        int question = rest.indexOf('?', Math.max(0, at));
+        String beforeQuery = question < 0 ? rest : rest.substring(0, question);
+        int slash = beforeQuery.indexOf('/', at + 1);
+        int end = slash < 0 ? beforeQuery.length() : slash;
+        StringBuilder out = new StringBuilder(s.substring(0, schemeEnd));
+        String[] members = rest.substring(0, end).split(",", -1);
+        for (int i = 0; i < members.length; i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            String member = members[i];
+            int memberAt = member.lastIndexOf('@');
+            int colon = memberAt < 0 ? -1 : member.indexOf(':');
+            if (colon >= 0 && colon < memberAt) {
+                out.append(member, 0, colon + 1).append(REDACTED).append(member.substring(memberAt));
+            } else {
+                out.append(member);
+            }
+        }
+        return printable(out.append(rest.substring(end)).toString());
+    }
+
+    /**
+     * @return whether the user name or password is {@value #REDACTED}: the value was copied from
+     *         a redacted display ({@code config:list}, a log line) and written back
+     */
+    boolean holdsRedactedCredentials() {
+        return REDACTED.equals(password) || username.contains(REDACTED);
     }
 
     /** @return the URL with the password replaced by {@code ***} */

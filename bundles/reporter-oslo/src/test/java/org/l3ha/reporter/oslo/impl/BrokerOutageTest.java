@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,7 +64,7 @@ class BrokerOutageTest {
                     TestBroker.url(proxy.port()), "control_exchange", exchange, "topic", topic,
                     "rpc_response_timeout", "5", "rabbit_retry_interval", "0.5", "rabbit_retry_backoff", "0.5",
                     "rabbit_interval_max", "2");
-            component = new OsloReporter(bundle.context, props, Clock.systemUTC(), OsloClient.RPC_VERSION);
+            component = OsloReporterTest.activate(bundle, props, OsloClient.RPC_VERSION);
             broker.queue(component.client().replyQueue());
             StatsProvider reporterStats = bundle.active(StatsProvider.class).get(0);
 

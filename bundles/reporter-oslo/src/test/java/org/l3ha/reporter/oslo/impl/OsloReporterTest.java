@@ -1,6 +1,7 @@
 package org.l3ha.reporter.oslo.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +23,11 @@ import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult.Status;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
+import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.testing.LogCapture;
+import org.osgi.framework.Constants;
+import org.osgi.service.cm.ManagedService;
 
 /** The DS component's life cycle with a fake bundle context; no broker needed. */
 class OsloReporterTest {
@@ -45,8 +51,36 @@ class OsloReporterTest {
     }
 
     private OsloReporter activate(Map<String, Object> props) {
-        reporter = new OsloReporter(bundle.context, props, Clock.systemUTC(), OsloClient.RPC_VERSION);
+        reporter = activate(bundle, props, OsloClient.RPC_VERSION);
         return reporter;
+    }
+
+    /**
+     * Activates the component as DS and Config Admin would: DS with the keys of PID
+     * {@code org.l3ha.agent} (the constructor uses only those), then the component's
+     * {@code ManagedService} with the others.
+     */
+    static OsloReporter activate(FakeBundleContext bundle, Map<String, Object> merged, String rpcVersion) {
+        Map<String, Object> agent = new HashMap<>(merged);
+        agent.keySet().retainAll(AgentSettings.KEYS);
+        OsloReporter r = new OsloReporter(bundle.context, agent, Clock.systemUTC(), rpcVersion);
+        configure(r, merged);
+        return r;
+    }
+
+    /** Delivers a configuration the way the two PIDs arrive: the agent's keys by DS, the rest by Config Admin. */
+    static void configure(OsloReporter r, Map<String, Object> merged) {
+        Map<String, Object> agent = new HashMap<>();
+        Hashtable<String, Object> own = new Hashtable<>();
+        merged.forEach((k, v) -> {
+            if (AgentSettings.KEYS.contains(k)) {
+                agent.put(k, v);
+            } else {
+                own.put(k, v);
+            }
+        });
+        r.modified(agent);
+        r.updated(own);
     }
 
     @Test
@@ -78,17 +112,17 @@ class OsloReporterTest {
     void settingAndClearingTheUrlRegistersAndUnregistersTheReporter() {
         activate(props());
         assertEquals(0, bundle.active(StateReporter.class).size());
-        reporter.modified(props("transport_url", TestBroker.url()));
+        configure(reporter, props("transport_url", TestBroker.url()));
         assertEquals(1, bundle.active(StateReporter.class).size());
         OsloClient first = reporter.client();
-        reporter.modified(props("transport_url", TestBroker.url(), "rpc_mode", "cast"));
+        configure(reporter, props("transport_url", TestBroker.url(), "rpc_mode", "cast"));
         assertEquals(1, bundle.active(StateReporter.class).size(), "reconfiguring keeps the one registration");
         assertNotSame(first, reporter.client());
         assertEquals(0, first.liveThreads());
-        reporter.modified(props("transport_url", " "));
+        configure(reporter, props("transport_url", " "));
         assertEquals(0, bundle.active(StateReporter.class).size());
         assertNull(reporter.client());
-        reporter.modified(props("transport_url", TestBroker.url()));
+        configure(reporter, props("transport_url", TestBroker.url()));
         assertEquals(1, bundle.active(StateReporter.class).size());
         assertEquals(2, bundle.all().stream().filter(r -> r.type.equals(StateReporter.class.getName())).count(),
                 "registered, unregistered, registered again");
@@ -98,7 +132,7 @@ class OsloReporterTest {
     void anUnchangedConfigurationKeepsTheClient() {
         activate(props("transport_url", TestBroker.url()));
         OsloClient c = reporter.client();
-        reporter.modified(props("transport_url", TestBroker.url()));
+        configure(reporter, props("transport_url", TestBroker.url()));
         assertSame(c, reporter.client());
     }
 
@@ -106,18 +140,32 @@ class OsloReporterTest {
     void aBadConfigurationIsRejectedAndTheLastGoodOneKept() {
         activate(props("transport_url", TestBroker.url()));
         OsloClient c = reporter.client();
-        reporter.modified(props("transport_url", "rabbit://u:Secr3t@h:0/"));
-        reporter.modified(props("transport_url", TestBroker.url(), "rpc_mode", "fanout"));
+        configure(reporter, props("transport_url", "rabbit://u:Secr3t@h:0/"));
+        configure(reporter, props("transport_url", TestBroker.url(), "rpc_mode", "fanout"));
         assertSame(c, reporter.client());
         assertEquals(1, bundle.active(StateReporter.class).size());
     }
 
     @Test
-    void activationWithABadConfigurationFails() {
+    void activationWithABadAgentConfigurationFails() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> new OsloReporter(bundle.context, props("rpc_response_timeout", "soon"), Clock.systemUTC(), "1.5"));
-        assertTrue(e.getMessage().contains("rpc_response_timeout='soon'"), e.getMessage());
+                () -> new OsloReporter(bundle.context, props("state_path", "relative"), Clock.systemUTC(), "1.5"));
+        assertTrue(e.getMessage().contains("state_path='relative'"), e.getMessage());
         assertEquals(0, bundle.all().size());
+    }
+
+    @Test
+    void aBadFirstConfigurationOfThisPidRegistersNoReporterAndHealthSaysWhy() {
+        activate(props("transport_url", TestBroker.url(), "rpc_response_timeout", "soon"));
+        assertEquals(List.of(), bundle.active(StateReporter.class));
+        HealthCheck health = bundle.active(HealthCheck.class).get(0);
+        assertEquals(Status.CRITICAL, health.check().status());
+        assertTrue(health.check().message().contains("rpc_response_timeout='soon'"), health.check().message());
+        assertEquals(1L, bundle.active(StatsProvider.class).get(0).counters().get("config_rejected"));
+        configure(reporter, props("transport_url", TestBroker.url()));
+        assertEquals(1, bundle.active(StateReporter.class).size(), "registered once the configuration is fixed");
+        assertEquals(Status.OK, health.check().status());
+        assertEquals(0L, bundle.active(StatsProvider.class).get(0).counters().get("config_rejected"));
     }
 
     @Test
@@ -127,9 +175,9 @@ class OsloReporterTest {
         reporter.deactivate();
         reporter.deactivate();
         assertTrue(bundle.all().stream().allMatch(r -> r.unregistered));
-        assertEquals(3, bundle.all().size());
+        assertEquals(4, bundle.all().size(), "stats, health, ManagedService, reporter");
         assertEquals(0, c.liveThreads());
-        reporter.modified(props()); // after deactivation: ignored
+        configure(reporter, props()); // after deactivation: ignored
         assertEquals(0, bundle.active(StatsProvider.class).size());
     }
 
@@ -156,5 +204,56 @@ class OsloReporterTest {
         reporter.deactivate();
         RpcException e = assertThrows(RpcException.class, () -> r.report(Map.of("r", "active")));
         assertEquals(RpcException.Kind.CONNECTION, e.kind());
+    }
+
+    @Test
+    void unknownKeysAreAWarningNamingThem() {
+        try (LogCapture log = new LogCapture()) {
+            activate(props("transport_url", TestBroker.url(), "ssl_ca_fle", "/etc/ca.pem", "service.pid", PID_OF_TEST));
+            assertTrue(log.has("WARN", "oslo reporter: unknown configuration key 'ssl_ca_fle' in PID org.l3ha.reporter.oslo:"
+                    + " ignored"), log.text());
+            assertEquals(1, log.lines("unknown configuration key").size(), "keys with a dot are the framework's");
+            configure(reporter, props("transport_url", TestBroker.url(), "kombu_ssl_ca_certs", "/etc/ca.pem"));
+            assertTrue(log.has("WARN", "'kombu_ssl_ca_certs' is oslo.messaging's deprecated name of 'ssl_ca_file'"),
+                    log.text());
+        }
+    }
+
+    private static final String PID_OF_TEST = "org.l3ha.reporter.oslo";
+
+    @Test
+    void thePasswordIsNoDsPropertyAndOneGivenThroughDsIsNotUsed() {
+        try (LogCapture log = new LogCapture()) {
+            // what DS would pass if someone wrote transport_url into PID org.l3ha.agent: named, not used
+            reporter = new OsloReporter(bundle.context, props("transport_url", "rabbit://n:S3cret@h/"), Clock.systemUTC(),
+                    OsloClient.RPC_VERSION);
+            assertEquals(List.of(), bundle.active(StateReporter.class));
+            assertTrue(log.has("WARN", "unknown configuration key 'transport_url' in PID org.l3ha.agent"), log.text());
+            assertFalse(log.text().contains("S3cret"));
+            // this PID's configuration comes through the ManagedService the component registered
+            FakeBundleContext.Registration managed = bundle.only(ManagedService.class);
+            assertEquals(PID_OF_TEST, managed.properties.get(Constants.SERVICE_PID));
+            Hashtable<String, Object> own = new Hashtable<>(Map.of("transport_url", "rabbit://n:S3cret@h/"));
+            reporter.updated(own);
+            assertEquals(1, bundle.active(StateReporter.class).size());
+            assertFalse(log.text().contains("S3cret"), "the password is in no log line");
+            String health = bundle.active(HealthCheck.class).get(0).check().message();
+            assertFalse(health.contains("S3cret"), health);
+            assertTrue(health.contains("rabbit://n:***@h:5672/ in plaintext (ssl = false)"), health);
+            reporter.updated(null); // the configuration was deleted
+            assertEquals(List.of(), bundle.active(StateReporter.class));
+        }
+    }
+
+    @Test
+    void aRedactedPasswordWrittenBackIsRejectedSayingSo() {
+        try (LogCapture log = new LogCapture()) {
+            activate(props("transport_url", TestBroker.url()));
+            OsloClient c = reporter.client();
+            configure(reporter, props("transport_url", "rabbit://guest:***@127.0.0.1:5672/"));
+            assertSame(c, reporter.client());
+            assertEquals(1, log.lines("ERROR", "holds the redacted password '***'").size(), log.text());
+            assertEquals(Status.WARN, bundle.active(HealthCheck.class).get(0).check().status());
+        }
     }
 }

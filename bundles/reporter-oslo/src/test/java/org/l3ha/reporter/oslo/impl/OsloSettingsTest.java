@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,5 +139,127 @@ class OsloSettingsTest {
         assertEquals(29000, s.reconnectDelayMillis(14));
         assertEquals(30000, s.reconnectDelayMillis(15));
         assertEquals(30000, s.reconnectDelayMillis(1000));
+    }
+
+    @Test
+    void tlsIsOffByDefaultAndTheDefaultPortStays5672WithTls() {
+        OsloSettings off = OsloSettings.parse(props("transport_url", "rabbit://n:p@ctl1/"));
+        assertFalse(off.tls().enabled());
+        OsloSettings on = OsloSettings.parse(props("transport_url", "rabbit://n:p@ctl1/", "ssl", "True"));
+        assertTrue(on.tls().enabled());
+        assertEquals(5672, on.transportUrl().hosts().get(0).port(), "oslo.messaging writes port 5672 for kombu, TLS or not");
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), on.tls().protocols());
+        assertNull(on.tls().caFile());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true,true", "True,true", "1,true", "yes,true", "on,true", "false,false", "0,false", "No,false",
+        "off,false"})
+    void sslTakesOsloConfigsBooleanWords(String word, boolean expected) {
+        assertEquals(expected, OsloSettings.parse(props("ssl", word)).tls().enabled());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "TLSv1_2|TLSv1.2", "tlsv1_2|TLSv1.2", "TLSv1.2|TLSv1.2", "TLSv1_3|TLSv1.3", "SSLv23|TLSv1.3 TLSv1.2",
+        "''|TLSv1.3 TLSv1.2"})
+    void sslVersionTakesOslosWords(String version, String protocols) {
+        assertEquals(List.of(protocols.split(" ")), OsloSettings.parse(props("ssl", "true", "ssl_version", version))
+                .tls().protocols());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"TLSv1", "TLSv1_1", "SSLv3", "SSLv2"})
+    void insecureSslVersionsAreRefused(String version) {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> OsloSettings.parse(props("ssl", "true", "ssl_version", version)));
+        assertTrue(e.getMessage().contains("ssl_version='" + version + "' is insecure and not supported"), e.getMessage());
+    }
+
+    @Test
+    void badTlsValuesAreNamed() {
+        ConfigException e = assertThrows(ConfigException.class, () -> OsloSettings.parse(props("ssl", "maybe",
+                "ssl_version", "TLSv9", "ssl_ca_file", "relative/ca.pem", "ssl_key_file", "/etc/k.pem")));
+        assertEquals(List.of("ssl='maybe' must be true or false (oslo.config also takes 1/0, yes/no, on/off)",
+                "ssl_version='TLSv9' must be TLSv1_2, TLSv1_3, SSLv23 or empty",
+                "ssl_ca_file='relative/ca.pem' must be an absolute path"), e.problems());
+        e = assertThrows(ConfigException.class, () -> OsloSettings.parse(props("ssl", "true", "ssl_key_file",
+                "/etc/k.pem")));
+        assertTrue(e.getMessage().contains("ssl_key_file='/etc/k.pem' is set but ssl_cert_file is not"), e.getMessage());
+    }
+
+    @Test
+    void osloDeprecatedNamesAreUsedWithAWarningNamingTheNewName() {
+        List<String> warnings = new ArrayList<>();
+        OsloSettings s = OsloSettings.parse(props("transport_url", "rabbit://n:p@ctl1:5671/", "rabbit_use_ssl", "true",
+                "kombu_ssl_ca_certs", "/etc/ca.pem", "kombu_ssl_certfile", "/etc/c.pem", "kombu_ssl_keyfile",
+                "/etc/k.pem", "kombu_ssl_version", "TLSv1_2"), warnings);
+        assertTrue(s.tls().enabled(), "an old neutron.conf gets TLS");
+        assertEquals(Path.of("/etc/ca.pem"), s.tls().caFile());
+        assertEquals(Path.of("/etc/c.pem"), s.tls().certFile());
+        assertEquals(Path.of("/etc/k.pem"), s.tls().keyFile());
+        assertEquals(List.of("TLSv1.2"), s.tls().protocols());
+        assertEquals(5, warnings.size(), warnings.toString());
+        for (Map.Entry<String, String> e : OsloSettings.DEPRECATED.entrySet()) {
+            assertTrue(warnings.stream().anyMatch(w -> w.contains("'" + e.getKey() + "' is oslo.messaging's deprecated"
+                    + " name of '" + e.getValue() + "'; it is used, but write '" + e.getValue() + "' instead")),
+                    warnings.toString());
+        }
+    }
+
+    @Test
+    void aDeprecatedNameThatDisagreesWithTheNewOneIsAnError() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> OsloSettings.parse(props("ssl", "false", "rabbit_use_ssl", "true")));
+        assertEquals(List.of("rabbit_use_ssl='true' disagrees with ssl='false' (rabbit_use_ssl is its deprecated name);"
+                + " remove rabbit_use_ssl"), e.problems());
+        List<String> warnings = new ArrayList<>();
+        assertTrue(OsloSettings.parse(props("ssl", "1", "rabbit_use_ssl", "true"), warnings).tls().enabled());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("which is set too; remove 'rabbit_use_ssl'"), warnings.get(0));
+    }
+
+    @Test
+    void theUrlsQueryOverridesTheKeysAsInOslo() {
+        OsloSettings s = OsloSettings.parse(props("transport_url", "rabbit://n:p@ctl1/?ssl=1&ssl_ca_file=/etc/q-ca.pem",
+                "ssl", "false", "ssl_ca_file", "/etc/ca.pem"));
+        assertTrue(s.tls().enabled());
+        assertEquals(Path.of("/etc/q-ca.pem"), s.tls().caFile());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> OsloSettings.parse(props("transport_url", "rabbit://n:S3cret@ctl1/?ssl=perhaps")));
+        assertEquals(List.of("transport_url query parameter ssl='perhaps' must be true or false (oslo.config also takes"
+                + " 1/0, yes/no, on/off)"), e.problems());
+        e = assertThrows(ConfigException.class,
+                () -> OsloSettings.parse(props("transport_url", "rabbit://n:S3cret@ctl1/?rabbit_use_ssl=1")));
+        assertTrue(e.getMessage().contains("query parameter 'rabbit_use_ssl', which l3ha does not support"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("S3cret"));
+    }
+
+    @Test
+    void tlsFilesWithoutSslAreAWarningNotSilentPlaintext() {
+        List<String> warnings = new ArrayList<>();
+        OsloSettings s = OsloSettings.parse(props("transport_url", "rabbit://n:p@ctl1/", "ssl_ca_file", "/etc/ca.pem"),
+                warnings);
+        assertFalse(s.tls().enabled());
+        assertEquals(List.of("oslo reporter: ssl_ca_file set but ssl is false: connecting to rabbit://n:***@ctl1:5672/"
+                + " WITHOUT TLS; set ssl = true to use TLS"), warnings);
+    }
+
+    @Test
+    void hostNameVerificationCannotBeTurnedOff() {
+        List<String> warnings = new ArrayList<>();
+        OsloSettings.parse(props("ssl", "true", "ssl_enforce_hostname_verification", "false"), warnings);
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("is ignored: l3ha always verifies"), warnings.get(0));
+    }
+
+    @Test
+    void aRedactedPasswordWrittenBackIsAnErrorSayingSo() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> OsloSettings.parse(props("transport_url", "rabbit://neutron:***@ctl1:5672/")));
+        assertEquals(List.of("transport_url='rabbit://neutron:***@ctl1:5672/' holds the redacted password '***' instead"
+                + " of the real one (copied from what config:list or a log line shows?); write the real password"),
+                e.problems());
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,7 +73,7 @@ class PythonServerInteropTest {
             props.put((String) kv[i], kv[i + 1]);
         }
         FakeBundleContext bundle = new FakeBundleContext();
-        OsloReporter component = new OsloReporter(bundle.context, props, Clock.systemUTC(), rpcVersion);
+        OsloReporter component = OsloReporterTest.activate(bundle, props, rpcVersion);
         broker.queue(component.client().replyQueue());
         cleanup.add(component::deactivate);
         return new Activated(component, bundle, props);
@@ -125,7 +124,7 @@ class PythonServerInteropTest {
 
         Map<String, Object> cast = new LinkedHashMap<>(a.props());
         cast.put("rpc_mode", "cast");
-        a.component().modified(cast);
+        OsloReporterTest.configure(a.component(), cast);
         Map<String, String> second = states("0b2c6e3a-1111-2222-3333-444455556666", "standby");
         a.reporter().report(second); // cast: returns once the broker has confirmed it
         await().atMost(Duration.ofSeconds(20)).until(() -> server.records().size() == 2);

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.l3ha.reporter.oslo.impl.TransportUrl.Host;
 
@@ -72,14 +74,17 @@ class TransportUrlTest {
         assertEquals(u.redacted(), u.toString());
         assertFalse(String.valueOf(new OsloSettings(u, "neutron", "q-l3-plugin", OsloSettings.RpcMode.CALL,
                 java.time.Duration.ofSeconds(60), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2),
-                java.time.Duration.ofSeconds(30), false, false, "h")).contains("Sup3rS3cret"));
+                java.time.Duration.ofSeconds(30), false, false, "h", OsloSettings.TlsOptions.OFF)).contains("Sup3rS3cret"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {
         "amqp://u:Sup3rS3cret@h:5672/",
         "u:Sup3rS3cret@h:5672/",
-        "rabbit://u:Sup3rS3cret@h:5672/?ssl=1",
+        "rabbit://u:Sup3rS3cret@h:5672/?heartbeat_timeout_threshold=60",
+        "rabbit://u:Sup3rS3cret@h:5672/?ssl=1&ssl=0",
+        "rabbit://u:Sup3rS3cret@h:5672/#frag",
+        "amqps://u:Sup3rS3cret@h:5671/",
         "rabbit://u:Sup3rS3cret@h1,,h2/",
         "rabbit://u:Sup3rS3cret@h:99999/",
         "rabbit://u:Sup3rS3cret@h:port/",
@@ -107,7 +112,11 @@ class TransportUrlTest {
         assertTrue(msg("amqp://u:p@h/").contains("only rabbit:// is supported"));
         assertTrue(msg("rabbit://u:p@h:99999/").contains("invalid port for host 1"));
         assertTrue(msg("rabbit://a:p@h1,b:p@h2/").contains("same user name and password"));
-        assertTrue(msg("rabbit://u:p@h/?ssl=1").contains("query"));
+        assertTrue(msg("rabbit://u:p@h/?heartbeat_timeout_threshold=60").contains("query parameter"
+                + " 'heartbeat_timeout_threshold', which l3ha does not support (only ssl, ssl_ca_file, ssl_cert_file,"
+                + " ssl_key_file, ssl_version"), msg("rabbit://u:p@h/?heartbeat_timeout_threshold=60"));
+        assertTrue(msg("amqps://u:p@h/").contains("set ssl = true (or add ?ssl=1) for TLS"), msg("amqps://u:p@h/"));
+        assertTrue(msg("rabbit://u:p@h/?ssl=1&ssl=1").contains("more than once"));
         assertTrue(msg("rabbit://u:p@h1,,h2/").contains("empty host entry (host 2)"));
     }
 
@@ -119,5 +128,44 @@ class TransportUrlTest {
 
     private static String msg(String url) {
         return assertThrows(IllegalArgumentException.class, () -> TransportUrl.parse(url)).getMessage();
+    }
+
+    @Test
+    void aQuerySetsTheTlsOptionsAsOsloReadsIt() {
+        TransportUrl u = TransportUrl.parse("rabbit://n:p@ctl1:5671/vh?ssl=1&ssl_ca_file=%2Fetc%2Fl3ha%2Fca.pem"
+                + "&ssl_version=TLSv1_2&ssl_cert_file=&ssl_key_file=/etc/l3ha/my+key.pem");
+        assertEquals(Map.of("ssl", "1", "ssl_ca_file", "/etc/l3ha/ca.pem", "ssl_version", "TLSv1_2", "ssl_key_file",
+                "/etc/l3ha/my key.pem"), u.options(), "blank values are absent, + is a blank (parse_qs)");
+        assertEquals("vh", u.virtualHost());
+        assertEquals(5671, u.hosts().get(0).port());
+        assertEquals(Map.of(), TransportUrl.parse("rabbit://n:p@h/").options());
+        // a '?' in the credentials is not a query (it would be %3F, but must never be shown as a parameter name)
+        TransportUrl q = TransportUrl.parse("rabbit://n:p?x=1@h/");
+        assertEquals("p?x=1", q.password());
+        assertEquals(Map.of(), q.options());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "rabbit://neutron:S3cret@ctl1:5672,neutron:S3cret@ctl2:5672/|rabbit://neutron:***@ctl1:5672,neutron:***@ctl2:5672/",
+        "rabbit://neutron:S3cret@ctl1/?ssl=1&ssl_ca_file=/etc/ca.pem|rabbit://neutron:***@ctl1/?ssl=1&ssl_ca_file=/etc/ca.pem",
+        "rabbit://neutron:S3c%2Fr%40et@[fd00::1]:5671/os|rabbit://neutron:***@[fd00::1]:5671/os",
+        "rabbit://ctl1:5672/|rabbit://ctl1:5672/",
+        "rabbit://neutron@ctl1/|rabbit://neutron@ctl1/",
+        "rabbit://neutron:S3cret@ctl1:99999/|rabbit://***@ctl1:99999/",
+        "rabbit://neutron:S3c,ret@ctl1/|rabbit://***@ctl1/",
+        "rabbit://n:S3c@ret@ctl1/|rabbit://n:***@ctl1/",
+    })
+    void redactPasswordsHidesEveryPasswordAndChangesNothingElse(String raw, String shown) {
+        assertEquals(shown, TransportUrl.redactPasswords(raw));
+        assertFalse(TransportUrl.redactPasswords(raw).contains("S3c"));
+    }
+
+    @Test
+    void aRedactedValueWrittenBackIsRecognised() {
+        assertTrue(TransportUrl.parse("rabbit://neutron:***@ctl1:5672/").holdsRedactedCredentials());
+        assertTrue(TransportUrl.parse(TransportUrl.redact("rabbit://n:p%zz@ctl1/")).holdsRedactedCredentials());
+        assertFalse(TransportUrl.parse("rabbit://neutron:s3cret@ctl1:5672/").holdsRedactedCredentials());
+        assertFalse(TransportUrl.parse("rabbit://ctl1:5672/").holdsRedactedCredentials());
     }
 }
