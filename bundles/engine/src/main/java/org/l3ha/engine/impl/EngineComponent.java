@@ -1,12 +1,7 @@
 package org.l3ha.engine.impl;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -36,6 +31,7 @@ import org.l3ha.api.TransitionEngine;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -59,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * held, while no batcher is bound reports are skipped and a resync of every router follows when
  * one binds. On deactivate, desired states not yet applied are written to
  * {@code <state_path>/l3ha-engine.pending} and the next activation carries on with them.
+ *
+ * <p>{@code state_path} may belong to another account: files there are handled as
+ * {@link StateFiles} and {@link PendingFile} say.
  */
 @Component(name = "org.l3ha.engine", configurationPid = AgentSettings.PID, immediate = true,
         service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
@@ -126,7 +125,7 @@ public final class EngineComponent
         String root__helper() default "";
     }
 
-    static final String PENDING_FILE = "l3ha-engine.pending";
+    static final String PENDING_FILE = PendingFile.NAME;
     private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
 
     private final ThreadPoolExecutor workers;
@@ -159,7 +158,7 @@ public final class EngineComponent
         List<Transitions.Pending> pending = readPending(s.statePath().resolve(PENDING_FILE));
         transitions.restorePending(pending);
         LOG.info("Transition engine active: {} state files read from {}, {} pending transitions carried over, "
-                + "primary debounce {} s", files, s.haConfsPath(), pending.size(), s.haVrrpAdvertInt());
+                + "primary debounce {} s", files, LogText.path(s.haConfsPath()), pending.size(), s.haVrrpAdvertInt());
     }
 
     @Modified
@@ -176,7 +175,8 @@ public final class EngineComponent
         transitions.setAdvertInterval(s.haVrrpAdvertInt());
         if (!s.haConfsPath().equals(old.haConfsPath())) {
             int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
-            LOG.info("ha_confs_path changed from {} to {}: {} state files read there", old.haConfsPath(), s.haConfsPath(), files);
+            LOG.info("ha_confs_path changed from {} to {}: {} state files read there", LogText.path(old.haConfsPath()),
+                    LogText.path(s.haConfsPath()), files);
             if (registry != null) {
                 transitions.routersChanged(Set.copyOf(registry.all().stream().map(r -> r.id()).toList()));
             }
@@ -210,11 +210,12 @@ public final class EngineComponent
             if (pending.isEmpty()) {
                 LOG.info("Transition engine stopped; no transition pending");
             } else {
-                LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(), file);
+                LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(),
+                        LogText.path(file));
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("Transition engine stopped; cannot hand over {} pending transitions in {}: {}",
-                    pending.size(), file, e.toString());
+                    pending.size(), LogText.path(file), LogText.escape(String.valueOf(e)));
         }
     }
 
@@ -370,57 +371,14 @@ public final class EngineComponent
 
     // ------------------------------------------------------------------ hand-over file
 
-    /** One line per router: {@code <router_id> <state word> <epoch millis it became desired>}. */
+    /** Writes the hand-over file, or removes it if nothing is pending (see {@link PendingFile}). */
     static void writePending(Path file, List<Transitions.Pending> pending) throws IOException {
-        if (pending.isEmpty()) {
-            Files.deleteIfExists(file);
-            return;
-        }
-        StringBuilder sb = new StringBuilder(pending.size() * 64);
-        for (Transitions.Pending p : pending) {
-            sb.append(p.routerId()).append(' ').append(p.state().word()).append(' ').append(p.sinceMillis()).append('\n');
-        }
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), "." + PENDING_FILE, ".tmp");
-        try {
-            Files.writeString(tmp, sb, StandardCharsets.US_ASCII);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        PendingFile.write(file, pending);
     }
 
-    /** Reads and removes the hand-over file; bad lines are logged and skipped. */
+    /** Reads and removes the hand-over file; refused if l3ha did not write it, bad lines skipped (see {@link PendingFile}). */
     static List<Transitions.Pending> readPending(Path file) {
-        List<Transitions.Pending> pending = new ArrayList<>();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
-            Files.delete(file);
-        } catch (NoSuchFileException e) {
-            return pending;
-        } catch (IOException e) {
-            LOG.error("Cannot read pending transitions from {}: {}", file, e.toString());
-            return pending;
-        }
-        for (String line : lines) {
-            String[] f = line.trim().split(" ");
-            try {
-                if (f.length != 3 || !RouterIds.isUuid(f[0])) {
-                    throw new IllegalArgumentException("malformed");
-                }
-                Optional<HaState> state = StateFiles.parse(f[1]);
-                pending.add(new Transitions.Pending(RouterIds.normalize(f[0]),
-                        state.orElseThrow(() -> new IllegalArgumentException("bad state")), Long.parseLong(f[2])));
-            } catch (RuntimeException e) {
-                LOG.warn("Skipping line '{}' of {}: {}", line, file, e.getMessage());
-            }
-        }
-        return pending;
+        return PendingFile.read(file);
     }
 
     // ------------------------------------------------------------------ threads

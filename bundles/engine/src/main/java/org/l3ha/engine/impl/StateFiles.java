@@ -1,15 +1,15 @@
 package org.l3ha.engine.impl;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -17,17 +17,32 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.l3ha.api.HaState;
+import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
+import org.l3ha.common.SafeFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The per-router state files Neutron keeps, {@code <ha_confs_path>/<router_id>/state}: the bare
- * word, no newline. Written atomically (temporary file + rename) so neither Neutron's tools nor
- * a crash ever see half a word; read tolerantly (trimmed, any case, legacy {@code master}).
+ * word, no newline, file 0644 in a directory 0755. {@code ha_confs_path} lies in {@code state_path},
+ * which another account ({@code neutron}) may write, so nothing here follows a link that account
+ * could have planted ({@link SafeFiles}): a state file is replaced through a fresh name created
+ * exclusively and renamed over it (neither Neutron's tools nor a crash ever see half a word, and a
+ * link planted at {@code state} is replaced, never written through); a router directory that is a
+ * link of another account is not entered. Read tolerantly (trimmed, any case, legacy
+ * {@code master}; junk is unknown), but only regular files, and no router directory or state file
+ * that is a link.
  */
 final class StateFiles {
     static final String FILE_NAME = "state";
-    private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
-    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
+    /** A state file holds one word; a longer one is junk (read as unknown), never read whole. */
+    static final int MAX_BYTES = 4096;
+    /** Skipped links named one by one at start; the rest are counted in one line. */
+    static final int SKIPPED_NAMED = 10;
+
+    private static final Logger LOG = LoggerFactory.getLogger(StateFiles.class);
+    private static final Path STATE = Path.of(FILE_NAME);
 
     private final Path haConfsPath;
 
@@ -44,71 +59,113 @@ final class StateFiles {
     }
 
     /**
-     * Replaces the state file of {@code routerId} with {@code state}'s word, atomically.
+     * Replaces the state file of {@code routerId} with {@code state}'s word, atomically; missing
+     * directories are created 0755.
      *
-     * @throws IOException if the file could not be written
+     * @throws IOException if the file could not be written, for example because the router's
+     *         directory is a link another account owns (the message names it)
      */
     void write(String routerId, HaState state) throws IOException {
-        Path dir = haConfsPath.resolve(RouterIds.normalize(routerId));
-        createDirectory(haConfsPath);
-        createDirectory(dir);
-        Path tmp = Files.createTempFile(dir, ".state.", ".l3ha-tmp");
-        try {
-            Files.write(tmp, state.word().getBytes(StandardCharsets.US_ASCII));
-            Files.setPosixFilePermissions(tmp, FILE_MODE);
-            try {
-                Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        SafeFiles.write(file(RouterIds.normalize(routerId)), state.word().getBytes(StandardCharsets.US_ASCII),
+                SafeFiles.FILE_0644, false, SafeFiles.DIR_0755);
     }
 
     /**
      * @return the state in {@code routerId}'s file; empty if there is no file or it holds
      *         anything but a state word (junk counts as unknown)
+     * @throws IOException if it cannot be read: a link, not a regular file, a link of another
+     *         account on the way, larger than {@value #MAX_BYTES} bytes
      */
     Optional<HaState> read(String routerId) throws IOException {
-        try {
-            return parse(Files.readString(file(routerId), StandardCharsets.UTF_8));
+        return SafeFiles.readIfExists(file(RouterIds.normalize(routerId)), MAX_BYTES)
+                .flatMap(b -> parse(new String(b, StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * Reads every state file under {@code ha_confs_path} whose directory name is a router id,
+     * through one handle on {@code ha_confs_path}. A router directory or state file that is a link
+     * is skipped with a WARN naming it (the first {@value #SKIPPED_NAMED}, then one line with how
+     * many more); a file that cannot be read is a WARN too.
+     *
+     * @return router id (lower case) to the state its file holds; junk and unknown are left out
+     */
+    Map<String, HaState> readAll() {
+        Map<String, HaState> states = new HashMap<>();
+        int skipped = 0;
+        try (SecureDirectoryStream<Path> confs = SafeFiles.openDirectory(haConfsPath)) {
+            for (Path entry : confs) {
+                Path name = entry.getFileName();
+                if (!RouterIds.isUuid(name.toString())) {
+                    continue;
+                }
+                Optional<String> problem;
+                try {
+                    problem = readOne(confs, name, states);
+                } catch (IOException | RuntimeException e) {
+                    problem = Optional.of(LogText.path(file(name.toString())) + " cannot be read: "
+                            + LogText.escape(String.valueOf(e)));
+                }
+                if (problem.isPresent() && ++skipped <= SKIPPED_NAMED) {
+                    LOG.warn("State file skipped: {}", problem.get());
+                }
+            }
         } catch (NoSuchFileException e) {
+            return states;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Cannot read the state files in {}: {}", LogText.path(haConfsPath), LogText.escape(String.valueOf(e)));
+        }
+        if (skipped > SKIPPED_NAMED) {
+            LOG.warn("State files skipped: {} more in {} (links or unreadable files; only the first {} are named)",
+                    skipped - SKIPPED_NAMED, LogText.path(haConfsPath), SKIPPED_NAMED);
+        }
+        return states;
+    }
+
+    /** @return why the router's state was skipped, or empty if it was read (or there is none) */
+    private Optional<String> readOne(SecureDirectoryStream<Path> confs, Path name, Map<String, HaState> states)
+            throws IOException {
+        Path dir = haConfsPath.resolve(name);
+        Optional<PosixFileAttributes> d = SafeFiles.attributes(confs, name);
+        if (d.isEmpty()) {
+            return Optional.empty(); // removed meanwhile
+        }
+        if (d.get().isSymbolicLink()) {
+            return Optional.of(LogText.path(dir) + " is a symbolic link (owned by " + LogText.escape(d.get().owner().getName())
+                    + "), not a router directory: not followed; the router's state comes from its next notification");
+        }
+        if (!d.get().isDirectory()) {
+            return Optional.empty();
+        }
+        try (SecureDirectoryStream<Path> router = confs.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            Optional<PosixFileAttributes> f = SafeFiles.attributes(router, STATE);
+            if (f.isEmpty()) {
+                return Optional.empty(); // a router directory without a state yet
+            }
+            if (f.get().isSymbolicLink()) {
+                return Optional.of(LogText.path(dir.resolve(STATE)) + " is a symbolic link (owned by "
+                        + LogText.escape(f.get().owner().getName()) + "): not followed; the router's state comes from"
+                        + " its next notification");
+            }
+            if (!f.get().isRegularFile()) {
+                return Optional.of(LogText.path(dir.resolve(STATE)) + " is not a regular file: not read");
+            }
+            readWord(router).flatMap(StateFiles::parse).ifPresent(s -> states.put(RouterIds.normalize(name.toString()), s));
             return Optional.empty();
         }
     }
 
-    /**
-     * Reads every state file under {@code ha_confs_path} whose directory name is a router id.
-     *
-     * @param errors receives one line per unreadable file
-     * @return router id (lower case) to the state its file holds; junk and unknown are left out
-     */
-    Map<String, HaState> readAll(Map<Path, String> errors) {
-        Map<String, HaState> states = new HashMap<>();
-        if (!Files.isDirectory(haConfsPath)) {
-            return states;
-        }
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(haConfsPath)) {
-            for (Path dir : dirs) {
-                String name = dir.getFileName().toString();
-                if (!RouterIds.isUuid(name) || !Files.isDirectory(dir)) {
-                    continue;
-                }
-                Path file = dir.resolve(FILE_NAME);
-                try {
-                    parse(Files.readString(file, StandardCharsets.UTF_8))
-                            .ifPresent(s -> states.put(RouterIds.normalize(name), s));
-                } catch (NoSuchFileException e) {
-                    // a router directory without a state yet
-                } catch (IOException | RuntimeException e) {
-                    errors.put(file, String.valueOf(e));
-                }
+    /** @return the content of {@code state} in {@code dir} (not following a link), or empty if it is too large to be a word */
+    private static Optional<String> readWord(SecureDirectoryStream<Path> dir) throws IOException {
+        try (SeekableByteChannel ch = dir.newByteChannel(STATE, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+            ByteBuffer buf = ByteBuffer.allocate(MAX_BYTES + 1);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // read until full or end of file
             }
-        } catch (IOException e) {
-            errors.put(haConfsPath, String.valueOf(e));
+            if (!buf.hasRemaining()) {
+                return Optional.empty();
+            }
+            return Optional.of(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
         }
-        return states;
     }
 
     /** Reads a state word as Neutron's monitor or agent wrote it (or an operator by hand). */
@@ -123,13 +180,6 @@ final class StateFiles {
                 return Optional.of(HaState.FAULT);
             default:
                 return Optional.empty();
-        }
-    }
-
-    private static void createDirectory(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, DIR_MODE);
         }
     }
 }

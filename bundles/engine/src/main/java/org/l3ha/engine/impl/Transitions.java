@@ -20,6 +20,7 @@ import org.l3ha.api.RouterStatus;
 import org.l3ha.api.Transition;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -132,9 +133,7 @@ final class Transitions {
      */
     int loadStateFiles(StateFiles newStore) {
         this.store = newStore;
-        Map<java.nio.file.Path, String> errors = new java.util.LinkedHashMap<>();
-        Map<String, HaState> states = newStore.readAll(errors);
-        errors.forEach((file, error) -> LOG.warn("Cannot read state file {}: {}", file, error));
+        Map<String, HaState> states = newStore.readAll();
         long now = scheduler.nanoTime();
         states.forEach((id, state) -> {
             Slot slot = slots.computeIfAbsent(id, Slot::new);
@@ -347,7 +346,8 @@ final class Transitions {
                 persisted = target;
             } catch (IOException | RuntimeException e) {
                 stateWriteFailures.increment();
-                LOG.error("Router {}: cannot write state file {}: {}", slot.id, store.file(slot.id), e.toString());
+                LOG.error("Router {}: cannot write state file {}: {}", slot.id, LogText.path(store.file(slot.id)),
+                        LogText.escape(String.valueOf(e)));
             }
         }
         for (Listener l : ls.listeners()) {

@@ -1,0 +1,292 @@
+package org.l3ha.engine.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.l3ha.api.HaState.BACKUP;
+import static org.l3ha.api.HaState.PRIMARY;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.api.HaState;
+import org.l3ha.common.testing.LogCapture;
+import org.l3ha.engine.impl.Fakes.Event;
+
+/**
+ * The engine's files in a {@code state_path} that another account (nobody) owns and fills with
+ * links, FIFOs and files of its own, as the security review did: root writes through no link and
+ * no planted name, reads no link, and nothing is applied from a hand-over file it did not write.
+ */
+class PlantedFilesTest {
+    static final String R1 = "11111111-1111-1111-1111-111111111111";
+    static final String R2 = "22222222-2222-2222-2222-222222222222";
+
+    @TempDir
+    Path tmp;
+    Attacker nobody;
+    /** state_path, owned by nobody. */
+    Path state;
+    /** ha_confs_path inside it, owned by nobody. */
+    Path confs;
+    /** A root-only file holding a valid state word: it must be neither overwritten nor read. */
+    Path secret;
+    /** A root directory outside state_path. */
+    Path elsewhere;
+
+    final ManualScheduler clock = new ManualScheduler();
+    final Fakes.Registry registry = new Fakes.Registry().with(R1, R2);
+    final Fakes.Recorder reports = new Fakes.Recorder(clock::seconds, "report");
+    final List<Event> applies = Collections.synchronizedList(new ArrayList<>());
+    final List<EngineComponent> started = new ArrayList<>();
+
+    @BeforeEach
+    void plant() throws IOException {
+        nobody = new Attacker(tmp);
+        state = nobody.directory(tmp.resolve("state"));
+        confs = nobody.directory(state.resolve("ha_confs"));
+        secret = Attacker.rootOnly(tmp.resolve("secret"), "primary");
+        elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+    }
+
+    @AfterEach
+    void stop() {
+        started.forEach(EngineComponent::deactivate);
+    }
+
+    Transitions engine() {
+        Transitions t = new Transitions(clock, new StateFiles(confs), 0);
+        t.loadStateFiles(new StateFiles(confs));
+        t.setListeners(List.of(new Transitions.Listener(new Fakes.Recorder(clock::seconds, "apply").listener(applies, null),
+                "apply", 1)));
+        t.setBatcher(reports);
+        t.setRegistry(registry);
+        clock.runReady();
+        reports.events.clear();
+        return t;
+    }
+
+    List<HaState> applied(String id) {
+        synchronized (applies) {
+            return applies.stream().filter(e -> e.routerId().equals(id)).map(Event::state).toList();
+        }
+    }
+
+    static List<String> list(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    // ------------------------------------------------------------------ state files
+
+    @Test
+    void aRouterDirectoryLinkedElsewhereGetsNothingWrittenAndTheTransitionStillHappens() throws IOException {
+        Path link = nobody.link(confs.resolve(R1), elsewhere);
+        Transitions t = engine();
+        try (LogCapture log = new LogCapture()) {
+            assertTrue(t.accept(R1, BACKUP));
+            clock.runReady();
+            assertEquals(List.of(), list(elsewhere), "nothing was written into the link's target");
+            assertTrue(Files.isSymbolicLink(link), "the link is left as it is");
+            assertEquals(1, t.stateWriteFailures.sum(), "counted");
+            List<String> errors = log.lines("ERROR", R1, "cannot write state file");
+            assertEquals(1, errors.size(), log.text());
+            assertTrue(errors.get(0).contains("is a symbolic link owned by nobody: not followed"), errors.get(0));
+        }
+        assertEquals(List.of(BACKUP), applied(R1), "the listeners still run, as for any failed state-file write");
+        assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList(), "and the report still goes out");
+        assertEquals(Optional.of(BACKUP), t.appliedState(R1));
+    }
+
+    @Test
+    void aStateFileLinkedToARootFileIsNeitherReadAtStartNorWrittenThrough() throws IOException {
+        Path dir = nobody.directory(confs.resolve(R1));
+        Path link = nobody.link(dir.resolve("state"), secret);
+        Transitions t;
+        try (LogCapture log = new LogCapture()) {
+            t = engine();
+            List<String> warnings = log.lines("WARN", link.toString(), "is a symbolic link (owned by nobody)");
+            assertEquals(1, warnings.size(), "one WARN naming the link: " + log.text());
+        }
+        assertEquals(Optional.empty(), t.appliedState(R1), "the root file's 'primary' was not read");
+        assertEquals(List.of(), applied(R1), "nothing applied from it");
+
+        assertTrue(t.accept(R1, BACKUP));
+        clock.runReady();
+        assertEquals("primary", Files.readString(secret), "the root file is untouched");
+        assertEquals("rw-------", Attacker.mode(secret));
+        assertFalse(Files.isSymbolicLink(link), "the link was replaced by l3ha's own file");
+        assertEquals("backup", Files.readString(link));
+        assertEquals("rw-r--r--", Attacker.mode(link), "Neutron's mode");
+        assertEquals(List.of("state"), list(dir), "no temporary file left behind");
+        assertEquals(0, t.stateWriteFailures.sum());
+    }
+
+    @Test
+    void aRouterDirectoryLinkIsSkippedAtStartWithOneWarning() throws IOException {
+        Path real = Files.createDirectory(elsewhere.resolve("router"));
+        Files.writeString(real.resolve("state"), "primary");
+        Path link = nobody.link(confs.resolve(R1), real);
+        Files.createDirectory(confs.resolve(R2));
+        Files.writeString(confs.resolve(R2).resolve("state"), "backup");
+        Transitions t;
+        try (LogCapture log = new LogCapture()) {
+            t = engine();
+            assertEquals(1, log.lines("WARN", link.toString(), "is a symbolic link (owned by nobody), not a router"
+                    + " directory").size(), log.text());
+            assertEquals(1, log.lines("WARN").size(), "nothing else warned: " + log.text());
+        }
+        assertEquals(Optional.empty(), t.appliedState(R1), "skipped");
+        assertEquals(Optional.of(BACKUP), t.appliedState(R2), "real router directories are read as before");
+    }
+
+    @Test
+    void manyPlantedLinksGiveABoundedNumberOfLines() throws IOException {
+        for (int i = 0; i < 200; i++) {
+            nobody.link(confs.resolve(String.format("%08d-0000-0000-0000-000000000000", i)), elsewhere);
+        }
+        try (LogCapture log = new LogCapture()) {
+            engine();
+            List<String> named = log.lines("WARN", "State file skipped");
+            List<String> summary = log.lines("WARN", "State files skipped: 190 more");
+            assertEquals(StateFiles.SKIPPED_NAMED, named.size(), log.text());
+            assertEquals(1, summary.size(), log.text());
+        }
+    }
+
+    @Test
+    void aFifoAsStateFileIsNotOpenedAndDoesNotBlockTheStart() throws Exception {
+        Path dir = nobody.directory(confs.resolve(R1));
+        Path fifo = nobody.fifo(dir.resolve("state"));
+        try (LogCapture log = new LogCapture()) {
+            CompletableFuture<Map<String, HaState>> read = CompletableFuture.supplyAsync(() -> new StateFiles(confs).readAll());
+            assertEquals(Map.of(), read.get(60, TimeUnit.SECONDS), "did not block, read nothing");
+            assertEquals(1, log.lines("WARN", fifo.toString(), "is not a regular file").size(), log.text());
+        }
+    }
+
+    // ------------------------------------------------------------------ the hand-over file
+
+    Map<String, Object> props() {
+        Map<String, Object> m = new HashMap<>();
+        m.put("state_path", state.toString());
+        m.put("ha_vrrp_advert_int", "0");
+        return m;
+    }
+
+    EngineComponent start() {
+        EngineComponent e = new EngineComponent(props());
+        started.add(e);
+        return e;
+    }
+
+    String pendingLine(String id, String word) {
+        return id + " " + word + " " + System.currentTimeMillis() + "\n";
+    }
+
+    /** Starts an engine; asserts that nothing was carried over and the refusal was logged naming the file. */
+    void assertRefused(Path pending, String why) {
+        try (LogCapture log = new LogCapture()) {
+            EngineComponent e = start();
+            assertEquals(Optional.empty(), e.status(R1).flatMap(s -> s.pending()), "nothing taken from " + pending);
+            assertEquals(Optional.empty(), e.appliedState(R1));
+            List<String> errors = log.lines("ERROR", "Pending transitions not taken from " + pending, why);
+            assertEquals(1, errors.size(), log.text());
+            assertFalse(log.text().contains(R1 + " backup"), "the content is never echoed");
+        }
+    }
+
+    @Test
+    void aPendingFileLinkedToARootFileIsRefusedAndLeftInPlace() throws IOException {
+        String content = pendingLine(R1, "backup");
+        Path target = Attacker.rootOnly(elsewhere.resolve("pending"), content);
+        Path pending = nobody.link(state.resolve(EngineComponent.PENDING_FILE), target);
+        assertRefused(pending, "it is a symbolic link (owned by nobody)");
+        assertTrue(Files.isSymbolicLink(pending), "left in place");
+        assertEquals(content, Files.readString(target), "its target is untouched");
+    }
+
+    @Test
+    void aPendingFileOfAnotherAccountIsRefused() throws IOException {
+        Path pending = state.resolve(EngineComponent.PENDING_FILE);
+        Files.writeString(pending, pendingLine(R1, "backup"));
+        nobody.owns(pending);
+        assertRefused(pending, "it belongs to nobody, not to l3ha");
+    }
+
+    @Test
+    void aPendingFifoIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = nobody.fifo(state.resolve(EngineComponent.PENDING_FILE));
+        CompletableFuture<Void> activation = CompletableFuture.runAsync(() -> assertRefused(fifo, "a special file"));
+        activation.get(60, TimeUnit.SECONDS);
+        assertTrue(Files.exists(fifo, LinkOption.NOFOLLOW_LINKS), "left in place");
+    }
+
+    @Test
+    void aHardLinkedPendingFileIsRefused() throws IOException {
+        Path root = Attacker.rootOnly(elsewhere.resolve("pending"), pendingLine(R1, "backup"));
+        Path pending = Files.createLink(state.resolve(EngineComponent.PENDING_FILE), root);
+        assertRefused(pending, "it has 2 hard links");
+    }
+
+    @Test
+    void badLinesAreCountedAndNamedByNumberNeverEchoed() throws IOException {
+        Path pending = state.resolve(EngineComponent.PENDING_FILE);
+        Files.writeString(pending, "password=hunter2\n" + R1 + " backup 1700000000000\n\u001b[2J" + R2 + " primary 1\n"
+                + R2 + " unknown 1\n" + R2 + " primary -5\n" + R2.toUpperCase() + " fault 12\n");
+        try (LogCapture log = new LogCapture()) {
+            List<Transitions.Pending> p = EngineComponent.readPending(pending);
+            assertEquals(List.of(new Transitions.Pending(R1, BACKUP, 1_700_000_000_000L),
+                    new Transitions.Pending(R2, HaState.FAULT, 12)), p);
+            List<String> warned = log.lines("WARN", pending.toString(), "4 bad line(s) skipped (line 1, 3, 4, 5)");
+            assertEquals(1, warned.size(), log.text());
+            assertFalse(log.text().contains("hunter2"), log.text());
+            assertFalse(log.text().contains("\u001b"), "no control character reaches the log");
+        }
+        assertFalse(Files.exists(pending), "consumed");
+    }
+
+    @Test
+    void theHandOverIsWrittenOverAPlantedLinkNotThroughIt() throws IOException {
+        Path pending = nobody.link(state.resolve(EngineComponent.PENDING_FILE), secret);
+        EngineComponent first = new EngineComponent(Map.of("state_path", state.toString(), "ha_vrrp_advert_int", "30"));
+        first.bindRegistry(registry);
+        first.accept(R1, PRIMARY);
+        first.deactivate();
+        assertEquals("primary", Files.readString(secret), "the root file is untouched");
+        assertFalse(Files.isSymbolicLink(pending));
+        assertEquals("rw-------", Attacker.mode(pending));
+        assertTrue(Files.readString(pending).startsWith(R1 + " primary "), Files.readString(pending));
+
+        EngineComponent second = start();
+        assertEquals(Optional.of(PRIMARY), second.status(R1).flatMap(s -> s.pending()), "carried over");
+        assertFalse(Files.exists(pending, LinkOption.NOFOLLOW_LINKS), "consumed");
+
+        // nothing pending: a planted link is removed, never followed
+        nobody.link(pending, secret);
+        second.bindRegistry(registry);
+        second.bindBatcher(new EngineComponentTest.LastReports());
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .until(() -> second.appliedState(R1).equals(Optional.of(PRIMARY)));
+        second.deactivate();
+        assertFalse(Files.exists(pending, LinkOption.NOFOLLOW_LINKS), "the link was removed");
+        assertEquals("primary", Files.readString(secret));
+    }
+}
