@@ -283,6 +283,8 @@ public final class EngineComponent
         c.put("applied", transitions.applied.sum());
         c.put("debounced", transitions.debounced.sum());
         c.put("held_unknown_router", transitions.heldUnknown.sum());
+        c.put("unknown_held", (long) transitions.unknownRouters.size());
+        c.put("unknown_dropped", transitions.unknownRouters.dropped.sum());
         c.put("state_write_failures", transitions.stateWriteFailures.sum());
         c.put("resynced", transitions.resynced.sum());
         c.put("replayed_to_new_listeners", transitions.replayed.sum());

@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #accept} only records and schedules. At most one task per router is queued or
  * running at a time ({@link Slot#phase}), so work for one router is serialised while different
  * routers run in parallel on the scheduler's bounded pool.
+ *
+ * <p>A router the registry does not know is held (its state applied if the registry learns it)
+ * within the bounds of {@link UnknownRouters}: memory stays bounded by the known routers plus
+ * that limit, whatever is notified.
  */
 final class Transitions {
     private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
@@ -55,7 +59,10 @@ final class Transitions {
         long desiredSince;
         long lastChangeMillis;
         byte phase;
-        boolean unknownLogged;
+        /** The stamp of the last sighting as unknown to the registry ({@link UnknownRouters}); 0 = not held as unknown. */
+        long unknownStamp;
+        /** Dropped from {@link #slots} as an unknown router: never applied; a notification takes a fresh slot. */
+        boolean dropped;
         int timerToken;
         /** The listener generation this router's applied state was last given to. */
         long listenerGen;
@@ -87,6 +94,7 @@ final class Transitions {
     private final Scheduler scheduler;
     private final TransitionLog log = new TransitionLog(HISTORY_CAPACITY);
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
+    final UnknownRouters unknownRouters;
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile boolean closed;
 
@@ -110,8 +118,14 @@ final class Transitions {
     final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
 
     Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt) {
+        this(scheduler, store, haVrrpAdvertInt, UnknownRouters.DEFAULT_MAX, UnknownRouters.DEFAULT_HOLD_NANOS);
+    }
+
+    /** @param maxUnknown, holdUnknownNanos the bounds of held states of routers the registry does not know */
+    Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt, int maxUnknown, long holdUnknownNanos) {
         this.scheduler = scheduler;
         this.store = store;
+        this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos);
         setAdvertInterval(haVrrpAdvertInt);
     }
 
@@ -146,6 +160,9 @@ final class Transitions {
                 }
             }
         });
+        if (registry != null) {
+            kickAll(); // routers the registry does not know are held, and bounded, from now
+        }
         return states.size();
     }
 
@@ -180,28 +197,39 @@ final class Transitions {
                 return false;
             }
             notifications.increment();
-            Slot slot = slot(routerId);
-            synchronized (slot) {
-                if (slot.desired != state) {
-                    if (state == slot.applied && slot.desired != null) {
-                        // a pending change withdrawn before it was applied: a flap absorbed
-                        debounced.increment();
-                    }
-                    slot.desired = state;
-                    slot.desiredSince = scheduler.nanoTime();
-                }
-                LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied);
-                if (slot.phase == IDLE) {
-                    submit(slot);
-                } else if (slot.phase == WAITING && state != HaState.PRIMARY) {
-                    cancelTimer(slot);
-                    submit(slot);
-                }
+            while (!record(routerId, state)) {
+                // the router's slot was dropped meanwhile (unknown, held too long): a fresh one takes it
             }
             return true;
         } finally {
             inflight.decrementAndGet();
         }
+    }
+
+    /** @return false if the slot found was dropped meanwhile, and nothing was recorded */
+    private boolean record(String routerId, HaState state) {
+        Slot slot = slot(routerId);
+        synchronized (slot) {
+            if (slot.dropped) {
+                return false;
+            }
+            if (slot.desired != state) {
+                if (state == slot.applied && slot.desired != null) {
+                    // a pending change withdrawn before it was applied: a flap absorbed
+                    debounced.increment();
+                }
+                slot.desired = state;
+                slot.desiredSince = scheduler.nanoTime();
+            }
+            LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied);
+            if (slot.phase == IDLE) {
+                submit(slot);
+            } else if (slot.phase == WAITING && state != HaState.PRIMARY) {
+                cancelTimer(slot);
+                submit(slot);
+            }
+        }
+        return true;
     }
 
     /**
@@ -252,7 +280,7 @@ final class Transitions {
                 boolean replay;
                 long since;
                 synchronized (slot) {
-                    if (closed) {
+                    if (closed || slot.dropped) {
                         slot.phase = IDLE;
                         return;
                     }
@@ -264,7 +292,14 @@ final class Transitions {
                             return;
                         }
                         target = slot.applied;
-                    } else if (target == HaState.PRIMARY) {
+                    }
+                    // before any wait: a router the registry does not know is held at once, not on a timer
+                    router = lookup(slot);
+                    if (router == null) {
+                        slot.phase = IDLE;
+                        return;
+                    }
+                    if (!replay && target == HaState.PRIMARY) {
                         long now = scheduler.nanoTime();
                         long due = slot.desiredSince + debounceNanos;
                         if (now - due < 0) {
@@ -273,11 +308,6 @@ final class Transitions {
                             slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
                             return;
                         }
-                    }
-                    router = lookup(slot);
-                    if (router == null) {
-                        slot.phase = IDLE;
-                        return;
                     }
                     since = slot.listenerGen;
                 }
@@ -305,7 +335,10 @@ final class Transitions {
         }
     }
 
-    /** @return the router, or null (logged once, counted) if the registry does not know it */
+    /**
+     * @return the router, or null (counted; held and logged, within bounds, by {@link UnknownRouters})
+     *         if the registry does not know it; called under the slot's monitor
+     */
     private Router lookup(Slot slot) {
         RouterRegistry reg = registry;
         if (reg == null) {
@@ -318,16 +351,38 @@ final class Transitions {
         }
         Optional<Router> router = reg.find(slot.id);
         if (router.isEmpty()) {
-            if (!slot.unknownLogged) {
-                slot.unknownLogged = true;
-                LOG.warn("Router {} is not managed by this agent (not in the registry): {} is held and "
-                        + "applied if the registry learns the router", slot.id, slot.desired);
-            }
+            slot.unknownStamp = unknownRouters.seen(slot.id, slot.desired, slot.unknownStamp == 0);
             heldUnknown.increment();
             return null;
         }
-        slot.unknownLogged = false;
+        if (slot.unknownStamp != 0) {
+            slot.unknownStamp = 0;
+            unknownRouters.forget(slot.id);
+        }
         return router.get();
+    }
+
+    /**
+     * Forgets a router held as unknown (its state, status and pending transition) if the registry
+     * still does not know it, nothing runs for it, and it was not seen again since the drop was
+     * decided ({@code stamp}). Called by {@link UnknownRouters} on a worker, with no monitor held.
+     *
+     * @return whether it was dropped
+     */
+    private boolean dropIfUnknown(String routerId, long stamp) {
+        Slot slot = slots.get(routerId);
+        RouterRegistry reg = registry;
+        if (slot == null || reg == null) {
+            return false;
+        }
+        synchronized (slot) {
+            if (closed || slot.dropped || slot.unknownStamp != stamp || slot.phase != IDLE || reg.find(routerId).isPresent()) {
+                return false;
+            }
+            slot.dropped = true;
+            slots.remove(routerId, slot);
+            return true;
+        }
     }
 
     /** Persist the state file → listeners in order → report. Runs outside the slot's monitor. */
@@ -460,7 +515,7 @@ final class Transitions {
             boolean pending = false;
             if (slot != null) {
                 synchronized (slot) {
-                    pending = slot.desired != null && slot.desired != slot.applied;
+                    pending = !slot.dropped && slot.desired != null && slot.desired != slot.applied;
                     if (pending && slot.phase == IDLE) {
                         submit(slot);
                     }
@@ -620,6 +675,7 @@ final class Transitions {
      */
     void close() {
         closed = true;
+        unknownRouters.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (inflight.get() > 0 && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
@@ -637,7 +693,7 @@ final class Transitions {
         for (Slot slot : slots.values()) {
             synchronized (slot) {
                 cancelTimer(slot);
-                if (slot.desired != null && slot.desired != slot.applied) {
+                if (!slot.dropped && slot.desired != null && slot.desired != slot.applied) {
                     long since = nowMillis - TimeUnit.NANOSECONDS.toMillis(nowNanos - slot.desiredSince);
                     pending.add(new Pending(slot.id, slot.desired, since));
                 }
