@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,7 @@ import org.l3ha.api.TransitionEngine;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.osgi.service.component.annotations.Activate;
@@ -57,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * {@code <state_path>/l3ha-engine.pending} and the next activation carries on with them.
  *
  * <p>{@code state_path} may belong to another account: files there are handled as
- * {@link StateFiles} and {@link PendingFile} say.
+ * {@link StateFiles} and {@link PendingFile} say, and the health check is WARN while another
+ * account can change {@code state_path} or {@code ha_confs_path} ({@link WritableDirectories}).
  */
 @Component(name = "org.l3ha.engine", configurationPid = AgentSettings.PID, immediate = true,
         service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
@@ -131,6 +134,8 @@ public final class EngineComponent
     private final ThreadPoolExecutor workers;
     private final ScheduledThreadPoolExecutor timer;
     private final Transitions transitions;
+    private final WritableDirectories writable = new WritableDirectories();
+    private volatile String unknownKeys;
     private final Object listenersLock = new Object();
     private final TreeMap<Long, ListenerRef> listenerRefs = new TreeMap<>();
     private long listenerGeneration;
@@ -153,12 +158,26 @@ public final class EngineComponent
         this.timer = new ScheduledThreadPoolExecutor(1, named("l3ha-engine-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
         this.settings = s;
+        checkConfiguration(props, s);
         this.transitions = new Transitions(new PoolScheduler(), new StateFiles(s.haConfsPath()), s.haVrrpAdvertInt());
         int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
         List<Transitions.Pending> pending = readPending(s.statePath().resolve(PENDING_FILE));
         transitions.restorePending(pending);
         LOG.info("Transition engine active: {} state files read from {}, {} pending transitions carried over, "
                 + "primary debounce {} s", files, LogText.path(s.haConfsPath()), pending.size(), s.haVrrpAdvertInt());
+    }
+
+    /** Unknown keys of the agent PID (this component is the one that names them) and directories others can change. */
+    private void checkConfiguration(Map<String, Object> props, AgentSettings s) {
+        String w = ConfigReader.unknownKeysWarning(props, AgentSettings.KEYS, "org.l3ha.engine", AgentSettings.PID);
+        if (w != null && !w.equals(unknownKeys)) {
+            LOG.warn("{}", w);
+        }
+        unknownKeys = w;
+        Map<String, Path> dirs = new LinkedHashMap<>();
+        dirs.put("state_path", s.statePath());
+        dirs.put("ha_confs_path", s.haConfsPath());
+        writable.check(dirs);
     }
 
     @Modified
@@ -172,6 +191,7 @@ public final class EngineComponent
         }
         AgentSettings old = settings;
         settings = s;
+        checkConfiguration(props, s);
         transitions.setAdvertInterval(s.haVrrpAdvertInt());
         if (!s.haConfsPath().equals(old.haConfsPath())) {
             int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
@@ -246,14 +266,22 @@ public final class EngineComponent
         return RouterIds.isUuid(routerId) ? transitions.history(RouterIds.normalize(routerId), max) : List.of();
     }
 
-    /** CRITICAL without a registry (transitions are held), WARN without a batcher (nothing reported). */
+    /**
+     * CRITICAL without a registry (transitions are held); WARN without a batcher (nothing reported)
+     * or while another account can change {@code state_path} or {@code ha_confs_path}.
+     */
     @Override
     public HealthResult check() {
         if (registry == null) {
             return HealthResult.critical("no router registry bound: transitions are held");
         }
+        List<String> warnings = new ArrayList<>(2);
         if (batcher == null) {
-            return HealthResult.warn("no batcher bound: applied states are not reported until one binds");
+            warnings.add("no batcher bound: applied states are not reported until one binds");
+        }
+        writable.warning().ifPresent(warnings::add);
+        if (!warnings.isEmpty()) {
+            return HealthResult.warn(String.join("; ", warnings));
         }
         return HealthResult.ok(transitions.routers() + " routers, debounce " + settings.haVrrpAdvertInt() + " s");
     }
