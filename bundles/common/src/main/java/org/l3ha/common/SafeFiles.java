@@ -39,8 +39,9 @@ import java.util.Set;
  * <li>a directory on the way that is a symbolic link is followed only if the link belongs to
  * root or to the account l3ha runs as (an administrator's {@code /var/lib/neutron -> /srv/neutron}
  * works; a link another account planted is refused with an error naming it and its owner);</li>
- * <li>the file itself is never followed if it is a link, and only a regular file is read, written
- * or appended to (a FIFO or device is refused before it could block or do harm);</li>
+ * <li>the file itself is never followed if it is a link, and only a regular file with a single
+ * name is read or appended to (a FIFO or device is refused before it could block or do harm; a
+ * hard link to another file is refused);</li>
  * <li>a file is replaced through a new file under a fresh random name, created exclusively in the
  * same directory and renamed over the old one, so a name planted in advance is never written
  * through;</li>
@@ -48,6 +49,11 @@ import java.util.Set;
  * without following links and checked to belong to this account before anything is put in it.</li>
  * </ul>
  * Needs {@code openat} (Linux); each call opens and closes its own handles, so it is thread-safe.
+ *
+ * <p>Limit: Java cannot open a file without blocking, so an account that swaps a FIFO in between
+ * the type check and the open makes that one read wait until someone writes to the FIFO. It can
+ * make l3ha neither read nor write anything else that way; callers that must not hang bound the
+ * read with a timeout.
  */
 public final class SafeFiles {
 
@@ -110,6 +116,7 @@ public final class SafeFiles {
         try (SecureDirectoryStream<Path> dir = walk(abs.getParent(), null, null)) {
             Path name = abs.getFileName();
             requireRegular(dir, name, abs);
+            requireSingleLink(abs, "not read");
             try (SeekableByteChannel ch = dir.newByteChannel(name, Set.of(StandardOpenOption.READ, NOFOLLOW))) {
                 ByteBuffer buf = ByteBuffer.allocate((int) Math.min(max + 1L, Math.max(16, ch.size() + 1)));
                 while (true) {
@@ -216,7 +223,7 @@ public final class SafeFiles {
             }
             boolean existed = before.isPresent();
             if (existed) {
-                requireSingleLink(abs);
+                requireSingleLink(abs, "not appended to");
             }
             Set<OpenOption> options = Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
                     StandardOpenOption.CREATE, NOFOLLOW);
@@ -445,11 +452,15 @@ public final class SafeFiles {
         }
     }
 
-    /** A file with several names may be another file's hard link; appending to it would write there too. */
-    private static void requireSingleLink(Path abs) throws IOException {
+    /**
+     * A file with several names may be another file's hard link (where the kernel does not
+     * prevent it: {@code fs.protected_hardlinks=0}); reading or appending to it would reach that
+     * file too.
+     */
+    private static void requireSingleLink(Path abs, String refusal) throws IOException {
         Object links = Files.getAttribute(abs, "unix:nlink", NOFOLLOW);
         if (links instanceof Integer l && l > 1) {
-            throw new IOException(LogText.path(abs) + " has " + l + " hard links: not appended to");
+            throw new IOException(LogText.path(abs) + " has " + l + " hard links: " + refusal);
         }
     }
 

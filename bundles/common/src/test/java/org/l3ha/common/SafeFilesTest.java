@@ -117,12 +117,14 @@ class SafeFilesTest {
     }
 
     @Test
-    void aHardLinkIsNotAppendedTo() throws IOException {
+    void aHardLinkIsNeitherReadNorAppendedTo() throws IOException {
         Path f = shared.resolve("journal");
         Files.createLink(f, secret);
         IOException e = assertThrows(IOException.class,
                 () -> SafeFiles.append(f, "x\n".getBytes(StandardCharsets.US_ASCII), SafeFiles.FILE_0644, false));
-        assertTrue(e.getMessage().contains("hard links"), e.getMessage());
+        assertTrue(e.getMessage().contains("hard links: not appended to"), e.getMessage());
+        IOException r = assertThrows(IOException.class, () -> SafeFiles.read(f, 100));
+        assertTrue(r.getMessage().contains("hard links: not read"), r.getMessage());
         assertEquals("root-only password", Files.readString(secret));
     }
 
