@@ -2,17 +2,20 @@ package org.l3ha.reporter.journal.impl;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -26,6 +29,8 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
+import org.l3ha.common.LogText;
+import org.l3ha.common.SafeFiles;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
@@ -41,6 +46,13 @@ import org.slf4j.LoggerFactory;
  * everything outside printable ASCII written as a JSON unicode escape in lower-case hex).
  * Each line is written with one append to the file, forced to disk, and the file is closed again,
  * so an operator may rotate the journal by renaming it at any time.
+ *
+ * <p>The journal lies in {@code state_path}, which another account ({@code neutron}) may write, so
+ * it is appended to only if it is a regular file with one name ({@link SafeFiles#append}): a link,
+ * a FIFO or a file with other hard links there is never written through; the batch fails with an
+ * ERROR naming the path (once, and its recovery once) and the notifier keeps the states and
+ * retries. A new journal is created 0644. The health check is WARN while another account can
+ * change the journal's directory.
  *
  * <p>Reads {@code state_path} and {@code host} from PID {@code org.l3ha.agent} and {@code path}
  * from PID {@value #PID}.
@@ -74,6 +86,8 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
     private static final PythonEscapes ESCAPES = new PythonEscapes();
     /** Routers whose states are shown in the INFO line of a batch. */
     private static final int LOGGED_STATES = 10;
+    /** The keys of the merged configuration: this PID's and the agent PID's. */
+    static final Set<String> KNOWN_KEYS = known();
 
     /** Where to write and as whom: replaced as a whole on reconfiguration. */
     record Target(Path path, String host) {
@@ -89,6 +103,11 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
     private final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     private volatile String lastError;
     private volatile long lastWriteMillis;
+    /** The failure logged at ERROR, until a line is written again; guarded by {@code this}. */
+    private String loggedError;
+    private final Object configLock = new Object();
+    private volatile String dirWarning;
+    private volatile String unknownKeys;
 
     /**
      * @param props the merged configuration of PIDs {@code org.l3ha.agent} and {@value #PID}
@@ -107,7 +126,8 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
             LOG.error("Journal reporter not started: {}", e.getMessage());
             throw e;
         }
-        LOG.info("Journal reporter active: journal {}, host {}", target.path(), target.host());
+        LOG.info("Journal reporter active: journal {}, host {}", LogText.path(target.path()), LogText.escape(target.host()));
+        checkConfiguration(props, target);
     }
 
     /** Takes a new {@code path} or {@code host}; an invalid configuration is rejected, the last good one kept. */
@@ -123,8 +143,45 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
         }
         target = next;
         if (!next.equals(old)) {
-            LOG.info("Journal reporter now writes to {} as host {}", next.path(), next.host());
+            LOG.info("Journal reporter now writes to {} as host {}", LogText.path(next.path()), LogText.escape(next.host()));
         }
+        checkConfiguration(props, next);
+    }
+
+    /**
+     * Names unknown keys (once per configuration that has them) and checks whether another account
+     * can change the journal's directory (a WARN line when that is new, an INFO line when it ends).
+     */
+    private void checkConfiguration(Map<String, Object> props, Target t) {
+        synchronized (configLock) {
+            checkConfigurationLocked(props, t);
+        }
+    }
+
+    private void checkConfigurationLocked(Map<String, Object> props, Target t) {
+        String keys = ConfigReader.unknownKeysWarning(props, KNOWN_KEYS, PID, PID, AgentSettings.PID);
+        if (keys != null && !keys.equals(unknownKeys)) {
+            LOG.warn("{}", keys);
+        }
+        unknownKeys = keys;
+        Path dir = t.path().toAbsolutePath().getParent();
+        String before = dirWarning;
+        String now = dir == null ? null : SafeFiles.writableByOthers(dir).map(f -> "another account can change the"
+                + " journal's directory: " + f).orElse(null);
+        dirWarning = now;
+        if (now != null && !now.equals(before)) {
+            LOG.warn("Journal {}: {} (l3ha appends to no link, special file or hard-linked file planted there, but that"
+                    + " account can still remove or replace the journal)", LogText.path(t.path()), now);
+        } else if (now == null && before != null) {
+            LOG.info("Journal {}: only {} can change its directory now", LogText.path(t.path()),
+                    "root".equals(SafeFiles.self()) ? "root" : "root and " + SafeFiles.self());
+        }
+    }
+
+    private static Set<String> known() {
+        Set<String> keys = new HashSet<>(AgentSettings.KEYS);
+        keys.add(PATH);
+        return Set.copyOf(keys);
     }
 
     static Target parse(Map<String, ?> props) {
@@ -143,8 +200,10 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
     /**
      * Appends one line for the batch.
      *
-     * @throws IOException if the line could not be written and synced; nothing was appended
-     *         unless the failure came after the write (then the batch is written again later)
+     * @throws IOException if the line could not be written and synced, or the journal is a link,
+     *         a special file or a file with other hard links (then nothing was appended); nothing
+     *         was appended unless the failure came after the write (then the batch is written
+     *         again later)
      */
     @Override
     public synchronized void report(Map<String, String> states) throws IOException {
@@ -154,17 +213,28 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
             append(t.path(), line);
         } catch (IOException | RuntimeException e) {
             failures.incrementAndGet();
-            lastError = e.toString();
+            String error = LogText.escape(String.valueOf(e));
+            lastError = error;
+            if (!error.equals(loggedError)) {
+                loggedError = error;
+                LOG.error("Journal {}: cannot append a line: {}; the notifier keeps the states and retries (nothing is"
+                        + " ever appended to a link, a special file or a file with other hard links; logged once until"
+                        + " a line is written)", LogText.path(t.path()), error);
+            }
             throw e;
         }
         lines.incrementAndGet();
         lastError = null;
         lastWriteMillis = clock.millis();
+        if (loggedError != null) {
+            loggedError = null;
+            LOG.info("Journal {}: lines are written again", LogText.path(t.path()));
+        }
         if (LOG.isInfoEnabled()) {
-            LOG.info("Journal {}: {} states {}", t.path(), states.size(), preview(states));
+            LOG.info("Journal {}: {} states {}", LogText.path(t.path()), states.size(), preview(states));
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("Journal {}: appended {}", t.path(), new String(line, 0, line.length - 1, StandardCharsets.UTF_8));
+            LOG.debug("Journal {}: appended {}", LogText.path(t.path()), new String(line, 0, line.length - 1, StandardCharsets.UTF_8));
         }
     }
 
@@ -174,15 +244,23 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
         return Map.of("lines", lines.get(), "failures", failures.get());
     }
 
-    /** WARN while the last write failed (the notifier retries), else OK with the last write time. */
+    /**
+     * WARN while the last write failed (the notifier retries) or another account can change the
+     * journal's directory, else OK with the last write time.
+     */
     @Override
     public HealthResult check() {
         String error = lastError;
+        Optional<String> dir = Optional.ofNullable(dirWarning);
+        String path = LogText.path(target.path());
         if (error != null) {
-            return HealthResult.warn("cannot write " + target.path() + ": " + error);
+            return HealthResult.warn("cannot write " + path + ": " + error + dir.map(d -> "; " + d).orElse(""));
+        }
+        if (dir.isPresent()) {
+            return HealthResult.warn(path + ": " + dir.get());
         }
         long t = lastWriteMillis;
-        return HealthResult.ok(target.path() + (t == 0 ? ", nothing written yet" : ", last line " + Instant.ofEpochMilli(t)));
+        return HealthResult.ok(path + (t == 0 ? ", nothing written yet" : ", last line " + Instant.ofEpochMilli(t)));
     }
 
     /** @return the JSON line with its trailing newline, UTF-8 (pure ASCII, non-ASCII escaped) */
@@ -207,32 +285,33 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
         return out.toByteArray();
     }
 
+    /**
+     * Appends {@code line} in one write, synced, creating the file 0644 (and a missing directory
+     * 0755) if needed; never through a link, into a special file or into a file with other hard
+     * links ({@link SafeFiles#append}).
+     */
     private static void append(Path path, byte[] line) throws IOException {
-        Path dir = path.getParent();
-        if (dir != null && !Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            LOG.info("Journal reporter created directory {}", dir);
+        Path dir = path.toAbsolutePath().getParent();
+        boolean created;
+        try {
+            created = SafeFiles.append(path, line, SafeFiles.FILE_0644, true);
+        } catch (NoSuchFileException e) {
+            // a directory on the way is missing: made (0755) and checked like the others, then once more
+            SafeFiles.createDirectories(dir, SafeFiles.DIR_0755);
+            LOG.info("Journal reporter created directory {}", LogText.path(dir));
+            created = SafeFiles.append(path, line, SafeFiles.FILE_0644, true);
         }
-        boolean created = !Files.exists(path);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            ByteBuffer buffer = ByteBuffer.wrap(line);
-            while (buffer.hasRemaining()) { // one write for a regular file; loop only in case it is partial
-                ch.write(buffer);
-            }
-            ch.force(true);
-        }
-        if (created && dir != null) {
+        if (created) {
             syncDirectory(dir);
         }
     }
 
     /** Makes a new file's directory entry durable too (best effort: not every platform allows it). */
     private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             d.force(true);
         } catch (IOException | RuntimeException e) {
-            LOG.debug("Journal reporter could not sync directory {}: {}", dir, e.toString());
+            LOG.debug("Journal reporter could not sync directory {}: {}", LogText.path(dir), LogText.escape(e.toString()));
         }
     }
 
