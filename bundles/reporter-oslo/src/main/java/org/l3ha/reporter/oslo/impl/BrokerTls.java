@@ -313,7 +313,7 @@ final class BrokerTls {
             }
         }
         if (ssl == null) {
-            return null;
+            return closedAfterHandshake(failure);
         }
         String msg = LogText.escape(String.valueOf(ssl.getMessage()));
         if (msg.contains("Unsupported or unrecognized SSL message") || msg.contains("plaintext")) {
@@ -334,6 +334,45 @@ final class BrokerTls {
                     + OsloSettings.SSL_VERSION + " " + LogText.quote(options.version(), 40) + "): " + msg;
         }
         return ssl.getClass().getSimpleName() + ": " + msg;
+    }
+
+    /**
+     * With TLS 1.3 the broker checks the client certificate after the client has finished its side
+     * of the handshake; a broker that refuses it (or its absence) then closes the connection, and
+     * the client sees a reset or an end of stream instead of an alert, depending on timing.
+     *
+     * @return the reason when the socket this thread set up last completed a TLS 1.3 handshake and
+     *         the attempt then failed on a closed connection; null otherwise
+     */
+    private String closedAfterHandshake(Throwable failure) {
+        SSLSocket s = lastSocket.get();
+        if (s == null || !s.isConnected()) {
+            return null;
+        }
+        // the handshake has completed (then this returns its session) or failed (the null session):
+        // either way getSession() returns at once instead of starting one
+        SSLSession session = s.getSession();
+        if (session == null || !"TLSv1.3".equals(session.getProtocol())) {
+            return null;
+        }
+        Throwable closed = null;
+        for (Throwable t = failure; t != null && closed == null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.SocketException || t instanceof java.io.EOFException) {
+                closed = t;
+            }
+        }
+        if (closed == null) {
+            return null;
+        }
+        String what = closed.getClass().getSimpleName() + (closed.getMessage() == null ? "" : ": "
+                + LogText.escape(closed.getMessage()));
+        if (clientCertificate == null) {
+            return "the broker requires a client certificate; set ssl_cert_file and ssl_key_file (it closed the"
+                    + " connection right after the TLS 1.3 handshake: " + what + ")";
+        }
+        return "the broker closed the connection right after the TLS 1.3 handshake (" + what + "), which is how it"
+                + " refuses a client certificate: does it trust the CA of " + subject(clientCertificate)
+                + " (ssl_cert_file " + LogText.path(options.certFile()) + ")?";
     }
 
     private String peer(String hosts) {
