@@ -22,6 +22,7 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.DaemonAccount;
+import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
@@ -29,6 +30,8 @@ import org.l3ha.common.Devices;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.l3ha.common.SafeFiles;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -79,9 +82,9 @@ import org.slf4j.LoggerFactory;
  * haproxy processes belong to the node: deactivating this component leaves them running.
  */
 @Component(name = "org.l3ha.metadata", configurationPid = AgentSettings.PID, immediate = true,
-        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class, DaemonFactory.class},
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
         property = {TransitionListener.ORDER + ":Integer=200", StatsProvider.NAME + "=metadata",
-            HealthCheck.NAME + "=metadata", DaemonFactory.SERVICE + "=" + HaproxyDaemon.SERVICE})
+            HealthCheck.NAME + "=metadata"})
 @Designate(ocd = MetadataProxyListener.Config.class)
 public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
 
@@ -169,6 +172,8 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     private static final Logger LOG = LoggerFactory.getLogger(MetadataProxyListener.class);
 
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
+    /** This listener as the {@link DaemonFactory} of its service, registered by hand (see {@link DaemonFactories}). */
+    private final AtomicReference<ServiceRegistration<DaemonFactory>> factoryRegistration = new AtomicReference<>();
     private final String haproxy;
     private final HostIpv6 host;
     private final Path netnsDir;
@@ -190,9 +195,10 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      * @throws ConfigException if it is invalid (logged); DS retries when it changes
      */
     @Activate
-    public MetadataProxyListener(Map<String, Object> props) {
+    public MetadataProxyListener(BundleContext context, Map<String, Object> props) {
         this(props, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR,
                 (user, group, statePath) -> DaemonAccount.resolve(user, group, statePath, DaemonAccount.Databases.SYSTEM));
+        factoryRegistration.set(DaemonFactories.register(context, this, HaproxyDaemon.SERVICE));
     }
 
     /**
@@ -279,6 +285,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     /** Leaves every haproxy running (they belong to the node). Idempotent, never throws. */
     @Deactivate
     void deactivate() {
+        DaemonFactories.unregister(factoryRegistration.getAndSet(null));
         LOG.info("Metadata proxy listener stopped; running haproxy processes are left as they are");
     }
 

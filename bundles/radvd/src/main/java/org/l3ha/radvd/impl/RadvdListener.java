@@ -24,10 +24,13 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.DaemonAccount;
+import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -83,9 +86,9 @@ import org.slf4j.LoggerFactory;
  * throws {@link IllegalStateException}.
  */
 @Component(name = "org.l3ha.radvd", configurationPid = AgentSettings.PID, immediate = true,
-        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class, DaemonFactory.class},
+        service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
         property = {TransitionListener.ORDER + ":Integer=300", StatsProvider.NAME + "=radvd",
-            HealthCheck.NAME + "=radvd", DaemonFactory.SERVICE + "=" + Daemon.RADVD})
+            HealthCheck.NAME + "=radvd"})
 @Designate(ocd = RadvdListener.Config.class)
 public final class RadvdListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
 
@@ -130,6 +133,8 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     }
 
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
+    /** This listener as the {@link DaemonFactory} of its service, registered by hand (see {@link DaemonFactories}). */
+    private final AtomicReference<ServiceRegistration<DaemonFactory>> factoryRegistration = new AtomicReference<>();
     private final String radvdBinary;
     private final DaemonAccount.Databases accounts;
     private volatile RadvdSettings settings;
@@ -160,8 +165,9 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
      * @throws ConfigException if it is invalid (logged); DS tries again when it changes
      */
     @Activate
-    public RadvdListener(Map<String, Object> props) {
+    public RadvdListener(BundleContext context, Map<String, Object> props) {
         this(props, RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
+        factoryRegistration.set(DaemonFactories.register(context, this, Daemon.RADVD));
     }
 
     /**
@@ -236,6 +242,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     /** Nothing to release: radvd daemons keep running (they belong to the node). Idempotent, never throws. */
     @Deactivate
     void deactivate() {
+        DaemonFactories.unregister(factoryRegistration.getAndSet(null));
         if (deactivated.compareAndSet(false, true)) {
             LOG.info("radvd listener stopped; running radvd daemons are left as they are");
         }

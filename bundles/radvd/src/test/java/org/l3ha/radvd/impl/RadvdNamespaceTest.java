@@ -146,7 +146,7 @@ class RadvdNamespaceTest {
 
     /** The listener as DS would wire it: activated with the configuration, then bound to {@code pm}. */
     static RadvdListener listener(Map<String, Object> props, ProcessComponent pm) {
-        RadvdListener l = new RadvdListener(props);
+        RadvdListener l = new RadvdListener(props, RadvdListener.RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
         l.bindProcessManager(pm);
         return l;
     }
