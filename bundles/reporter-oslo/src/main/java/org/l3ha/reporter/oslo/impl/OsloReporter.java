@@ -189,7 +189,9 @@ public final class OsloReporter {
         this.context = context;
         this.rpcVersion = rpcVersion;
         this.stats = new ReporterStats(clock);
-        warnUnknown(agentProps, AgentSettings.KEYS, AgentSettings.PID);
+        // unknown keys of org.l3ha.agent are the engine's to name (one WARN, not one per component);
+        // this component names its own keys written there by mistake
+        warnMisplaced(agentProps);
         Map<String, Object> agent = copy(agentProps);
         OsloSettings first;
         try {
@@ -235,7 +237,7 @@ public final class OsloReporter {
     /** A new configuration of PID {@code org.l3ha.agent}; an invalid one is rejected, the last good one kept. */
     @Modified
     void modified(Map<String, Object> props) {
-        warnUnknown(props, AgentSettings.KEYS, AgentSettings.PID);
+        warnMisplaced(props);
         Map<String, Object> agent = copy(props);
         synchronized (lock) {
             if (!deactivated) {
@@ -399,6 +401,17 @@ public final class OsloReporter {
     /** @return the client in use, null while inactive (tests) */
     OsloClient client() {
         return client;
+    }
+
+    /** Names this PID's keys found in PID {@code org.l3ha.agent}, where they are not used. */
+    private static void warnMisplaced(Map<String, Object> agentProps) {
+        java.util.List<String> misplaced = agentProps == null ? java.util.List.of() : agentProps.keySet().stream()
+                .filter(k -> OsloSettings.known().contains(k) && !AgentSettings.KEYS.contains(k)).sorted()
+                .map(org.l3ha.common.LogText::escape).toList();
+        if (!misplaced.isEmpty()) {
+            LOG.warn("{}: key(s) '{}' of PID {} found in PID {}: not used there (set them in etc/{}.cfg)", COMPONENT,
+                    String.join("', '", misplaced), PID, AgentSettings.PID, PID);
+        }
     }
 
     private static void warnUnknown(Map<String, Object> props, java.util.Collection<String> known, String pid) {

@@ -228,7 +228,8 @@ class OsloReporterTest {
             reporter = new OsloReporter(bundle.context, props("transport_url", "rabbit://n:S3cret@h/"), Clock.systemUTC(),
                     OsloClient.RPC_VERSION);
             assertEquals(List.of(), bundle.active(StateReporter.class));
-            assertTrue(log.has("WARN", "unknown configuration key 'transport_url' in PID org.l3ha.agent"), log.text());
+            assertTrue(log.has("WARN", "key(s) 'transport_url' of PID org.l3ha.reporter.oslo found in PID org.l3ha.agent:"
+                    + " not used there"), log.text());
             assertFalse(log.text().contains("S3cret"));
             // this PID's configuration comes through the ManagedService the component registered
             FakeBundleContext.Registration managed = bundle.only(ManagedService.class);
