@@ -17,11 +17,24 @@ final class Counters {
     static final String ERRORS = "errors";
     /** Prefix of the per-reason rejection counters: {@code rejected.<reason>}. */
     static final String REJECTED = "rejected.";
+    /**
+     * Connections closed because no complete request head arrived within the header deadline of
+     * their accept or of the end of their previous response (slowloris, stuck or silent clients).
+     */
+    static final String CLOSED_HEADER_TIMEOUT = "closed_header_timeout";
+    /**
+     * Connections closed because a request whose head had arrived was still not answered one more
+     * header deadline later (a body trickled byte by byte, a reply the client does not read).
+     */
+    static final String CLOSED_REQUEST_TIMEOUT = "closed_request_timeout";
+    /** Times the connection cap was reached (the endpoint stopped accepting until one closed). */
+    static final String CAP_REACHED = "cap_reached";
 
     private final ConcurrentHashMap<String, LongAdder> values = new ConcurrentHashMap<>();
 
     Counters(String... rejectionReasons) {
-        for (String key : new String[] {RECEIVED, ACCEPTED, HELD, ERRORS}) {
+        for (String key : new String[] {RECEIVED, ACCEPTED, HELD, ERRORS, CLOSED_HEADER_TIMEOUT,
+                CLOSED_REQUEST_TIMEOUT, CAP_REACHED}) {
             values.put(key, new LongAdder());
         }
         for (String reason : rejectionReasons) {

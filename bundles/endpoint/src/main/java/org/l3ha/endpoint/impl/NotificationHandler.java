@@ -63,15 +63,21 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
     private final HoldingBuffer buffer;
     private final Counters counters;
     private final int bufferCapacity;
+    private final HeaderDeadline deadline;
 
-    NotificationHandler(HoldingBuffer buffer, int bufferCapacity, Counters counters) {
+    /**
+     * @param deadline the connections' header deadline, re-armed when each response ends
+     */
+    NotificationHandler(HoldingBuffer buffer, int bufferCapacity, Counters counters, HeaderDeadline deadline) {
         this.buffer = buffer;
         this.bufferCapacity = bufferCapacity;
         this.counters = counters;
+        this.deadline = deadline;
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback callback) {
+    public boolean handle(Request request, Response response, Callback done) {
+        Callback callback = deadline.exchange(request, done);
         counters.increment(Counters.RECEIVED);
         String method = request.getMethod();
         if (!"POST".equals(method) && !"GET".equals(method)) {
@@ -236,13 +242,16 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
      */
     static final class ErrorReplies implements Request.Handler {
         private final Counters counters;
+        private final HeaderDeadline deadline;
 
-        ErrorReplies(Counters counters) {
+        ErrorReplies(Counters counters, HeaderDeadline deadline) {
             this.counters = counters;
+            this.deadline = deadline;
         }
 
         @Override
-        public boolean handle(Request request, Response response, Callback callback) {
+        public boolean handle(Request request, Response response, Callback done) {
+            Callback callback = deadline.exchange(request, done);
             int status = response.getStatus();
             Throwable cause = (Throwable) request.getAttribute(ErrorHandler.ERROR_EXCEPTION);
             String message = (String) request.getAttribute(ErrorHandler.ERROR_MESSAGE);

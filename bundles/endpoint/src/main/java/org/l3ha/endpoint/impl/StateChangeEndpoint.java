@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * <p>Valid notifications go to the {@link StateChangeSink} (the engine) without waiting for any
  * downstream work; while there is none, or it is shutting down, the newest state per router is
  * held and handed to the next sink in order.
+ *
+ * <p>Abuse is bounded: at most {@value #MAX_CONNECTIONS} connections are open at once (more wait
+ * in the listen backlog, see {@link ConnectionCap}), and a connection that does not deliver a
+ * complete request head within {@value #HEADER_DEADLINE_MS} ms of its accept or of its previous
+ * response is closed (see {@link HeaderDeadline}).
  */
 @Component(name = "org.l3ha.endpoint", configurationPid = AgentSettings.PID, immediate = true,
         service = {StatsProvider.class, HealthCheck.class},
@@ -62,16 +67,45 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     /** Most routers held while no sink takes notifications. */
     static final int HOLD_CAPACITY = 131_072;
     static final int MAX_HEADER_BYTES = 2048;
+    /** A connection with no byte read for this long is closed (Jetty's idle timeout). */
     static final long IDLE_TIMEOUT_MS = 5_000;
+    /**
+     * A connection must deliver a complete request head within this time of its accept, and on a
+     * keep-alive connection of the end of its previous response, else it is closed (see
+     * {@link HeaderDeadline}). A keepalived monitor (curl, httplib2) writes its ~180-byte request
+     * in one go right after connecting, so its head is complete as soon as Jetty reads it: the
+     * whole exchange took 24-30 ms at the 99th percentile with 64 clients on 2 cores in the
+     * benchmark, and time spent waiting in the listen backlog does not count. 5 s is over 100
+     * times that; it matches the idle timeout, so a client that sends nothing and one that
+     * trickles hold a connection for the same time.
+     */
+    static final long HEADER_DEADLINE_MS = 5_000;
+    /**
+     * Most connections open at once (see {@link ConnectionCap}); beyond it clients wait in the
+     * listen backlog ({@value #ACCEPT_QUEUE}). Far above what monitors need: each notification is
+     * one connection answered in well under a millisecond, so even a failover storm (the
+     * benchmark's 64 clients at 6,000 requests/s, the tests' 50 at once) keeps a few dozen open;
+     * a burst beyond the cap waits in the backlog for a fraction of a second. Far below the
+     * descriptors of a JVM (Karaf's own use is a few hundred).
+     */
+    static final int MAX_CONNECTIONS = 1_024;
     static final long STOP_TIMEOUT_MS = 2_000;
     /** Listen backlog (Neutron's 5 loses notifications under a burst). */
     static final int ACCEPT_QUEUE = 1024;
+    /**
+     * One acceptor thread: it checks before every accept whether the connection cap allows one,
+     * so the cap is exact and connections beyond it stay in the backlog (see {@link ConnectionCap}).
+     */
+    private static final int ACCEPTORS = 1;
+    /** The health check warns while this many connections or more were closed by the deadline recently. */
+    static final int HEALTH_WARN_CLOSURES = 10;
     private static final int MAX_THREADS = 16;
     private static final int MIN_THREADS = 4;
     private static final long POOL_IDLE_MS = 10_000;
 
     private final Counters counters = new Counters(NotificationHandler.REASONS);
     private final int holdCapacity;
+    private final Limits limits;
     private final HoldingBuffer buffer;
 
     /* guarded by this */
@@ -79,8 +113,16 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     private Listener listener;
     private boolean closed;
 
-    /** A running server and its socket file. */
-    private record Listener(Server server, SocketFile file) {
+    /**
+     * The bounds on connections: at most {@code maxConnections} open at once, and a complete
+     * request head within {@code headerDeadlineMs}. Tests use smaller ones.
+     */
+    record Limits(int maxConnections, long headerDeadlineMs) {
+        static final Limits DEFAULT = new Limits(MAX_CONNECTIONS, HEADER_DEADLINE_MS);
+    }
+
+    /** A running server, its socket file, and the bounds on its connections. */
+    private record Listener(Server server, SocketFile file, ConnectionCap cap, HeaderDeadline deadline) {
         void close() {
             try {
                 server.stop();
@@ -107,7 +149,17 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     /** As the DS constructor, holding at most {@code holdCapacity} routers (tests). */
     StateChangeEndpoint(Map<String, Object> props, int holdCapacity) throws IOException {
+        this(props, holdCapacity, Limits.DEFAULT);
+    }
+
+    /** As the DS constructor, with other bounds on connections (tests). */
+    StateChangeEndpoint(Map<String, Object> props, Limits limits) throws IOException {
+        this(props, HOLD_CAPACITY, limits);
+    }
+
+    private StateChangeEndpoint(Map<String, Object> props, int holdCapacity, Limits limits) throws IOException {
         this.holdCapacity = holdCapacity;
+        this.limits = limits;
         this.buffer = new HoldingBuffer(holdCapacity);
         AgentSettings parsed;
         try {
@@ -206,19 +258,31 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     /**
      * @return the counters: {@code received}, {@code accepted}, {@code held} (notifications put
-     *         on hold), {@code holding} (routers held now), {@code errors} (5xx, a bug) and
-     *         {@code rejected.<reason>} per rejection reason
+     *         on hold), {@code holding} (routers held now), {@code errors} (5xx, a bug),
+     *         {@code rejected.<reason>} per rejection reason, {@code closed_header_timeout} and
+     *         {@code closed_request_timeout} (connections closed by the header deadline),
+     *         {@code cap_reached} (times the connection cap was reached), {@code connections}
+     *         (open now) and {@code connections_peak} (most open at once since the socket was
+     *         opened)
      */
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> out = counters.snapshot();
         out.put("holding", (long) buffer.size());
+        Listener l;
+        synchronized (this) {
+            l = listener;
+        }
+        out.put("connections", l == null ? 0L : l.cap().open());
+        out.put("connections_peak", l == null ? 0L : l.cap().peak());
         return out;
     }
 
     /**
-     * CRITICAL if the socket is not served (server stopped, socket file gone or replaced), WARN
-     * while notifications are held for lack of an engine, else OK.
+     * CRITICAL if the socket is not served (server stopped, socket file gone or replaced); WARN
+     * while the connection cap is reached, while {@value #HEALTH_WARN_CLOSURES} or more
+     * connections were closed by the header deadline within the last minute or two (slow, stuck
+     * or hostile clients), or while notifications are held for lack of an engine; else OK.
      */
     @Override
     public HealthResult check() {
@@ -232,12 +296,22 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         if (!l.server().isRunning() || !l.file().isOurs()) {
             return HealthResult.critical("not listening on " + l.file().path() + " (server stopped or socket file removed or replaced)");
         }
+        StringBuilder warnings = new StringBuilder();
+        if (l.cap().isCapped()) {
+            warnings.append("; connection cap reached: ").append(l.cap().max())
+                    .append(" connections open, new ones wait in the listen backlog");
+        }
+        int closed = l.deadline().recentClosures();
+        if (closed >= HEALTH_WARN_CLOSURES) {
+            warnings.append("; ").append(closed).append(" connections closed in the last minute or two for sending no")
+                    .append(" complete request within ").append(l.deadline().deadlineMs()).append(" ms");
+        }
         int held = buffer.size();
         if (held > 0) {
-            return HealthResult.warn("listening on " + l.file().path() + "; " + held
-                    + " routers' notifications held: no engine takes them");
+            warnings.append("; ").append(held).append(" routers' notifications held: no engine takes them");
         }
-        return HealthResult.ok("listening on " + l.file().path());
+        String listening = "listening on " + l.file().path();
+        return warnings.length() == 0 ? HealthResult.ok(listening) : HealthResult.warn(listening + warnings);
     }
 
     /** @return the socket path served now, or null once deactivated (for tests and the shell) */
@@ -252,13 +326,13 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     private Listener open(AgentSettings s) throws IOException {
         SocketFile file = SocketFile.prepare(s.socketPath());
-        Server server = newServer(file.bindPath());
+        Listener fresh = newServer(file);
         try {
-            server.start();
+            fresh.server().start();
             file.publish(s.socketMode());
-            return new Listener(server, file);
+            return fresh;
         } catch (Exception e) {
-            new Listener(server, file).close();
+            fresh.close();
             if (e instanceof IOException) {
                 throw (IOException) e;
             }
@@ -266,7 +340,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         }
     }
 
-    private Server newServer(Path bindPath) {
+    private Listener newServer(SocketFile file) {
         // bounded threads; the task queue stays unbounded as Jetty requires (its tasks are bounded by connections)
         // threads above the minimum end after 10 s idle
         QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, (int) POOL_IDLE_MS);
@@ -282,15 +356,22 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         http.setSendServerVersion(false);
         // the authority of requests without Host (else Jetty tries the socket path, and warns)
         http.setServerAuthority(new HostPort("localhost"));
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 0, 1, new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(bindPath);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, ACCEPTORS, 1,
+                new HttpConnectionFactory(http));
+        connector.setUnixDomainPath(file.bindPath());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        // beans of the connector: the cap hears of accepts and closes, the deadline of every connection
+        ConnectionCap cap = new ConnectionCap(limits.maxConnections(), connector, counters);
+        HeaderDeadline deadline = new HeaderDeadline(limits.headerDeadlineMs(), connector.getScheduler(), counters,
+                cap::open);
+        connector.addBean(cap);
+        connector.addBean(deadline);
         server.addConnector(connector);
 
-        server.setHandler(new NotificationHandler(buffer, holdCapacity, counters));
-        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters));
-        return server;
+        server.setHandler(new NotificationHandler(buffer, holdCapacity, counters, deadline));
+        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters, deadline));
+        return new Listener(server, file, cap, deadline);
     }
 
     private static String mode(AgentSettings s) {

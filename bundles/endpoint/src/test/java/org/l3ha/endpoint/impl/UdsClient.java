@@ -127,9 +127,28 @@ final class UdsClient implements AutoCloseable {
         return pending.size() > 0;
     }
 
+    /**
+     * @return whether any byte (or the end) arrived within {@code timeout}; what arrived is kept
+     *         for the next read
+     */
+    boolean hasDataWithin(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (pending.size() == 0 && !eof) {
+            if (!fill(deadline)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Reads and parses one reply; fails unless it is well-formed HTTP/1.1 with CRLF and a length. */
     Reply readReply() throws IOException {
         return readReply(false);
+    }
+
+    /** As {@link #readReply()}, waiting up to {@code timeout} instead of {@link #TIMEOUT}. */
+    Reply readReply(Duration timeout) throws IOException {
+        return readReply(false, timeout);
     }
 
     /**
@@ -137,7 +156,11 @@ final class UdsClient implements AutoCloseable {
      * 1xx interim reply), and no body for a reply to HEAD.
      */
     Reply readReply(boolean toHead) throws IOException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        return readReply(toHead, TIMEOUT);
+    }
+
+    private Reply readReply(boolean toHead, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         int end;
         while ((end = indexOf(pending.toByteArray(), "\r\n\r\n")) < 0) {
             if (eof) {
@@ -145,7 +168,7 @@ final class UdsClient implements AutoCloseable {
                         + new String(pending.toByteArray(), StandardCharsets.ISO_8859_1));
             }
             if (!fill(deadline)) {
-                throw new IOException("no reply within " + TIMEOUT);
+                throw new IOException("no reply within " + timeout);
             }
         }
         byte[] buf = pending.toByteArray();
@@ -190,7 +213,7 @@ final class UdsClient implements AutoCloseable {
                 throw new IOException("connection closed within the body of " + shown());
             }
             if (!fill(deadline)) {
-                throw new IOException("body incomplete after " + TIMEOUT + ": " + shown());
+                throw new IOException("body incomplete after " + timeout + ": " + shown());
             }
         }
         buf = pending.toByteArray();

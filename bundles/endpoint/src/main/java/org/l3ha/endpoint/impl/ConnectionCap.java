@@ -1,0 +1,188 @@
+package org.l3ha.endpoint.impl;
+
+import java.nio.channels.SelectableChannel;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Caps the connections the endpoint holds at once. When {@code max} are open the connector stops
+ * accepting: further clients wait in the kernel's listen backlog, where they hold no descriptor
+ * of this process, and are accepted in arrival order as connections close.
+ *
+ * <p>An accept listener on the connector (a bean of it, handed to its selector manager): a
+ * connection counts from its accept ({@link #onAccepting}) until its end point is closed
+ * ({@link #onClosed}) or its set-up failed ({@link #onAcceptFailed}). The connector must have an
+ * acceptor thread: that thread checks {@link AbstractConnector#isAccepting()} before every
+ * {@code accept()} and {@link #onAccepting} runs on it right after, so the cap is exact. (With
+ * no acceptor thread, Jetty's selector accepts the whole backlog in one go and a limit can only be
+ * kept by closing what it accepted beyond it, which is what Jetty's own
+ * {@code NetworkConnectionLimit} does; it also logs every time the limit is reached or cleared.)
+ *
+ * <p>While the cap is reached, a check every {@value #RECONCILE_MS} ms compares the count with the
+ * connector's end points; if fewer are open for two checks in a row (a close Jetty did not report),
+ * the count is corrected, with a WARN, so the endpoint can never stop accepting for good.
+ *
+ * <p>Thread-safe: the callbacks come from the acceptor thread, the selector and the pool; one
+ * lock guards the count, and only {@link AbstractConnector#setAccepting} (a short lock of its
+ * own, never held while calling out) is called under it.
+ */
+final class ConnectionCap implements SelectorManager.AcceptListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectionCap.class);
+    /** How often the count is checked against the connector while the cap is reached. */
+    static final long RECONCILE_MS = 1_000;
+    /** At most one line a minute about the cap being reached. */
+    static final long LOG_INTERVAL_MS = 60_000;
+
+    private final int max;
+    private final AbstractConnector connector;
+    private final Counters counters;
+    private final RateLimitedLog reachedLog;
+
+    /* guarded by this */
+    private int open;
+    private int peak;
+    private boolean capped;
+    private int strikes;
+    /** Whether a {@link #reconcile} is scheduled (at most one is). */
+    private boolean reconciling;
+
+    /**
+     * @param max most connections open at once (at least 1)
+     * @param connector the connector to stop and restart accepting; its scheduler runs the checks
+     * @param counters where {@link Counters#CAP_REACHED} is counted
+     */
+    ConnectionCap(int max, AbstractConnector connector, Counters counters) {
+        if (max < 1) {
+            throw new IllegalArgumentException("connection cap " + max);
+        }
+        this.max = max;
+        this.connector = connector;
+        this.counters = counters;
+        this.reachedLog = new RateLimitedLog(LOG_INTERVAL_MS, connector.getScheduler(), (count, first, seconds) -> {
+            if (first) {
+                LOG.warn("State-change endpoint: {} connections open, the cap; new connections wait in the listen"
+                        + " backlog until one closes (clients that send no request are closed after the header"
+                        + " deadline)", max);
+            } else {
+                LOG.warn("State-change endpoint: the cap of {} connections was reached {} more time(s) in the last"
+                        + " {} s; {} open now", max, count, seconds, open());
+            }
+        });
+    }
+
+    @Override
+    public void onAccepting(SelectableChannel channel) {
+        boolean reached = false;
+        boolean schedule = false;
+        synchronized (this) {
+            open++;
+            peak = Math.max(peak, open);
+            if (open >= max && !capped) {
+                capped = true;
+                strikes = 0;
+                connector.setAccepting(false);
+                reached = true;
+                schedule = !reconciling;
+                reconciling = true;
+            }
+        }
+        if (reached) {
+            counters.increment(Counters.CAP_REACHED);
+            if (schedule) {
+                scheduleReconcile();
+            }
+            reachedLog.occurred();
+        }
+    }
+
+    @Override
+    public void onAcceptFailed(SelectableChannel channel, Throwable cause) {
+        released();
+    }
+
+    @Override
+    public void onClosed(SelectableChannel channel) {
+        released();
+    }
+
+    private synchronized void released() {
+        open--;
+        resumeIfBelowCap();
+    }
+
+    private void resumeIfBelowCap() {
+        if (capped && open < max) {
+            capped = false;
+            connector.setAccepting(true);
+        }
+    }
+
+    /** @return connections open now (accepted and not yet closed) */
+    synchronized int open() {
+        return open;
+    }
+
+    /** @return the most connections that were open at once */
+    synchronized int peak() {
+        return peak;
+    }
+
+    /** @return whether the cap is reached now (the connector does not accept) */
+    synchronized boolean isCapped() {
+        return capped;
+    }
+
+    int max() {
+        return max;
+    }
+
+    private void scheduleReconcile() {
+        try {
+            connector.getScheduler().schedule(this::reconcile, RECONCILE_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                reconciling = false; // stopping
+            }
+        }
+    }
+
+    /**
+     * While capped: corrects the count if the connector has had fewer end points than counted
+     * for two checks in a row (nothing is accepted while capped, so they must agree), and checks
+     * again later. Package-private for tests.
+     */
+    void reconcile() {
+        int corrected = -1;
+        int was;
+        boolean again;
+        synchronized (this) {
+            if (!capped) {
+                reconciling = false;
+                return;
+            }
+            was = open;
+            int actual = connector.getConnectedEndPoints().size();
+            if (actual < open && ++strikes >= 2) {
+                open = actual;
+                corrected = actual;
+                strikes = 0;
+                resumeIfBelowCap();
+            } else if (actual >= open) {
+                strikes = 0;
+            }
+            again = capped;
+            reconciling = again;
+        }
+        if (corrected >= 0) {
+            LOG.warn("State-change endpoint: counted {} open connections but the connector has {}; corrected,"
+                    + " accepting again", was, corrected);
+        }
+        if (again) {
+            scheduleReconcile();
+        }
+    }
+}
