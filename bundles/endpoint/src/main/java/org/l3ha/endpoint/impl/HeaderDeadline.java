@@ -6,8 +6,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Bounds the time a connection may take to deliver a complete request head: {@code deadline}
  * from its opening (right after the accept) and, on a keep-alive connection, from the end of its
- * previous response. A connection that misses it is closed, counted in
+ * previous exchange. A connection that misses it is closed, counted in
  * {@link Counters#CLOSED_HEADER_TIMEOUT} and reported by a rate-limited log line.
  *
  * <p>Jetty 12.1 has no such bound: its idle timeout restarts with every byte read, so a client
@@ -24,38 +24,51 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How: a {@link Connection.Listener} bean of the connector, so every connection reports its
  * opening and closing here. Each open connection has one timer on the connector's
- * {@link Scheduler} (no thread per connection), re-armed at the end of every response (the
- * handlers wrap their callback with {@link #exchange}). When it fires, the connection's
- * {@link Connection#getMessagesIn()} (which Jetty's HTTP/1 connection counts up as soon as a
- * request head is complete, before the handler runs) tells whether a head arrived since it was
- * armed. If none did, the connection is closed. If one did but its response has not ended yet
- * (a handler still reading the body, a reply not yet written), the timer runs once more from
- * then: a request whose body or reply is still not done after that is closed too, counted in
- * {@link Counters#CLOSED_REQUEST_TIMEOUT} (the body is at most 1 KiB, the reply is written at
- * once, so only a client trickling its body or not reading its reply gets there).
+ * {@link Scheduler} (no thread per connection). The handlers report the end of every exchange
+ * ({@link #watchExchange}, through Jetty's request completion listener); that only records the
+ * time, and the timer moves its window there when it fires, so nothing is scheduled or cancelled
+ * on the request path. When the window is up, the connection's {@link Connection#getMessagesIn()}
+ * (which Jetty's HTTP/1 connection counts up as soon as a request head is complete, before the
+ * handler runs) tells whether a head arrived in it. If none did, the connection is closed. If one
+ * did but its exchange has not ended yet (a handler still reading the body, a reply not yet
+ * written), it gets one more window from then: a request whose body or reply is still not done
+ * after that is closed too, counted in {@link Counters#CLOSED_REQUEST_TIMEOUT} (the body is at
+ * most 1 KiB and the reply is written at once, so only a client trickling its body or not reading
+ * its reply gets there).
+ *
+ * <p>Closing goes through Jetty's own idle-timeout path, as Jetty's connection limits do: the end
+ * point's idle timeout is cut to {@value #EXPIRE_MS} ms, so Jetty expires it on its scheduler and
+ * its HTTP/1 connection fails a request in progress and closes in order. (Closing the end point
+ * from this thread instead could race with a thread parsing on the same connection.) If the end
+ * point is still open {@value #LATE_MS} ms later, it is closed outright.
  *
  * <p>A timer that fires more than {@value #LATE_MS} ms late means the JVM itself was stalled
  * (garbage collection, a starved machine): the bytes of a client that sent its head in time may
  * still be unread, so instead of closing it looks again {@value #LATE_MS} ms later.
  *
  * <p>Thread-safe: connections open and close on the selector and pool threads, timers fire on
- * the scheduler thread, responses end on pool threads. Each connection's state has its own lock;
- * connections are closed and lines logged outside it.
+ * the scheduler thread, exchanges end on pool threads. Each connection's state has its own lock,
+ * held for a few field accesses; connections are expired and lines logged outside it.
  */
 final class HeaderDeadline implements Connection.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
     /** A timer this late means a JVM stall, not a slow client: look again rather than close. */
     static final long LATE_MS = 1_000;
+    /** The idle timeout an expired connection gets, so that Jetty expires it at once. */
+    static final long EXPIRE_MS = 1;
     /** At most one line a minute about connections closed by the deadline. */
     static final long LOG_INTERVAL_MS = 60_000;
     /** The window in which closures are counted for the health check. */
     static final long RECENT_WINDOW_MS = 60_000;
 
     private final long deadlineMs;
+    private final long deadlineNanos;
     private final Scheduler scheduler;
     private final Counters counters;
     private final ConcurrentHashMap<Connection, Watch> watches = new ConcurrentHashMap<>();
     private final RateLimitedLog closedLog;
+    /** What the connection closed last had sent, for the log line: bytes read and complete request heads. */
+    private volatile String lastClosed = "";
 
     /* guarded by this: closures in the current and the previous window (for the health check) */
     private long windowStartNanos = System.nanoTime();
@@ -73,13 +86,14 @@ final class HeaderDeadline implements Connection.Listener {
             throw new IllegalArgumentException("header deadline " + deadlineMs + " ms");
         }
         this.deadlineMs = deadlineMs;
+        this.deadlineNanos = TimeUnit.MILLISECONDS.toNanos(deadlineMs);
         this.scheduler = scheduler;
         this.counters = counters;
         this.closedLog = new RateLimitedLog(LOG_INTERVAL_MS, scheduler, (count, first, seconds) -> {
             if (first) {
                 LOG.warn("State-change endpoint: closed a connection that sent no complete request within {} ms"
-                        + " (counted in closed_header_timeout and closed_request_timeout; at most one such line"
-                        + " a minute); {} connections open", deadlineMs, openConnections.getAsInt());
+                        + " ({}; counted in closed_header_timeout and closed_request_timeout; at most one such line"
+                        + " a minute); {} connections open", deadlineMs, lastClosed, openConnections.getAsInt());
             } else {
                 LOG.warn("State-change endpoint: closed {} more connection(s) that sent no complete request within"
                         + " {} ms in the last {} s; {} connections open", count, deadlineMs, seconds,
@@ -92,7 +106,7 @@ final class HeaderDeadline implements Connection.Listener {
     public void onOpened(Connection connection) {
         Watch w = new Watch(connection);
         watches.put(connection, w);
-        w.arm(connection.getMessagesIn(), -1);
+        w.start();
     }
 
     @Override
@@ -104,25 +118,14 @@ final class HeaderDeadline implements Connection.Listener {
     }
 
     /**
-     * Wraps the callback of one request so that the end of its response re-arms the deadline of
-     * its connection (for the next request on a keep-alive connection). Call it first thing in a
-     * handler, and use what it returns.
-     *
-     * @return the callback to complete the request with
+     * Has the end of this request's exchange start a new window on its connection (for the next
+     * request on a keep-alive connection). Call it first thing in a handler.
      */
-    Callback exchange(Request request, Callback callback) {
+    void watchExchange(Request request) {
         Watch w = watches.get(request.getConnectionMetaData().getConnection());
-        if (w == null) {
-            return callback;
+        if (w != null) {
+            Request.addCompletionListener(request, failure -> w.exchangeEnded());
         }
-        return new Callback.Nested(callback) {
-            @Override
-            public void succeeded() {
-                // before Jetty goes on to the next request on this connection
-                w.responded();
-                super.succeeded();
-            }
-        };
     }
 
     /** @return connections open now that this deadline watches */
@@ -160,14 +163,18 @@ final class HeaderDeadline implements Connection.Listener {
         private final Connection connection;
 
         /* guarded by this */
-        /** Request heads the connection had when the timer was armed. */
-        private long armedIn;
-        /** Request heads whose responses have ended. */
-        private long answeredIn;
-        /** When the timer is due (System.nanoTime). */
-        private long dueNanos;
-        /** Counts up with every arming; a timer of an earlier arming does nothing. */
-        private long generation;
+        /** Request heads the connection had when the current window opened. */
+        private long windowIn;
+        /** When the current window opened (System.nanoTime). */
+        private long windowStart;
+        /** Exchanges ended, and how many of them the windows have taken into account. */
+        private long ended;
+        private long endedSeen;
+        /** Request heads the connection had when its last exchange ended, and when that was. */
+        private long endedIn;
+        private long endedAt;
+        /** When the timer was set to fire. */
+        private long firesAt;
         private Scheduler.Task task;
         private boolean done;
 
@@ -175,101 +182,122 @@ final class HeaderDeadline implements Connection.Listener {
             this.connection = connection;
         }
 
-        /** A response ended: the connection has a new deadline for its next request head. */
-        void responded() {
+        void start() {
             long in = connection.getMessagesIn();
+            long now = System.nanoTime();
             synchronized (this) {
-                answeredIn = in;
+                windowIn = in;
+                windowStart = now;
+                firesAt = now + deadlineNanos;
             }
-            arm(in, -1);
+            schedule(deadlineNanos);
         }
 
-        /**
-         * (Re-)arms the timer: a head must arrive within the deadline of now.
-         *
-         * @param in the connection's request heads now
-         * @param ifGeneration arm only if the watch is still at this generation (-1: always)
-         */
-        void arm(long in, long ifGeneration) {
-            long gen;
+        /** An exchange ended (on a pool thread, inside Jetty's completion): only note it. */
+        void exchangeEnded() {
+            long in = connection.getMessagesIn();
+            long now = System.nanoTime();
             synchronized (this) {
-                if (done || (ifGeneration >= 0 && ifGeneration != generation)) {
+                ended++;
+                endedIn = in;
+                endedAt = now;
+            }
+        }
+
+        /** The timer fired. */
+        void check() {
+            long now = System.nanoTime();
+            long in = connection.getMessagesIn();
+            long delay = -1;
+            String counter = null;
+            synchronized (this) {
+                if (done) {
                     return;
                 }
-                armedIn = in;
-                cancelTask();
-                gen = ++generation;
-                dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(deadlineMs);
+                task = null;
+                if (ended != endedSeen) {
+                    // the window starts again at the end of the last exchange
+                    endedSeen = ended;
+                    windowIn = endedIn;
+                    windowStart = endedAt;
+                }
+                long due = windowStart + deadlineNanos;
+                if (due - now > 0) {
+                    delay = due - now;
+                } else if (now - firesAt > TimeUnit.MILLISECONDS.toNanos(LATE_MS)) {
+                    // a stalled JVM, not a slow client: give the selector a moment to read what arrived
+                    delay = TimeUnit.MILLISECONDS.toNanos(LATE_MS);
+                } else if (in != windowIn) {
+                    // a head arrived in time and its exchange is under way: one more window for it
+                    windowIn = in;
+                    windowStart = now;
+                    delay = deadlineNanos;
+                } else {
+                    done = true;
+                    counter = windowIn > endedIn ? Counters.CLOSED_REQUEST_TIMEOUT : Counters.CLOSED_HEADER_TIMEOUT;
+                }
+                if (delay >= 0) {
+                    firesAt = now + delay;
+                }
             }
-            schedule(gen, deadlineMs);
+            if (counter != null) {
+                expire(counter);
+            } else {
+                schedule(delay);
+            }
         }
 
-        private void schedule(long gen, long delayMs) {
+        private void schedule(long delayNanos) {
             Scheduler.Task t;
             try {
-                t = scheduler.schedule(() -> check(gen), delayMs, TimeUnit.MILLISECONDS);
+                t = scheduler.schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
             } catch (RejectedExecutionException e) {
                 return; // the scheduler is stopping with the server, which closes every connection
             }
+            keep(t);
+        }
+
+        private void keep(Scheduler.Task t) {
             synchronized (this) {
-                if (gen == generation && !done) {
+                if (task == null) {
                     task = t;
                     return;
                 }
             }
-            t.cancel(); // re-armed or closed meanwhile
+            t.cancel(); // cannot happen with one timer at a time; never leave two
         }
 
-        void cancel() {
-            synchronized (this) {
-                done = true;
-                cancelTask();
-            }
-        }
-
-        private void cancelTask() {
-            if (task != null) {
-                task.cancel();
-                task = null;
-            }
-        }
-
-        /** The timer of arming {@code gen} fired. */
-        void check(long gen) {
-            long now = System.nanoTime();
-            long in = connection.getMessagesIn();
-            String counter;
-            synchronized (this) {
-                if (done || gen != generation) {
-                    return;
-                }
-                task = null;
-                if (now - dueNanos > TimeUnit.MILLISECONDS.toNanos(LATE_MS)) {
-                    // a stalled JVM, not a slow client: give the selector a moment to read what arrived
-                    dueNanos = now + TimeUnit.MILLISECONDS.toNanos(LATE_MS);
-                    counter = null;
-                } else if (in != armedIn) {
-                    counter = ""; // a head arrived in time
-                } else {
-                    done = true;
-                    counter = armedIn > answeredIn ? Counters.CLOSED_REQUEST_TIMEOUT : Counters.CLOSED_HEADER_TIMEOUT;
-                }
-            }
-            if (counter == null) {
-                schedule(gen, LATE_MS);
-            } else if (counter.isEmpty()) {
-                // its response has not ended (else it would have re-armed): one more deadline for it
-                arm(in, gen);
-            } else {
-                close(counter);
-            }
-        }
-
-        private void close(String counter) {
+        /** Counts, logs, and has Jetty expire the connection; closes it outright if that does not. */
+        private void expire(String counter) {
             counters.increment(counter);
             noteClosure();
-            connection.getEndPoint().close(new TimeoutException("no complete request within " + deadlineMs + " ms"));
+            lastClosed = "it had sent " + connection.getBytesIn() + " bytes, " + connection.getMessagesIn()
+                    + " complete request head(s)";
             closedLog.occurred();
+            EndPoint endPoint = connection.getEndPoint();
+            endPoint.setIdleTimeout(EXPIRE_MS);
+            try {
+                keep(scheduler.schedule(() -> {
+                    if (endPoint.isOpen()) {
+                        endPoint.close(new TimeoutException("no complete request within " + deadlineMs + " ms"));
+                    }
+                }, LATE_MS, TimeUnit.MILLISECONDS));
+            } catch (RejectedExecutionException e) {
+                // stopping: the server closes every connection
+            }
+        }
+
+        /** The connection closed: no more timers. */
+        void cancel() {
+            Scheduler.Task t;
+            synchronized (this) {
+                done = true;
+                t = task;
+                task = null;
+            }
+            if (t != null) {
+                t.cancel();
+            }
         }
     }
 }

@@ -66,7 +66,8 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
     private final HeaderDeadline deadline;
 
     /**
-     * @param deadline the connections' header deadline, re-armed when each response ends
+     * @param deadline the connections' header deadline, told of every exchange so that its end
+     *         starts the next window of a keep-alive connection
      */
     NotificationHandler(HoldingBuffer buffer, int bufferCapacity, Counters counters, HeaderDeadline deadline) {
         this.buffer = buffer;
@@ -76,8 +77,8 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
     }
 
     @Override
-    public boolean handle(Request request, Response response, Callback done) {
-        Callback callback = deadline.exchange(request, done);
+    public boolean handle(Request request, Response response, Callback callback) {
+        deadline.watchExchange(request);
         counters.increment(Counters.RECEIVED);
         String method = request.getMethod();
         if (!"POST".equals(method) && !"GET".equals(method)) {
@@ -250,8 +251,8 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
         }
 
         @Override
-        public boolean handle(Request request, Response response, Callback done) {
-            Callback callback = deadline.exchange(request, done);
+        public boolean handle(Request request, Response response, Callback callback) {
+            deadline.watchExchange(request);
             int status = response.getStatus();
             Throwable cause = (Throwable) request.getAttribute(ErrorHandler.ERROR_EXCEPTION);
             String message = (String) request.getAttribute(ErrorHandler.ERROR_MESSAGE);
