@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -90,6 +91,8 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
      */
     static final int MAX_CONNECTIONS = 1_024;
     static final long STOP_TIMEOUT_MS = 2_000;
+    /** Most time a start waits for the pool to take the acceptor's and the selector's jobs. */
+    private static final long START_WAIT_MS = 1_000;
     /** Listen backlog (Neutron's 5 loses notifications under a burst). */
     static final int ACCEPT_QUEUE = 1024;
     /**
@@ -329,14 +332,33 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         Listener fresh = newServer(file);
         try {
             fresh.server().start();
+            awaitPoolJobsTaken(fresh.server());
             file.publish(s.socketMode());
             return fresh;
         } catch (Exception e) {
             fresh.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             if (e instanceof IOException) {
                 throw (IOException) e;
             }
             throw new IOException("Cannot start the state-change endpoint on " + s.socketPath() + ": " + e, e);
+        }
+    }
+
+    /**
+     * Waits (at most {@value #START_WAIT_MS} ms) until the pool's threads have taken the jobs the
+     * start queued, the acceptor's among them: a stop right after the start then finds none left
+     * in the queue (Jetty warns about such a job).
+     */
+    private static void awaitPoolJobsTaken(Server server) throws InterruptedException {
+        if (!(server.getThreadPool() instanceof QueuedThreadPool pool)) {
+            return;
+        }
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
+        while (pool.getQueueSize() > 0 && System.nanoTime() - until < 0) {
+            Thread.sleep(1);
         }
     }
 
