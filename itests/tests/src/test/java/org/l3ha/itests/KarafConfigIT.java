@@ -79,6 +79,8 @@ public class KarafConfigIT {
             Map.entry("ra_confs", "$state_path/ra"),
             Map.entry("external_pids", "$state_path/external/pids"),
             Map.entry("radvd_user", ""),
+            Map.entry("metadata_proxy_user", ""),
+            Map.entry("metadata_proxy_group", ""),
             Map.entry("min_rtr_adv_interval", "30"),
             Map.entry("max_rtr_adv_interval", "100"),
             Map.entry("ipv6_gateway", ""),
@@ -316,7 +318,7 @@ public class KarafConfigIT {
             assertTrue(ad.getID() + " has a description", ad.getDescription() != null && !ad.getDescription().isBlank());
         }
         assertEquals(NEUTRON_DEFAULTS, defaults);
-        assertEquals(18, defaults.size());
+        assertEquals(20, defaults.size());
         Map<String, Integer> types = Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL))
                 .collect(Collectors.toMap(AttributeDefinition::getID, AttributeDefinition::getType));
         assertEquals(AttributeDefinition.INTEGER, (int) types.get("ha_vrrp_advert_int"));

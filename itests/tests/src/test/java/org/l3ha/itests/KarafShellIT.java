@@ -1,12 +1,14 @@
 package org.l3ha.itests;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -31,6 +33,8 @@ import org.ops4j.pax.exam.karaf.container.internal.KarafTestContainerFactory;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * The {@code l3ha:*} commands in stock Karaf with feature l3ha, run through Karaf's SessionFactory
@@ -219,6 +223,40 @@ public class KarafShellIT {
         }
         assertTrue(warn, warn.startsWith("l3ha health: WARN\n"));
         assertTrue(warn, Pattern.compile("(?m)^ipv6\\s+\\|\\s+WARN\\s+\\|.*" + Pattern.quote(ROUTERS.get(1))).matcher(warn).find());
+    }
+
+    /**
+     * The broker password is in no console output: config:list shows transport_url redacted (the
+     * reporter's ConfigurationPlugin), scr:info shows no reporter property holding it, and the
+     * reporter still gets and uses the real value (it reports that it cannot connect to it).
+     */
+    @Test
+    public void theBrokerPasswordIsInNoConsoleOutput() throws Exception {
+        String password = "Br0ker-" + Long.toHexString(System.nanoTime());
+        ConfigurationAdmin cm = Osgi.service(context, ConfigurationAdmin.class, Duration.ofSeconds(30));
+        Configuration reporter = cm.getConfiguration("org.l3ha.reporter.oslo", "?");
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put("transport_url", "rabbit://neutron:" + password + "@127.0.0.1:1/");
+        props.put("rpc_response_timeout", "2");
+        reporter.update(props);
+        try {
+            Poll.until("reporter configured", Duration.ofSeconds(60),
+                    () -> Shell.execute(shell, "l3ha:health").contains("127.0.0.1:1"));
+            String list = Shell.execute(shell, "config:list \"(service.pid=org.l3ha.reporter.oslo)\"");
+            System.out.println("config:list\n" + list);
+            assertTrue(list, list.contains("transport_url = rabbit://neutron:***@127.0.0.1:1/"));
+            String info = Shell.execute(shell, "scr:info org.l3ha.reporter.oslo");
+            System.out.println("scr:info\n" + info);
+            assertTrue(info, info.contains("org.l3ha.reporter.oslo"));
+            String health = Shell.execute(shell, "l3ha:health");
+            String stats = Shell.execute(shell, "l3ha:stats");
+            for (String out : List.of(list, info, health, stats)) {
+                assertFalse(out, out.contains(password));
+            }
+            assertFalse("karaf.log", String.join("\n", KarafLog.lines()).contains(password));
+        } finally {
+            reporter.delete();
+        }
     }
 
     @Test

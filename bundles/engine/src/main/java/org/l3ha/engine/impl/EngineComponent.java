@@ -106,8 +106,17 @@ public final class EngineComponent
         @AttributeDefinition(description = "Directory of daemon pid files")
         String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
 
-        @AttributeDefinition(description = "User radvd runs as; empty = the agent's user, root = no -u", required = false)
+        @AttributeDefinition(description = "User radvd runs as; empty = the daemons' account (l3ha's user, or when"
+                + " that is root the owner of state_path, nobody if root owns it too), root = no -u", required = false)
         String radvd__user() default "";
+
+        @AttributeDefinition(description = "User (name or uid) the haproxy metadata proxy runs as; empty = the"
+                + " daemons' account", required = false)
+        String metadata__proxy__user() default "";
+
+        @AttributeDefinition(description = "Group (name or gid) the haproxy metadata proxy runs as; empty = the"
+                + " daemons' account's group", required = false)
+        String metadata__proxy__group() default "";
 
         @AttributeDefinition(description = "radvd MinRtrAdvInterval, seconds")
         int min__rtr__adv__interval() default AgentSettings.DEFAULT_MIN_RTR_ADV_INTERVAL;
