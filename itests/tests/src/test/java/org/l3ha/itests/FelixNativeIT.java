@@ -105,7 +105,7 @@ public class FelixNativeIT {
             Poll.until("every l3ha component active", Duration.ofSeconds(60),
                     () -> Scr.notActive(scr, Scr.l3haBundles(context)).isEmpty(),
                     () -> String.join("; ", Scr.notActive(scr, Scr.l3haBundles(context))));
-            assertEquals(11, Scr.componentCount(scr, Scr.l3haBundles(context)));
+            assertEquals(12, Scr.componentCount(scr, Scr.l3haBundles(context)));
         } finally {
             health.close();
         }

@@ -114,8 +114,9 @@ public class KarafFeatureIT {
         Poll.until("every l3ha component active", Duration.ofSeconds(60),
                 () -> Scr.notActive(scr, Scr.l3haBundles(context)).isEmpty(),
                 () -> String.join("; ", Scr.notActive(scr, Scr.l3haBundles(context))));
-        // 11 DS components: endpoint, engine, notifier, registry, journal, oslo, process, ipv6, metadata, radvd, health
-        assertEquals(11, Scr.componentCount(scr, Scr.l3haBundles(context)));
+        // 12 DS components: endpoint, engine, notifier, registry, journal, oslo and its transport_url redaction, process,
+        // ipv6, metadata, radvd, health
+        assertEquals(12, Scr.componentCount(scr, Scr.l3haBundles(context)));
     }
 
     @Test

@@ -33,7 +33,6 @@ import org.ops4j.pax.exam.karaf.container.internal.KarafTestContainerFactory;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -234,7 +233,7 @@ public class KarafShellIT {
     public void theBrokerPasswordIsInNoConsoleOutput() throws Exception {
         String password = "Br0ker-" + Long.toHexString(System.nanoTime());
         ConfigurationAdmin cm = Osgi.service(context, ConfigurationAdmin.class, Duration.ofSeconds(30));
-        Configuration reporter = cm.getConfiguration("org.l3ha.reporter.oslo", "?");
+        org.osgi.service.cm.Configuration reporter = cm.getConfiguration("org.l3ha.reporter.oslo", "?");
         Hashtable<String, Object> props = new Hashtable<>();
         props.put("transport_url", "rabbit://neutron:" + password + "@127.0.0.1:1/");
         props.put("rpc_response_timeout", "2");
@@ -245,9 +244,15 @@ public class KarafShellIT {
             String list = Shell.execute(shell, "config:list \"(service.pid=org.l3ha.reporter.oslo)\"");
             System.out.println("config:list\n" + list);
             assertTrue(list, list.contains("transport_url = rabbit://neutron:***@127.0.0.1:1/"));
-            String info = Shell.execute(shell, "scr:info org.l3ha.reporter.oslo");
-            System.out.println("scr:info\n" + info);
-            assertTrue(info, info.contains("org.l3ha.reporter.oslo"));
+            // what scr:info prints: the component's configuration properties, as SCR holds them
+            org.osgi.service.component.runtime.ServiceComponentRuntime scr = Osgi.service(context,
+                    org.osgi.service.component.runtime.ServiceComponentRuntime.class, Duration.ofSeconds(30));
+            String info = scr.getComponentDescriptionDTOs().stream().filter(d -> d.name.equals("org.l3ha.reporter.oslo"))
+                    .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream()).map(c -> String.valueOf(c.properties))
+                    .collect(java.util.stream.Collectors.joining("\n"));
+            System.out.println("org.l3ha.reporter.oslo's component properties\n" + info);
+            assertTrue(info, info.contains("state_path"));
+            assertFalse(info, info.contains("transport_url"));
             String health = Shell.execute(shell, "l3ha:health");
             String stats = Shell.execute(shell, "l3ha:stats");
             for (String out : List.of(list, info, health, stats)) {
