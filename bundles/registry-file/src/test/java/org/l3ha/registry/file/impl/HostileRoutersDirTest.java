@@ -108,7 +108,7 @@ class HostileRoutersDirTest {
         plant("garbage.json", SECRET_URL + "\npassword=" + SECRET + "\n");
         plant("field.json", "{\"id\": \"" + SECRET + "\"}");
         Path hard = dir.resolve("hard.json");
-        Files.createLink(hard, rootOnly);   // a regular file: read, but nothing of it is shown
+        Files.createLink(hard, rootOnly);   // another file's second name: not read at all
 
         // the FIFO must not block activation: no writer will ever open it
         FileRouterRegistry r = assertTimeoutPreemptively(DEADLINE, () -> start(props(dir)),
@@ -123,7 +123,7 @@ class HostileRoutersDirTest {
         assertOneWarn("pipe.json", "a FIFO: not read (only regular files are read)");
         assertOneWarn("garbage.json", "not JSON: unrecognized token (line 1, column 1)", "skipped");
         assertOneWarn("field.json", "id: not a UUID", "skipped");
-        assertOneWarn("hard.json", "id: not a UUID", "skipped");
+        assertOneWarn("hard.json", "has 2 hard links: not read", "skipped");
         assertOneWarn(ESC_NAME_ESCAPED, "id: not a UUID");
         assertNothingLeaked();
         assertTrue(Files.exists(good) && Files.isSymbolicLink(leak) && Files.exists(fifo), "nothing was removed");
