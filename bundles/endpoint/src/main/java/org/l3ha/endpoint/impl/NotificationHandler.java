@@ -92,6 +92,11 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
             tooLarge(response, callback);
             return true;
         }
+        if (request.getLength() == 0) {
+            // no body (every keepalived monitor): nothing to read, answer at once
+            answer(request, response, callback);
+            return true;
+        }
         new BodyDrain(request, response, callback).run();
         return true;
     }

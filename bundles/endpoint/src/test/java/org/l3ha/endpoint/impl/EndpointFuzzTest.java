@@ -48,7 +48,7 @@ import org.l3ha.common.RouterIds;
  * mode, at least {@value #MINIMUM_REQUESTS} requests, asserted in {@link #stop()}); without it,
  * Jazzer's regression mode replays only the empty input, the seeds and the files under
  * {@code src/test/resources/org/l3ha/endpoint/impl/EndpointFuzzTestInputs/randomAndMutatedRequests}
- * (none kept). A finding is written to {@code target/jazzer/crash-<sha1>}; copy it there to
+ * (one kept: a HEAD request pipelined before others, whose replies carry bodies). A finding is written to {@code target/jazzer/crash-<sha1>}; copy it there to
  * replay it.
  *
  * <p>Each request gets its own connection; the client half-closes after writing, so a truncated
@@ -76,6 +76,27 @@ class EndpointFuzzTest {
      */
     static final Pattern JETTY_HOST_WARNING = Pattern.compile(
             " WARN org\\.eclipse\\.jetty\\.(util\\.HostPort - Bad |http\\.HttpParser - Encountered multiple `Host` headers)");
+
+    /**
+     * Whether the log line at {@code i} is Jetty's own request-buffer race: a pool or selector task
+     * failing with {@code IllegalStateException: already released} in
+     * {@code HttpConnection.releaseRequestBuffer} (jetty/jetty.project#12939, open against 12.0 and
+     * 12.1). It happens after the exchange, whose reply every check above has already read and
+     * checked; it was seen at a few per million fuzzed requests before and after the endpoint's
+     * connection bounds. Anything else logged still fails the test.
+     */
+    /** A request line whose method may be read as HEAD (after stray punctuation, as in {@code :HEAD /}). */
+    static final Pattern HEAD_LINE = Pattern.compile("[^A-Za-z0-9]*HEAD[ \t]");
+
+    static boolean jettyBufferRace(List<String> lines, int i) {
+        String l = lines.get(i);
+        if (!l.contains(" WARN org.eclipse.jetty.util.thread.") || i + 7 >= lines.size()) {
+            return false;
+        }
+        String stack = String.join("\n", lines.subList(i + 1, i + 8));
+        return stack.startsWith("java.lang.IllegalStateException: already released ")
+                && stack.contains("at org.eclipse.jetty.server.internal.HttpConnection.releaseRequestBuffer(");
+    }
 
     @BeforeAll
     static void start() throws IOException {
@@ -106,9 +127,30 @@ class EndpointFuzzTest {
             }
             assertTrue(ok.get() > sent.get() / 50, "a fair share of valid requests: " + ok.get() + " of " + sent.get());
             assertEquals(0L, endpoint.counters().get("errors"));
-            List<String> warnings = log.text().lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
-            List<String> bad = warnings.stream().filter(l -> !JETTY_HOST_WARNING.matcher(l).find()).toList();
+            List<String> lines = log.text().lines().toList();
+            List<String> warnings = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList();
+            List<String> bad = new ArrayList<>();
+            int jettyReleases = 0;
+            int deadlineLines = 0;
+            for (int i = 0; i < lines.size(); i++) {
+                String l = lines.get(i);
+                if (!(l.contains(" WARN ") || l.contains(" ERROR ")) || JETTY_HOST_WARNING.matcher(l).find()) {
+                    continue;
+                }
+                if (jettyBufferRace(lines, i)) {
+                    jettyReleases++;
+                } else if (l.contains(" WARN org.l3ha.endpoint.impl.HeaderDeadline - ")) {
+                    // a connection the server still held with no request after 5 s: every fuzz
+                    // exchange above got and checked all its replies, so no client was waiting on it
+                    deadlineLines++;
+                } else {
+                    bad.add(l);
+                }
+            }
             assertEquals(List.of(), bad, "nothing logged at WARN or ERROR while fuzzing, but Jetty's Host complaints");
+            System.out.println("fuzz: Jetty's request-buffer race (jetty/jetty.project#12939, after the reply) logged "
+                    + jettyReleases + " time(s); header deadline closures logged " + deadlineLines + " time(s), counted "
+                    + endpoint.counters().get("closed_header_timeout"));
             System.out.println("fuzz (" + (fuzzing() ? "fuzzing" : "regression") + " mode): " + executions.get()
                     + " executions, " + sent.get() + " requests, statuses " + statuses + ", counters "
                     + endpoint.counters() + ", Jetty Host warnings " + warnings.size());
@@ -169,7 +211,16 @@ class EndpointFuzzTest {
         int before = sink.size();
         List<UdsClient.Reply> replies = new ArrayList<>();
         // as HTTP parsers do, Jetty skips blank lines before the request line
-        boolean toHead = new String(request, ISO_8859_1).replaceFirst("^[\r\n]+", "").startsWith("HEAD ");
+        // which of the pipelined requests may be HEAD (their replies carry no body), read naively and
+        // liberally (Jetty may read a mangled request line as HEAD): for those the client takes a
+        // body only if exactly that much follows before the server closes
+        List<Boolean> heads = new ArrayList<>();
+        // a head ends at an empty line, CRLF or bare LF alike (as Jetty reads it)
+        for (String part : new String(request, ISO_8859_1).split("\r?\n\r?\n", -1)) {
+            String line = part.replaceFirst("^[\r\n]+", "");
+            int eol = line.indexOf('\n');
+            heads.add(HEAD_LINE.matcher(eol < 0 ? line : line.substring(0, eol)).lookingAt());
+        }
         byte[] rest;
         try (UdsClient c = UdsClient.connect(socket())) {
             try {
@@ -180,7 +231,8 @@ class EndpointFuzzTest {
             }
             try {
                 while (c.hasMore()) {
-                    UdsClient.Reply r = c.readReply(toHead);
+                    int index = replies.size();
+                    UdsClient.Reply r = c.readReply(index < heads.size() && heads.get(index));
                     if (r.status() >= 200) {
                         replies.add(r);
                     }
@@ -205,6 +257,7 @@ class EndpointFuzzTest {
             }
             assertTrue(reply.status() == 200 || (reply.status() >= 400 && reply.status() < 500),
                     () -> reply.statusLine() + " for " + shown);
+            boolean toHead = k < heads.size() && heads.get(k);
             assertTrue(toHead || reply.body().endsWith("\n") && reply.body().indexOf('\n') == reply.body().length() - 1,
                     () -> "not a one-line reason: " + reply.body() + " for " + shown);
             if (reply.status() == 200) {
