@@ -84,6 +84,13 @@ final class BrokerTls {
     private final X509Certificate clientCertificate;
     private final byte[] digest;
     private final ThreadLocal<SSLSocket> lastSocket = new ThreadLocal<>();
+    /**
+     * Whether the broker's certificate was accepted in the handshake this thread ran last (the
+     * handshake runs on the connecting thread): a connection closed after that, with no client
+     * certificate offered, was refused for the lack of one, even when the close reached the client
+     * before its side of the handshake had completed.
+     */
+    private static final ThreadLocal<Boolean> BROKER_ACCEPTED = new ThreadLocal<>();
 
     private BrokerTls(TlsOptions options, SSLContext context, String[] protocols, String trustSource,
             X509Certificate clientCertificate, byte[] digest) {
@@ -273,6 +280,7 @@ final class BrokerTls {
         p.setProtocols(protocols);
         ssl.setSSLParameters(p);
         lastSocket.set(ssl);
+        BROKER_ACCEPTED.remove();
     }
 
     /** @return protocol and cipher suite of the socket this thread last set up, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; null if none */
@@ -286,6 +294,7 @@ final class BrokerTls {
     /** Forgets the socket this thread last set up (after a connection attempt). */
     void forgetSocket() {
         lastSocket.remove();
+        BROKER_ACCEPTED.remove();
     }
 
     /**
@@ -352,7 +361,8 @@ final class BrokerTls {
         // the handshake has completed (then this returns its session) or failed (the null session):
         // either way getSession() returns at once instead of starting one
         SSLSession session = s.getSession();
-        if (session == null || !"TLSv1.3".equals(session.getProtocol())) {
+        boolean accepted = Boolean.TRUE.equals(BROKER_ACCEPTED.get());
+        if (!accepted && (session == null || !"TLSv1.3".equals(session.getProtocol()))) {
             return null;
         }
         Throwable closed = null;
@@ -368,9 +378,9 @@ final class BrokerTls {
                 + LogText.escape(closed.getMessage()));
         if (clientCertificate == null) {
             return "the broker requires a client certificate; set ssl_cert_file and ssl_key_file (it closed the"
-                    + " connection right after the TLS 1.3 handshake: " + what + ")";
+                    + " connection right after accepting its certificate in the TLS handshake: " + what + ")";
         }
-        return "the broker closed the connection right after the TLS 1.3 handshake (" + what + "), which is how it"
+        return "the broker closed the connection right after the TLS handshake (" + what + "), which is how it"
                 + " refuses a client certificate: does it trust the CA of " + subject(clientCertificate)
                 + " (ssl_cert_file " + LogText.path(options.certFile()) + ")?";
     }
@@ -544,6 +554,7 @@ final class BrokerTls {
             } catch (CertificateException e) {
                 throw new BrokerCertificateException(explain(chain, authType, e, peerHost(socket)), e);
             }
+            BROKER_ACCEPTED.set(Boolean.TRUE);
         }
 
         @Override
