@@ -95,9 +95,13 @@ public class EndpointBench {
         http.setSendServerVersion(false);
         http.setServerAuthority(new HostPort("localhost"));
         connector = new LocalConnector(server, new HttpConnectionFactory(http));
+        // the endpoint's header deadline, as it runs (a bean of the connector that hears of every connection)
+        HeaderDeadline deadline = new HeaderDeadline(StateChangeEndpoint.HEADER_DEADLINE_MS, connector.getScheduler(),
+                counters, () -> 0);
+        connector.addBean(deadline);
         server.addConnector(connector);
-        server.setHandler(new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters));
-        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters));
+        server.setHandler(new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters, deadline));
+        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters, deadline));
         server.start();
         for (String request : new String[] {HTTPLIB2, CURL}) {
             String response = connector.getResponse(request);
