@@ -1,6 +1,10 @@
 package org.l3ha.endpoint.impl;
 
+import java.io.IOException;
 import java.nio.channels.SelectableChannel;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.SelectorManager;
@@ -26,6 +30,12 @@ import org.slf4j.LoggerFactory;
  * connector's end points; if fewer are open for two checks in a row (a close Jetty did not report),
  * the count is corrected, with a WARN, so the endpoint can never stop accepting for good.
  *
+ * <p>It also keeps the accepted channels themselves until they close, so that a stop can close
+ * those Jetty never will ({@link #closeRemaining}): a connection accepted in the moment the server
+ * stops may reach the selector after the selector stopped, or be registered with it before its end
+ * point is attached, and Jetty's stop then closes neither; without this each such connection would
+ * keep its descriptor for as long as the JVM runs.
+ *
  * <p>Thread-safe: the callbacks come from the acceptor thread, the selector and the pool; one
  * lock guards the count, and only {@link AbstractConnector#setAccepting} (a short lock of its
  * own, never held while calling out) is called under it.
@@ -49,6 +59,8 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
     private int strikes;
     /** Whether a {@link #reconcile} is scheduled (at most one is). */
     private boolean reconciling;
+    /** The accepted channels not yet reported closed. */
+    private final Set<SelectableChannel> channels = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
      * @param max most connections open at once (at least 1)
@@ -79,6 +91,12 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
         boolean reached = false;
         boolean schedule = false;
         synchronized (this) {
+            if (channels.size() >= 2 * max) {
+                channels.removeIf(c -> !c.isOpen()); // closes Jetty did not report (see reconcile)
+            }
+            if (channel != null) {
+                channels.add(channel);
+            }
             open++;
             peak = Math.max(peak, open);
             if (open >= max && !capped) {
@@ -101,17 +119,44 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
 
     @Override
     public void onAcceptFailed(SelectableChannel channel, Throwable cause) {
-        released();
+        released(channel);
     }
 
     @Override
     public void onClosed(SelectableChannel channel) {
-        released();
+        released(channel);
     }
 
-    private synchronized void released() {
+    private synchronized void released(SelectableChannel channel) {
+        channels.remove(channel);
         open--;
         resumeIfBelowCap();
+    }
+
+    /**
+     * Closes every accepted channel that is still open; called once the server has stopped, when
+     * Jetty has closed all it knows of.
+     *
+     * @return how many were still open (and are closed now)
+     */
+    int closeRemaining() {
+        SelectableChannel[] left;
+        synchronized (this) {
+            left = channels.toArray(new SelectableChannel[0]);
+            channels.clear();
+        }
+        int closed = 0;
+        for (SelectableChannel c : left) {
+            if (c.isOpen()) {
+                closed++;
+                try {
+                    c.close();
+                } catch (IOException e) {
+                    LOG.debug("Closing a connection left after the stop failed: {}", e.toString());
+                }
+            }
+        }
+        return closed;
     }
 
     private void resumeIfBelowCap() {
@@ -168,6 +213,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
             int actual = connector.getConnectedEndPoints().size();
             if (actual < open && ++strikes >= 2) {
                 open = actual;
+                channels.removeIf(c -> !c.isOpen());
                 corrected = actual;
                 strikes = 0;
                 resumeIfBelowCap();

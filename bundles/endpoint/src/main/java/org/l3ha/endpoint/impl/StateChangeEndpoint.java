@@ -134,6 +134,11 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
             } catch (Exception e) {
                 LOG.warn("Stopping the endpoint on {} did not finish cleanly: {}", file.path(), e.toString());
             }
+            int left = cap.closeRemaining();
+            if (left > 0) {
+                LOG.info("Closed {} connection(s) on {} accepted while the server stopped (the stopped server"
+                        + " would have kept them open)", left, file.path());
+            }
             file.remove();
         }
     }
