@@ -183,6 +183,8 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     /** The haproxy this component enabled, per router: what it rebuilds for a new process manager. */
     private final Map<String, HaproxyDaemon> running = new ConcurrentHashMap<>();
     private final FailingRouters failing = new FailingRouters("metadata proxy");
+    /** The last problem with the metadata agent's socket that was logged, or null. */
+    private final AtomicReference<String> backendProblem = new AtomicReference<>();
 
     private final LongAdder started = new LongAdder();
     private final LongAdder stopped = new LongAdder();
@@ -237,6 +239,24 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
             LOG.error("Metadata proxy listener: {}; starting a proxy will fail", problem);
             return new Identity(null, problem);
         }
+    }
+
+    /**
+     * Logs once (until it changes or clears) when haproxy's account cannot connect to the metadata
+     * agent's socket: haproxy would start and answer every instance 503.
+     */
+    private Optional<String> checkBackend(Settings s, DaemonAccount account) {
+        Optional<String> problem = BackendAccess.problem(s.socket(), account, DaemonAccount.Databases.SYSTEM);
+        String was = backendProblem.getAndSet(problem.orElse(null));
+        if (problem.isPresent() && !problem.get().equals(was)) {
+            LOG.warn("Metadata proxy: {}; instances' metadata requests will be answered 503. Let that account write"
+                    + " the socket (the metadata agent's metadata_proxy_socket_mode, or its user or group) or set"
+                    + " metadata_proxy_user and metadata_proxy_group", problem.get());
+        } else if (problem.isEmpty() && was != null) {
+            LOG.info("Metadata proxy: haproxy's account {} can connect to the metadata agent's socket {} now", account,
+                    LogText.path(s.socket()));
+        }
+        return problem;
     }
 
     private static String label(Identity id) {
@@ -338,6 +358,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         if (who.account() == null) {
             throw new IOException("Metadata proxy for router " + id + " not started: " + who.problem());
         }
+        checkBackend(s, who.account());
         Path file = s.confFile(id);
         String conf = HaproxyConfig.render(id, who.account().user(), who.account().group(), s.port(), host.enabled(),
                 s.socket(), s.pidFile(id));
@@ -437,6 +458,10 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         Optional<String> warning = failing.warning();
         if (warning.isPresent()) {
             return HealthResult.warn(warning.get());
+        }
+        Optional<String> backend = BackendAccess.problem(s.socket(), who.account(), DaemonAccount.Databases.SYSTEM);
+        if (backend.isPresent()) {
+            return HealthResult.warn(backend.get() + "; metadata requests get 503");
         }
         return HealthResult.ok(started.sum() + " proxy starts, " + stopped.sum() + " stops");
     }

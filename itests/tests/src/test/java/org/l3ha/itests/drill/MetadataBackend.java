@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,9 +33,14 @@ final class MetadataBackend implements AutoCloseable {
     MetadataBackend(Path socket) throws IOException {
         this.socket = socket;
         Files.createDirectories(socket.getParent());
+        // ...and reach it: JUnit's temporary directories are rwx------
+        Files.setPosixFilePermissions(socket.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.deleteIfExists(socket);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
+        // haproxy runs as an unprivileged account (the state_path owner, here nobody): like Neutron's
+        // metadata agent with metadata_proxy_socket_mode=all, let any account connect
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         thread = new Thread(this::serve, "l3ha-drill-metadata-backend");
         thread.setDaemon(true);
         thread.start();
