@@ -215,9 +215,13 @@ class EndpointFuzzTest {
         // liberally (Jetty may read a mangled request line as HEAD): for those the client takes a
         // body only if exactly that much follows before the server closes
         List<Boolean> heads = new ArrayList<>();
-        // a head ends at an empty line, CRLF or bare LF alike (as Jetty reads it)
+        // a head ends at an empty line, CRLF or bare LF alike (as Jetty reads it); blank lines before
+        // a request line, also at the very start, begin no request
         for (String part : new String(request, ISO_8859_1).split("\r?\n\r?\n", -1)) {
             String line = part.replaceFirst("^[\r\n]+", "");
+            if (line.isEmpty()) {
+                continue;
+            }
             int eol = line.indexOf('\n');
             heads.add(HEAD_LINE.matcher(eol < 0 ? line : line.substring(0, eol)).lookingAt());
         }
