@@ -57,6 +57,8 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
     private int peak;
     private boolean capped;
     private int strikes;
+    /** Whether the connector is stopping: accepting is never turned on again. */
+    private boolean stopped;
     /** Whether a {@link #reconcile} is scheduled (at most one is). */
     private boolean reconciling;
     /** The accepted channels not yet reported closed. */
@@ -159,8 +161,13 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
         return closed;
     }
 
+    /** From now on the cap never turns accepting on again (the connector is stopping). */
+    synchronized void stop() {
+        stopped = true;
+    }
+
     private void resumeIfBelowCap() {
-        if (capped && open < max) {
+        if (capped && open < max && !stopped) {
             capped = false;
             connector.setAccepting(true);
         }

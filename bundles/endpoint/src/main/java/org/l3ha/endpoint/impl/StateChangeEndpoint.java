@@ -9,7 +9,6 @@ import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -91,6 +90,8 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
      */
     static final int MAX_CONNECTIONS = 1_024;
     static final long STOP_TIMEOUT_MS = 2_000;
+    /** How long a stop waits for the acceptor to leave {@code accept()} (see {@link EndpointConnector}). */
+    static final long QUIESCE_MS = 1_000;
     /** Most time a start waits for the pool to take the acceptor's and the selector's jobs. */
     private static final long START_WAIT_MS = 1_000;
     /** Listen backlog (Neutron's 5 loses notifications under a burst). */
@@ -125,8 +126,19 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     }
 
     /** A running server, its socket file, and the bounds on its connections. */
-    private record Listener(Server server, SocketFile file, ConnectionCap cap, HeaderDeadline deadline) {
+    private record Listener(Server server, EndpointConnector connector, SocketFile file, ConnectionCap cap,
+            HeaderDeadline deadline) {
         void close() {
+            // the acceptor out of accept() first: Jetty's interrupt could lose a connection accepted meanwhile
+            cap.stop();
+            try {
+                if (!connector.quiesce(file.isOurs() ? file.path() : null, QUIESCE_MS)) {
+                    LOG.debug("The endpoint's acceptor on {} did not leave accept() within {} ms", file.path(),
+                            QUIESCE_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 server.stop();
             } catch (TimeoutException e) {
@@ -383,8 +395,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         http.setSendServerVersion(false);
         // the authority of requests without Host (else Jetty tries the socket path, and warns)
         http.setServerAuthority(new HostPort("localhost"));
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, ACCEPTORS, 1,
-                new HttpConnectionFactory(http));
+        EndpointConnector connector = new EndpointConnector(server, ACCEPTORS, new HttpConnectionFactory(http));
         connector.setUnixDomainPath(file.bindPath());
         connector.setAcceptQueueSize(ACCEPT_QUEUE);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
@@ -398,7 +409,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
         server.setHandler(new NotificationHandler(buffer, holdCapacity, counters, deadline));
         server.setErrorHandler(new NotificationHandler.ErrorReplies(counters, deadline));
-        return new Listener(server, file, cap, deadline);
+        return new Listener(server, connector, file, cap, deadline);
     }
 
     private static String mode(AgentSettings s) {

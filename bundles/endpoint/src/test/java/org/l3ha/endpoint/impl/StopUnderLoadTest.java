@@ -107,6 +107,33 @@ class StopUnderLoadTest {
         }
     }
 
+    /**
+     * Before the server stops, its acceptor thread is taken out of a blocked {@code accept()} by a
+     * connection of the endpoint's own (Jetty would interrupt it there, and the JDK then loses a
+     * connection accepted in that moment), and waits for accepting to resume.
+     */
+    @Test
+    void theAcceptorIsWokenOutOfAcceptBeforeTheStop() throws Exception {
+        Map<String, Object> props = new HashMap<>();
+        props.put("state_path", dir.toString());
+        StateChangeEndpoint endpoint = new StateChangeEndpoint(props);
+        try {
+            Path socket = dir.resolve("keepalived-state-change");
+            EndpointConnector connector = (EndpointConnector) endpoint.server().getConnectors()[0];
+            ConnectionCap cap = connector.getBean(ConnectionCap.class);
+            // the acceptor is blocked in accept() once the endpoint serves a first connection
+            assertEquals(200, UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(EndpointProtocolTest.ID,
+                    "primary")).status());
+            long acceptedBefore = cap.peak();
+            assertTrue(connector.quiesce(socket, 30_000), "the acceptor left accept() and waits");
+            assertFalse(connector.isAccepting());
+            System.out.println("StopUnderLoadTest: acceptor quiesced (peak connections " + acceptedBefore + " -> "
+                    + cap.peak() + ")");
+        } finally {
+            endpoint.deactivate();
+        }
+    }
+
     /** Connects, sends a request, keeps every fourth connection open (unanswered or answered), closes the rest. */
     private static void storm(Path socket, AtomicBoolean stop, AtomicLong connects,
             ConcurrentLinkedQueue<SocketChannel> held) {
