@@ -1,8 +1,10 @@
 #!/bin/sh
-# The full l3ha benchmark (issue 8): builds everything, then runs itests/bench with -Pbench, which
-# waits for an idle machine, runs every harness and writes itests/bench/results/RESULTS.md and the
-# PNG charts. Needs JDK 17, Maven, /usr/bin/python3 with python3-neutron, and ../shared/bench/
-# beside the repository. Extra arguments go to the second Maven call (e.g. -Dbench.waitIdle=false).
+# The full l3ha benchmark (issue 8): builds everything, then one Maven run with -Pbench: the JMH
+# micro-benchmarks in the bundles they measure (each writes bundles/<bundle>/target/jmh-result.json),
+# then itests/bench, which waits for an idle machine, runs every black-box harness and writes
+# itests/bench/results/RESULTS.md (with the JMH table from those files) and the PNG charts. Needs
+# JDK 17, Maven, /usr/bin/python3 with python3-neutron, and ../shared/bench/ beside the repository.
+# Extra arguments go to the second Maven call (e.g. -Dbench.waitIdle=false).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -11,4 +13,4 @@ if [ ! -f ../shared/bench/LoadGen.java ] || [ ! -f ../shared/bench/neutron_peer_
     exit 1
 fi
 mvn -B -q install -DskipTests
-exec mvn -B -pl itests/bench -Pbench verify "$@"
+exec mvn -B -Pbench -pl bundles/endpoint,bundles/engine,bundles/notifier,bundles/reporter-journal,itests/bench verify "$@"

@@ -19,16 +19,16 @@ import java.util.function.Consumer;
 public final class BenchMain {
 
     /** How big each harness runs. */
-    public record Sizes(boolean fullJmh, int loadRequests, int loadRouters, List<Integer> concurrencies, List<String> clients,
+    public record Sizes(int loadRequests, int loadRouters, List<Integer> concurrencies, List<String> clients,
             int failoverRouters, List<Integer> advertInts, int scaleRouters) {
-        public static final Sizes FULL = new Sizes(true, 20_000, 1_000, List.of(1, 8, 64), List.of("httplib2", "curl"),
+        public static final Sizes FULL = new Sizes(20_000, 1_000, List.of(1, 8, 64), List.of("httplib2", "curl"),
                 10_000, List.of(0, 2), 100_000);
-        public static final Sizes SMOKE = new Sizes(false, 200, 100, List.of(8), List.of("httplib2", "curl"),
+        public static final Sizes SMOKE = new Sizes(200, 100, List.of(8), List.of("httplib2", "curl"),
                 100, List.of(0), 1_000);
     }
 
     /** Everything measured. */
-    public record Results(String started, String conditions, double seconds, List<Jmh.Row> jmh, List<EndpointLoad.Row> load,
+    public record Results(String started, String conditions, double seconds, Jmh.Results jmh, List<EndpointLoad.Row> load,
             List<MassFailover.L3haRun> failover, List<MassFailover.NeutronPhase> neutronFailover, Scale.Result scale) {
     }
 
@@ -53,9 +53,10 @@ public final class BenchMain {
         long t0 = System.nanoTime();
         Path work = Files.createTempDirectory(Path.of("/tmp"), "l3ha-bench-");
         try {
-            log.accept("[bench] JMH");
-            List<Jmh.Row> jmh = Jmh.run(sizes.fullJmh());
-            jmh.forEach(r -> log.accept("[jmh] " + r));
+            // the bundles' JMH benchmarks ran in their own -Pbench builds: their result files are read
+            Jmh.Results jmh = Jmh.read(BenchEnv.repoRoot());
+            jmh.sources().forEach(s -> log.accept("[jmh] " + s));
+            jmh.rows().forEach(r -> log.accept("[jmh] " + r));
 
             LoadGenRunner loadGen = new LoadGenRunner(BenchEnv.compileLoadGen(work));
             List<EndpointLoad.Row> load = EndpointLoad.run(new EndpointLoad.Config(sizes.loadRequests(), sizes.loadRouters(),
@@ -72,7 +73,7 @@ public final class BenchMain {
             Results results = new Results(started, conditions, (System.nanoTime() - t0) / 1e9, jmh, load, failover, neutron, scale);
             Charts.throughput(load, resultsDir.resolve("endpoint-throughput.png"));
             Charts.timeline(failover, neutron, resultsDir.resolve("mass-failover-timeline.png"));
-            String md = Report.markdown(results, sizes);
+            String md = Report.markdown(results);
             Path analysis = resultsDir.resolve("ANALYSIS.md");
             if (Files.exists(analysis)) {
                 // written by hand after a run: profiles and the bounds of missed targets; check it against the new figures

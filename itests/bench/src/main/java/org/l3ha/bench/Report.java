@@ -9,11 +9,12 @@ final class Report {
     private Report() {
     }
 
-    static String markdown(BenchMain.Results r, BenchMain.Sizes s) {
+    static String markdown(BenchMain.Results r) {
         StringBuilder md = new StringBuilder();
         md.append("# l3ha benchmark results\n\n");
         md.append("- **Date:** ").append(r.started()).append(" (whole run ").append(f1(r.seconds())).append(" s)\n");
-        md.append("- **Command:** `").append(System.getProperty("bench.command", "mvn -B -pl itests/bench -Pbench verify"))
+        md.append("- **Command:** `").append(System.getProperty("bench.command",
+                "mvn -B -Pbench -pl bundles/endpoint,bundles/engine,bundles/notifier,bundles/reporter-journal,itests/bench verify"))
                 .append("` (after `mvn -B -q install -DskipTests`), or `itests/bench/run-bench.sh`\n");
         md.append("- **Machine:** ").append(Machine.cores()).append(" cores (").append(Machine.cpuModel()).append("), ")
                 .append(Machine.memTotalMiB()).append(" MiB memory, ").append(System.getProperty("os.name")).append(' ')
@@ -34,14 +35,7 @@ final class Report {
         md.append("## Targets (issue 8)\n\n| target | measured | met |\n|---|---|---|\n");
         targets(md, r);
 
-        md.append("\n## JMH micro-benchmarks\n\n");
-        md.append(s.fullJmh() ? "1 fork (`-Xmx1g`), 3 × 1 s warm-up, 5 × 1 s measurement, 1 thread; score ± 99.9 % error.\n\n"
-                : "Smoke: in this JVM, one 100 ms iteration, no warm-up (figures not meaningful).\n\n");
-        md.append("| benchmark | what | score | error | unit |\n|---|---|---|---|---|\n");
-        for (Jmh.Row j : r.jmh()) {
-            md.append("| `").append(j.benchmark()).append("` | ").append(what(j.benchmark())).append(" | ").append(f3(j.score()))
-                    .append(" | ± ").append(f3(j.error())).append(" | ").append(j.unit()).append(" |\n");
-        }
+        jmh(md, r.jmh());
 
         md.append("\n## Endpoint load: l3ha vs Neutron's endpoint\n\n");
         EndpointLoad.Row first = r.load().get(0);
@@ -120,14 +114,16 @@ final class Report {
 
         Scale.Result sc = r.scale();
         md.append("\n## Scale: ").append(sc.routers()).append(" routers in one JVM\n\n");
-        md.append("The real components wired as DS does (constructors and bind methods), in the harness's JVM (`-XX:+UseSerialGC`):"
-                + " the file registry loads one document per router (an IPv4 HA router: gateway port, one internal port, HA port;"
-                + " see `RouterDocs`); the engine applies backup then primary (`ha_vrrp_advert_int` 0) to every router (state files"
-                + " written); then the notifier with the journal reporter binds (resync of every router, delivered) and every router"
-                + " transitions once more, delivered to the journal. Heap in use after full GCs (`System.gc()` until it stops"
-                + " shrinking, `MemoryMXBean`) between the steps.\n\n");
+        md.append("The bundles themselves, black-box, in an OSGi framework inside the harness's JVM (`-XX:+UseSerialGC`; Apache Felix"
+                + " with Felix SCR and ConfigurationAdmin, `EmbeddedFelix`), reached only through their `org.l3ha.api` services and"
+                + " started one step at a time: the file registry loads one document per router (an IPv4 HA router: gateway port,"
+                + " one internal port, HA port; see `RouterDocs`); the engine applies backup then primary (`ha_vrrp_advert_int` 0)"
+                + " to every router (state files written); then the journal reporter and the notifier start (the engine binds the"
+                + " notifier: resync of every router, delivered) and every router transitions once more, delivered to the journal."
+                + " Heap in use after full GCs (`System.gc()` until it stops shrinking, `MemoryMXBean`; read again every 2 s while"
+                + " it still shrinks) between the steps.\n\n");
         md.append("| step | heap used after GC | Δ per router |\n|---|---|---|\n");
-        md.append("| baseline (harness only) | ").append(mib(sc.baseline())).append(" | |\n");
+        md.append("| baseline (harness, framework, SCR, ConfigAdmin; l3ha bundles installed) | ").append(mib(sc.baseline())).append(" | |\n");
         md.append("| (a) + registry with ").append(sc.routers()).append(" documents | ").append(mib(sc.withRegistry())).append(" | ")
                 .append(f0(sc.registryPerRouter())).append(" B |\n");
         md.append("| + engine, every router applied twice | ").append(mib(sc.withEngine())).append(" | ").append(f0(sc.enginePerRouter()))
@@ -186,6 +182,25 @@ final class Report {
         md.append("| engine + notifier + reporters < 200 B/router above idle, ").append(r.scale().routers()).append(" routers | ")
                 .append(f0(b)).append(" B/router (registry documents beside it: ").append(f0(r.scale().registryPerRouter()))
                 .append(" B/router) | ").append(b < 200 ? "yes" : "**no**").append(" |\n");
+    }
+
+    private static void jmh(StringBuilder md, Jmh.Results jmh) {
+        md.append("\n## JMH micro-benchmarks\n\n");
+        md.append("In the test sources of the bundles they measure, run by each bundle's `-Pbench` build (`mvn -B -Pbench -pl")
+                .append(" bundles/<bundle> verify`; `itests/bench/run-bench.sh` runs them before this module). Read from:\n\n");
+        jmh.sources().forEach(s -> md.append("- ").append(s).append('\n'));
+        if (jmh.rows().isEmpty()) {
+            md.append("\nNo JMH results.\n");
+            return;
+        }
+        md.append('\n');
+        jmh.rows().stream().map(Jmh.Row::settings).distinct()
+                .forEach(s -> md.append(s).append("; score ± 99.9 % error.\n"));
+        md.append("\n| benchmark | what | score | error | unit |\n|---|---|---|---|---|\n");
+        for (Jmh.Row j : jmh.rows()) {
+            md.append("| `").append(j.benchmark()).append("` | ").append(what(j.benchmark())).append(" | ").append(f3(j.score()))
+                    .append(" | ± ").append(f3(j.error())).append(" | ").append(j.unit()).append(" |\n");
+        }
     }
 
     private static Optional<EndpointLoad.Row> peer(BenchMain.Results r, String client, int c, String side) {

@@ -12,24 +12,27 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.l3ha.api.HaState;
-import org.l3ha.engine.impl.EngineAccess;
-import org.l3ha.engine.impl.EngineComponent;
-import org.l3ha.notifier.impl.BatchNotifier;
-import org.l3ha.notifier.impl.NotifierAccess;
-import org.l3ha.registry.file.impl.FileRouterRegistry;
-import org.l3ha.registry.file.impl.RegistryAccess;
-import org.l3ha.reporter.journal.impl.JournalReporter;
-import org.l3ha.api.StateReporter;
+import org.l3ha.api.RouterRegistry;
+import org.l3ha.api.StateChangeSink;
+import org.l3ha.api.StatsProvider;
 
 /**
- * Memory at scale, in this JVM with the real components wired as DS wires them: the file
- * registry loads {@code routers} documents; the engine applies a transition of every router
- * (backup, then primary with ha_vrrp_advert_int 0, so every router has been applied twice and
- * has a state file); then the notifier with the journal reporter binds (resync of every router)
- * and every router transitions once more, all delivered to the journal. Heap in use is read after
- * full GCs ({@link System#gc()} until it stops shrinking, MemoryMXBean) between the steps.
+ * Memory at scale, in this JVM, black-box: l3ha's bundles run in an OSGi framework here
+ * ({@link EmbeddedFelix}: Felix SCR wires them and ConfigurationAdmin configures them, as in
+ * Karaf), and the harness uses only their {@code org.l3ha.api} services. The bundles are started
+ * one step at a time: the file registry loads {@code routers} documents; the engine applies a
+ * transition of every router (backup, then primary with ha_vrrp_advert_int 0, so every router has
+ * been applied twice and has a state file); then the journal reporter and the notifier start (the
+ * engine binds the notifier: resync of every router) and every router transitions once more, all
+ * delivered to the journal. Heap in use is read after full GCs ({@link System#gc()} until it stops
+ * shrinking, MemoryMXBean; again after 2 s while it still shrinks) between the steps.
  */
 final class Scale {
+    static final String REGISTRY = "org.l3ha.registry.file";
+    static final String ENGINE = "org.l3ha.engine";
+    static final String JOURNAL = "org.l3ha.reporter.journal";
+    static final String NOTIFIER = "org.l3ha.notifier";
+
     record Result(int routers, long baseline, long withRegistry, long withEngine, long withAll, double seconds,
             List<String> histogramTop) {
         double registryPerRouter() {
@@ -52,35 +55,34 @@ final class Scale {
     private Scale() {
     }
 
-    static Result run(Path work, int routers, Consumer<String> log) throws IOException, InterruptedException {
+    static Result run(Path work, int routers, Consumer<String> log) throws Exception {
         long t0 = System.nanoTime();
         Path state = work.resolve("scale-state");
         Path docs = work.resolve("scale-routers");
+        Path felix = work.resolve("scale-felix");
         RouterDocs.write(docs, routers);
         Files.createDirectories(state);
         Map<String, Object> props = new HashMap<>();
         props.put("state_path", state.toString());
         props.put("host", "bench-host");
         props.put("ha_vrrp_advert_int", 0);
-        props.put("routers_dir", docs.toString());
         props.put("enable_metadata_proxy", false);
         List<String> ids = RouterDocs.ids(routers);
 
-        FileRouterRegistry registry = null;
-        EngineComponent engine = null;
-        BatchNotifier notifier = null;
-        try {
-            long baseline = usedAfterGc();
-            registry = new FileRouterRegistry(props);
-            if (registry.all().size() != routers) {
-                throw new IllegalStateException("registry loaded " + registry.all().size() + " of " + routers + " routers");
-            }
-            long withRegistry = usedAfterGc();
+        try (EmbeddedFelix osgi = new EmbeddedFelix(felix, List.of(REGISTRY, ENGINE, JOURNAL, NOTIFIER))) {
+            osgi.configure("org.l3ha.agent", props);
+            osgi.configure(REGISTRY, Map.of("routers_dir", docs.toString()));
+            long baseline = settledUsedAfterGc();
+
+            osgi.start(REGISTRY);
+            RouterRegistry registry = osgi.service(RouterRegistry.class, null);
+            await(() -> registry.all().size() == routers, "registry: " + routers + " routers loaded");
+            long withRegistry = settledUsedAfterGc();
             log.accept(String.format("[scale] registry: %d routers, %.0f bytes/router", routers, (withRegistry - baseline) / (double) routers));
 
-            engine = new EngineComponent(props);
-            EngineAccess.bindRegistry(engine, registry);
-            EngineComponent e = engine;
+            osgi.start(ENGINE);
+            StateChangeSink engine = osgi.service(StateChangeSink.class, null);
+            StatsProvider e = stats(osgi, "engine");
             for (String id : ids) {
                 engine.accept(id, HaState.BACKUP);
             }
@@ -89,43 +91,37 @@ final class Scale {
                 engine.accept(id, HaState.PRIMARY);
             }
             await(() -> e.counters().get("applied") >= 2L * routers, "engine: primary applied for every router");
-            long withEngine = usedAfterGc();
+            long withEngine = settledUsedAfterGc();
             log.accept(String.format("[scale] engine: %.0f bytes/router", (withEngine - withRegistry) / (double) routers));
 
-            notifier = new BatchNotifier(props);
-            JournalReporter journal = new JournalReporter(props);
-            NotifierAccess.bindReporter(notifier, journal, Map.of("service.id", 1L, StateReporter.NAME, "journal"));
-            EngineAccess.bindBatcher(engine, notifier); // resync: every router's state queued and reported
-            BatchNotifier n = notifier;
-            await(() -> n.counters().get("states_reported") >= routers && n.counters().get("reporter.journal.pending") == 0,
-                    "notifier: resync delivered");
+            osgi.start(JOURNAL);
+            osgi.start(NOTIFIER); // the engine binds it: resync, every router's state queued and reported
+            StatsProvider n = stats(osgi, "notifier");
+            await(() -> delivered(n, routers), "notifier: resync delivered");
             for (String id : ids) {
                 engine.accept(id, HaState.BACKUP);
             }
             await(() -> e.counters().get("applied") >= 3L * routers, "engine: third transition applied");
-            await(() -> n.counters().get("states_reported") >= 2L * routers && n.counters().get("reporter.journal.pending") == 0,
-                    "notifier: transitions delivered");
-            long withAll = usedAfterGc();
+            await(() -> delivered(n, 2L * routers), "notifier: transitions delivered");
+            long withAll = settledUsedAfterGc();
             log.accept(String.format("[scale] notifier + journal reporter: %.0f bytes/router", (withAll - withEngine) / (double) routers));
             List<String> histogram = histogramTop(15);
-            // keep them reachable until measured
-            if (registry.all().isEmpty() || engine.counters().isEmpty() || notifier.counters().isEmpty()) {
-                throw new IllegalStateException();
-            }
             return new Result(routers, baseline, withRegistry, withEngine, withAll, (System.nanoTime() - t0) / 1e9, histogram);
         } finally {
-            if (engine != null) {
-                EngineAccess.deactivate(engine);
-            }
-            if (notifier != null) {
-                NotifierAccess.deactivate(notifier);
-            }
-            if (registry != null) {
-                RegistryAccess.deactivate(registry);
-            }
+            Proc.deleteTree(felix);
             Proc.deleteTree(state);
             Proc.deleteTree(docs);
         }
+    }
+
+    /** @return whether the notifier reported {@code states} states and the journal reporter has none pending */
+    private static boolean delivered(StatsProvider notifier, long states) {
+        Map<String, Long> c = notifier.counters();
+        return c.getOrDefault("states_reported", 0L) >= states && c.getOrDefault("reporter.journal.pending", -1L) == 0;
+    }
+
+    private static StatsProvider stats(EmbeddedFelix osgi, String name) throws InterruptedException {
+        return osgi.service(StatsProvider.class, "(" + StatsProvider.NAME + "=" + name + ")");
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
@@ -136,6 +132,24 @@ final class Scale {
             }
             Thread.sleep(20); // poll interval
         }
+    }
+
+    /**
+     * @return {@link #usedAfterGc()} once the components' background threads (the registry's
+     *         watcher and readers, the notifier's channels) have let go of what a step left them:
+     *         read again every 2 s while it still shrinks by more than 0.5 %, at most 30 s
+     */
+    static long settledUsedAfterGc() throws InterruptedException {
+        long used = usedAfterGc();
+        for (int i = 0; i < 15; i++) {
+            Thread.sleep(2000); // between readings
+            long again = usedAfterGc();
+            if (again >= used - used / 200) {
+                return Math.min(used, again);
+            }
+            used = again;
+        }
+        return used;
     }
 
     /** @return heap in use after full GCs, repeated until it no longer shrinks */

@@ -8,13 +8,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The default build's smoke run: every harness at tiny sizes (JMH one short iteration in this JVM;
- * 200 requests over 100 routers against l3ha and Neutron; a 100-router failover; 1,000 routers in
- * memory). Asserts the figures are sane and nothing was lost, never a performance figure.
+ * The default build's smoke run: every harness at tiny sizes (200 requests over 100 routers against
+ * l3ha and Neutron; a 100-router failover; 1,000 routers in memory) and the JMH results the bundles'
+ * {@code -Pbench} builds left, if any (the bundles' own tests run each benchmark once). Asserts the
+ * figures are sane and nothing was lost, never a performance figure.
  *
  * <p>The side-by-side part needs Neutron's measurement tools in {@code ../shared/bench/} beside the
  * repository (a developer's workspace); a clone without them skips this test with a message, as
@@ -29,8 +32,8 @@ class BenchSmokeTest {
         BenchMain.Sizes sizes = BenchMain.Sizes.SMOKE;
         BenchMain.Results r = BenchMain.run(sizes, out, false, System.out::println);
 
-        assertEquals(10, r.jmh().size(), "every JMH benchmark ran: " + r.jmh());
-        r.jmh().forEach(j -> assertTrue(j.score() > 0 && Double.isFinite(j.score()), "JMH score " + j));
+        assertEquals(Jmh.BUNDLES.size(), r.jmh().sources().size(), "a line per bundle with benchmarks: " + r.jmh());
+        r.jmh().rows().forEach(j -> assertTrue(j.score() > 0 && Double.isFinite(j.score()), "JMH score " + j));
 
         assertEquals(sizes.clients().size() * sizes.concurrencies().size() * 2, r.load().size());
         for (EndpointLoad.Row l : r.load()) {
@@ -64,6 +67,25 @@ class BenchSmokeTest {
         assertTrue(Files.size(out.resolve("RESULTS.md")) > 1000);
         assertTrue(Files.size(out.resolve("endpoint-throughput.png")) > 1000);
         assertTrue(Files.size(out.resolve("mass-failover-timeline.png")) > 1000);
+    }
+
+    @Test
+    void readsTheBundlesJmhResultFiles(@TempDir Path root) throws Exception {
+        Path file = root.resolve("bundles/engine").resolve(Jmh.RESULT_FILE);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+                [{"jmhVersion": "1.37", "benchmark": "org.l3ha.engine.impl.EngineBench.flapAbsorbed", "mode": "avgt",
+                  "threads": 1, "forks": 1, "jvmArgs": ["-Xms1g", "-Xmx1g"], "warmupIterations": 3, "warmupTime": "1 s",
+                  "measurementIterations": 5, "measurementTime": "1 s", "params": {"routers": "1000"},
+                  "primaryMetric": {"score": 70.2, "scoreError": "NaN", "scoreUnit": "ns/op"}}]
+                """);
+        Jmh.Results r = Jmh.read(root);
+
+        assertEquals(List.of(new Jmh.Row("EngineBench.flapAbsorbed", 70.2, Double.NaN, "ns/op",
+                "1 fork (`-Xms1g -Xmx1g`), 3 × 1 s warm-up, 5 × 1 s measurement, 1 thread")), r.rows());
+        assertEquals(Jmh.BUNDLES.size(), r.sources().size());
+        assertTrue(r.sources().stream().anyMatch(x -> x.startsWith("`bundles/engine/target/jmh-result.json` (written ")), r.sources()::toString);
+        assertTrue(r.sources().stream().anyMatch(x -> x.startsWith("`bundles/notifier/target/jmh-result.json`: none")), r.sources()::toString);
     }
 
     /** @return why {@code ../shared/bench/} cannot be used, or null if it can */

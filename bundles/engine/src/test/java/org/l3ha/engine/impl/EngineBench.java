@@ -3,17 +3,10 @@ package org.l3ha.engine.impl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.l3ha.api.HaState;
-import org.l3ha.api.Router;
-import org.l3ha.api.RouterRegistry;
-import org.l3ha.bench.BenchRouter;
+import org.l3ha.common.testing.TestRouters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -70,24 +63,12 @@ public class EngineBench {
     @Setup
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("l3ha-jmh-engine");
-        Map<String, Router> known = new HashMap<>();
         ids = new String[routers];
         for (int i = 0; i < routers; i++) {
-            ids[i] = org.l3ha.bench.RouterIdsForBench.id(i);
-            known.put(ids[i], new BenchRouter(ids[i]));
+            ids[i] = TestRouters.uuid();
         }
         transitions = new Transitions(new InlineScheduler(), new StateFiles(dir), 2);
-        transitions.setRegistry(new RouterRegistry() {
-            @Override
-            public Optional<Router> find(String routerId) {
-                return Optional.ofNullable(known.get(routerId));
-            }
-
-            @Override
-            public Collection<Router> all() {
-                return List.copyOf(known.values());
-            }
-        });
+        transitions.setRegistry(new Fakes.Registry().with(ids));
         transitions.setBatcher((id, state) -> { });
         for (String id : ids) {
             transitions.accept(id, HaState.BACKUP); // applied at once: state file written once, here

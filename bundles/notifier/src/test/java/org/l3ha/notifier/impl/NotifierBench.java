@@ -2,12 +2,12 @@ package org.l3ha.notifier.impl;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.StateReporter;
-import org.l3ha.bench.RouterIdsForBench;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -41,7 +41,7 @@ public class NotifierBench {
     public void setUp() {
         ids = new String[routers];
         for (int i = 0; i < routers; i++) {
-            ids[i] = RouterIdsForBench.id(i);
+            ids[i] = UUID.randomUUID().toString();
         }
         // a long batch interval: after the first batch the channel coalesces what is queued
         notifier = new BatchNotifier(Map.of("ha_vrrp_advert_int", 2, "batch_interval", "3600"), Duration.ofSeconds(1));

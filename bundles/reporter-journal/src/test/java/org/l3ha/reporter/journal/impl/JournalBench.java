@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.l3ha.bench.RouterIdsForBench;
+import org.l3ha.common.testing.TestRouters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -36,9 +36,9 @@ public class JournalBench {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("l3ha-jmh-journal");
         reporter = new JournalReporter(Map.of("state_path", dir.toString(), "host", "bench-host"));
-        one.put(RouterIdsForBench.id(0), "active");
+        one.put(TestRouters.uuid(), "active");
         for (int i = 0; i < 1000; i++) {
-            thousand.put(RouterIdsForBench.id(i), (i & 1) == 0 ? "active" : "standby");
+            thousand.put(TestRouters.uuid(), (i & 1) == 0 ? "active" : "standby");
         }
     }
 
