@@ -1,6 +1,7 @@
 package org.l3ha.itests.support;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -228,14 +230,34 @@ public final class KarafAssembly implements AutoCloseable {
         List<Long> jvms = process.descendants().map(ProcessHandle::pid).toList();
         Pids.signal("TERM", jvms.isEmpty() ? List.of(process.pid()) : jvms);
         if (!Pids.awaitGone(tree, timeout)) {
-            Pids.kill(tree);
+            kill();
             throw new IllegalStateException("Karaf did not stop within " + timeout + " after SIGTERM; killed");
         }
+        reap();
     }
 
     /** SIGKILL to Karaf's JVM and its launcher, waiting until they are gone. */
     public void kill() throws IOException {
         Pids.kill(tree());
+        reap();
+    }
+
+    /**
+     * Waits until the launcher, gone, is reaped: until then {@link Process#isAlive()} still says it
+     * runs, and {@link #start()} would refuse to start again.
+     */
+    private void reap() throws IOException {
+        if (process == null) {
+            return;
+        }
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("Karaf's launcher (pid " + process.pid() + ") not reaped 10 s after it ended");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for Karaf's launcher to be reaped");
+        }
     }
 
     /** @return the launcher script and the JVM(s) this instance started */

@@ -55,16 +55,16 @@ public final class KarafLog implements TestRule {
         }
     }
 
+    /** @return karaf.log's last lines, or why there are none */
     public static String tail() {
-        String dir = System.getProperty("karaf.log");
-        if (dir == null) {
+        if (System.getProperty("karaf.log") == null) {
             return "(not in Karaf)";
         }
         try {
-            List<String> lines = Files.readAllLines(Path.of(dir, "karaf.log"), StandardCharsets.UTF_8);
+            List<String> lines = lines();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LINES), lines.size()));
-        } catch (IOException e) {
-            return e.toString();
+        } catch (java.io.UncheckedIOException e) {
+            return e.getCause().toString();
         }
     }
 }
