@@ -36,18 +36,32 @@ public final class Exec {
      *         killed then)
      */
     public static Result run(Duration timeout, String stdin, List<String> command) throws IOException {
-        Path out = Files.createTempFile("l3ha-test-exec", ".out");
-        Path in = null;
+        if (stdin == null) {
+            return execute(timeout, ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()), command);
+        }
+        Path in = Files.createTempFile("l3ha-test-exec", ".in");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-            if (stdin != null) {
-                in = Files.createTempFile("l3ha-test-exec", ".in");
-                Files.writeString(in, stdin, StandardCharsets.UTF_8);
-                pb.redirectInput(in.toFile());
-            } else {
-                pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            }
-            Process p = pb.start();
+            Files.writeString(in, stdin, StandardCharsets.UTF_8);
+            return execute(timeout, ProcessBuilder.Redirect.from(in.toFile()), command);
+        } finally {
+            Files.deleteIfExists(in);
+        }
+    }
+
+    /**
+     * As {@link #ok(Duration, String, List)}, with stdin a pipe that stays open (nothing is written
+     * to it) until the command ends: for clients that end their session when their input ends, such
+     * as Karaf's {@code bin/client}.
+     */
+    public static String okWithOpenStdin(Duration timeout, List<String> command) throws IOException {
+        return ok(execute(timeout, ProcessBuilder.Redirect.PIPE, command), command);
+    }
+
+    private static Result execute(Duration timeout, ProcessBuilder.Redirect stdin, List<String> command) throws IOException {
+        Path out = Files.createTempFile("l3ha-test-exec", ".out");
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).redirectInput(stdin)
+                    .start();
             try {
                 if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     p.destroyForcibly();
@@ -61,13 +75,12 @@ public final class Exec {
                 InterruptedIOException ie = new InterruptedIOException("interrupted while running " + command);
                 ie.initCause(e);
                 throw ie;
+            } finally {
+                p.getOutputStream().close(); // the open stdin, if it is one
             }
             return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } finally {
             Files.deleteIfExists(out);
-            if (in != null) {
-                Files.deleteIfExists(in);
-            }
         }
     }
 
@@ -85,7 +98,10 @@ public final class Exec {
      *         within {@code timeout}
      */
     public static String ok(Duration timeout, String stdin, List<String> command) throws IOException {
-        Result r = run(timeout, stdin, command);
+        return ok(run(timeout, stdin, command), command);
+    }
+
+    private static String ok(Result r, List<String> command) throws IOException {
         if (!r.ok()) {
             throw new IOException(command + " exited " + r.exit() + ": " + r.out().strip());
         }
