@@ -123,19 +123,13 @@ final class Scale {
             if (registry != null) {
                 RegistryAccess.deactivate(registry);
             }
-            Proc.deleteTree(state);
-            Proc.deleteTree(docs);
+            org.l3ha.itests.support.Dirs.deleteTree(state);
+            org.l3ha.itests.support.Dirs.deleteTree(docs);
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(20); // poll interval
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        org.l3ha.itests.support.Poll.until(what, Duration.ofMinutes(10), condition::getAsBoolean);
     }
 
     /** @return heap in use after full GCs, repeated until it no longer shrinks */
