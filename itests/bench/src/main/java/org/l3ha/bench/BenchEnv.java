@@ -1,12 +1,13 @@
 package org.l3ha.bench;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+
+import org.l3ha.common.testing.Exec;
+import org.l3ha.itests.support.KarafAssembly;
 
 /** Where things are: the repository, Neutron's measurement tools beside it, the built assembly. */
 final class BenchEnv {
@@ -37,27 +38,16 @@ final class BenchEnv {
 
     /** @return the one {@code l3ha-*.tar.gz} the assembly module built */
     static Path assembly() throws IOException {
-        Path dir = Path.of(System.getProperty("l3ha.assembly.dir", repoRoot() + "/features/assembly/target"));
-        List<Path> found = new ArrayList<>();
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "l3ha-*.tar.gz")) {
-                s.forEach(found::add);
-            }
-        }
-        if (found.size() != 1) {
-            throw new IllegalStateException("expected exactly one l3ha-*.tar.gz in " + dir
-                    + " (build it: mvn -B install -DskipTests), found " + found);
-        }
-        return found.get(0);
+        return KarafAssembly.archive(Path.of(System.getProperty("l3ha.assembly.dir", repoRoot() + "/features/assembly/target")));
     }
 
     /** @return a directory with LoadGen.class compiled from the shared LoadGen.java */
-    static Path compileLoadGen(Path workDir) throws IOException, InterruptedException {
+    static Path compileLoadGen(Path workDir) throws IOException {
         Path classes = workDir.resolve("loadgen-classes");
         Files.createDirectories(classes);
         Path javac = Path.of(System.getProperty("java.home"), "bin", "javac");
-        Proc.run(List.of(javac.toString(), "-d", classes.toString(), sharedBench().resolve("LoadGen.java").toString()),
-                Duration.ofMinutes(2));
+        Exec.ok(Duration.ofMinutes(2), null, List.of(javac.toString(), "-d", classes.toString(),
+                sharedBench().resolve("LoadGen.java").toString()));
         return classes;
     }
 

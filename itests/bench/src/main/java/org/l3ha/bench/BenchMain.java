@@ -1,6 +1,5 @@
 package org.l3ha.bench;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +9,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+
+import org.l3ha.itests.support.Dirs;
 
 /**
  * Runs every harness and writes {@code RESULTS.md} and the PNG charts into the results directory.
@@ -83,7 +84,7 @@ public final class BenchMain {
             log.accept("[bench] wrote " + resultsDir.resolve("RESULTS.md"));
             return results;
         } finally {
-            Proc.deleteTree(work);
+            Dirs.deleteTree(work);
         }
     }
 }

@@ -8,6 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.l3ha.itests.support.Dirs;
+import org.l3ha.itests.support.Journal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -85,10 +88,10 @@ final class EndpointLoad {
                     rows.add(row(client, c, "neutron", cfg, lgN, total, lostN, noteN));
                     log.accept(String.format("[load] %s c=%d neutron: %.0f req/s p50 %.3f p99 %.3f ms, lost %d (%s)", client, c,
                             lgN.path("req_per_s").asDouble(), lgN.path("p50_ms").asDouble(), lgN.path("p99_ms").asDouble(), lostN, noteN));
-                    Proc.deleteTree(nWork);
+                    Dirs.deleteTree(nWork);
                 }
             } finally {
-                Proc.deleteTree(kWork);
+                Dirs.deleteTree(kWork);
             }
         }
         return rows;
@@ -114,7 +117,7 @@ final class EndpointLoad {
         String server = word.equals("primary") ? "active" : "standby";
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Map<String, String> last = journal.read();
+            Map<String, String> last = journal.latest();
             int wrong = 0;
             for (int i = 0; i < routers; i++) {
                 String id = RouterDocs.id(i);

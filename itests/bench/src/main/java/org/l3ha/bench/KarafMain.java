@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.l3ha.itests.support.Dirs;
+
 /**
  * Starts one benchmark-configured l3ha Karaf with {@code routers} router documents and keeps it
  * until stdin closes (for profiling by hand: JFR, LoadGen). Args: routers [advert_int].
@@ -22,7 +24,7 @@ public final class KarafMain {
             System.out.println("socket " + k.socket() + " pid " + k.pid() + " journal " + k.journal());
             System.in.read();
         } finally {
-            Proc.deleteTree(work);
+            Dirs.deleteTree(work);
         }
     }
 }

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import org.l3ha.common.testing.Exec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -18,11 +20,11 @@ final class LoadGenRunner {
     }
 
     JsonNode run(Path socket, int requests, int concurrency, int routers, String states, String client)
-            throws IOException, InterruptedException {
-        String out = Proc.run(List.of(BenchEnv.java().toString(), "-cp", classes.toString(), "LoadGen",
-                "--socket", socket.toString(), "--requests", Integer.toString(requests),
+            throws IOException {
+        String out = Exec.ok(Duration.ofMinutes(20), null, List.of(BenchEnv.java().toString(), "-cp", classes.toString(),
+                "LoadGen", "--socket", socket.toString(), "--requests", Integer.toString(requests),
                 "--concurrency", Integer.toString(concurrency), "--routers", Integer.toString(routers),
-                "--states", states, "--client", client), Duration.ofMinutes(20));
+                "--states", states, "--client", client));
         String[] lines = out.strip().split("\\R");
         return JSON.readTree(lines[lines.length - 1]);
     }

@@ -1,7 +1,6 @@
 package org.l3ha.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +12,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.l3ha.common.testing.Exec;
+import org.l3ha.itests.support.Pids;
 
 /** The machine: what it is, how busy it is, and what a process costs (from /proc and jcmd). */
 final class Machine {
@@ -90,21 +92,12 @@ final class Machine {
             if (mine.contains(p.pid())) {
                 return;
             }
-            String cmd = cmdline(p.pid());
+            String cmd = Pids.commandLine(p.pid());
             if (cmd.contains("java") && (cmd.contains("karaf") || cmd.contains("failsafe") || cmd.contains("surefire"))) {
                 out.add(p.pid() + " " + (cmd.length() > 120 ? cmd.substring(0, 120) + "..." : cmd));
             }
         });
         return out;
-    }
-
-    static String cmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ').trim();
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
     }
 
     /**
@@ -163,6 +156,6 @@ final class Machine {
 
     static String jcmd(long pid, String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        return Proc.run(List.of(jcmd.toString(), Long.toString(pid), command), Duration.ofSeconds(60));
+        return Exec.ok(Duration.ofSeconds(60), null, List.of(jcmd.toString(), Long.toString(pid), command));
     }
 }

@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
+import org.l3ha.common.testing.Exec;
+import org.l3ha.itests.support.Dirs;
+import org.l3ha.itests.support.Journal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -50,7 +54,7 @@ final class MassFailover {
             karaf.start(routers, Duration.ofMinutes(5));
             Journal journal = new Journal(karaf.journal());
             // quiet: the start-up resync is complete when every router is in the journal (start() waited for it)
-            journal.read();
+            journal.size();
             long pid = karaf.pid();
             double startupCpu = Machine.cpuSeconds(pid);
             long heapIdle = Machine.heapAfterGc(pid);
@@ -61,8 +65,7 @@ final class MassFailover {
             for (int p = 0; p < PHASES.size(); p++) {
                 String state = PHASES.get(p);
                 String server = state.equals("primary") ? "active" : "standby";
-                journal.read();
-                int b0 = journal.batches().size();
+                int b0 = journal.size();
                 double cpu0 = Machine.cpuSeconds(pid);
                 MonitorClient.Result sent = MonitorClient.sendAll(karaf.socket(), ids, state, CONCURRENCY);
                 long t0 = sent.firstSendEpochMillis();
@@ -74,18 +77,18 @@ final class MassFailover {
                 int scanned = b0;
                 long capEnd = System.nanoTime() + CAP.toNanos();
                 while (doneAt < 0 && System.nanoTime() - capEnd < 0) {
-                    journal.read();
-                    List<Journal.Batch> batches = journal.batches();
+                    List<Journal.Line> batches = journal.lines();
                     for (; scanned < batches.size(); scanned++) {
-                        Journal.Batch b = batches.get(scanned);
+                        Journal.Line b = batches.get(scanned);
                         b.states().forEach((id, s) -> {
                             if (s.equals(server) && idSet.contains(id)) {
                                 done.add(id);
                             }
                         });
-                        timeline.add(new long[] {b.epochMillis() - t0, done.size()});
+                        long written = b.time().toEpochMilli();
+                        timeline.add(new long[] {written - t0, done.size()});
                         if (doneAt < 0 && done.size() == routers) {
-                            doneAt = b.epochMillis();
+                            doneAt = written;
                         }
                     }
                     if (doneAt < 0) {
@@ -97,12 +100,12 @@ final class MassFailover {
                 while (System.nanoTime() - settleEnd < 0) {
                     Thread.sleep(50); // measurement window, not a synchronisation
                 }
-                journal.read();
+                List<Journal.Line> all = journal.lines();
                 double cpu1 = Machine.cpuSeconds(pid);
-                List<Journal.Batch> phaseBatches = journal.batches().subList(b0, journal.batches().size());
+                List<Journal.Line> phaseBatches = all.subList(b0, all.size());
                 Map<String, String> lastInPhase = new java.util.HashMap<>();
                 int maxBatch = 0;
-                for (Journal.Batch b : phaseBatches) {
+                for (Journal.Line b : phaseBatches) {
                     lastInPhase.putAll(b.states());
                     maxBatch = Math.max(maxBatch, b.states().size());
                 }
@@ -130,7 +133,7 @@ final class MassFailover {
             Map<String, Long> stats = karaf.stats();
             return new L3haRun(advertInt, routers, heapIdle, heapAfter, startupCpu, phases, stats);
         } finally {
-            Proc.deleteTree(kWork);
+            Dirs.deleteTree(kWork);
         }
     }
 
@@ -138,9 +141,9 @@ final class MassFailover {
     static List<NeutronPhase> runNeutron(int routers, List<Integer> advertInts, Consumer<String> log)
             throws IOException, InterruptedException {
         String adv = String.join(",", advertInts.stream().map(String::valueOf).toList());
-        String out = Proc.run(List.of(BenchEnv.PYTHON, BenchEnv.sharedBench().resolve("neutron_mass_failover.py").toString(),
-                "--routers", Integer.toString(routers), "--advert-int", adv, "--runs", "1",
-                "--java", BenchEnv.java().toString()), Duration.ofMinutes(60));
+        String out = Exec.ok(Duration.ofMinutes(60), null, List.of(BenchEnv.PYTHON,
+                BenchEnv.sharedBench().resolve("neutron_mass_failover.py").toString(), "--routers", Integer.toString(routers),
+                "--advert-int", adv, "--runs", "1", "--java", BenchEnv.java().toString()));
         ObjectMapper json = new ObjectMapper();
         List<NeutronPhase> phases = new ArrayList<>();
         for (String line : out.split("\\R")) {

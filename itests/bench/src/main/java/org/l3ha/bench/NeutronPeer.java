@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.l3ha.itests.support.Pids;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -87,7 +89,7 @@ final class NeutronPeer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        Proc.killTree(process);
+    public void close() throws IOException {
+        Pids.killTree(process);
     }
 }

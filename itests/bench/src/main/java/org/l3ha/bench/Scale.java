@@ -1,5 +1,7 @@
 package org.l3ha.bench;
 
+import org.l3ha.itests.support.Dirs;
+import org.l3ha.itests.support.Poll;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -108,9 +110,9 @@ final class Scale {
             List<String> histogram = histogramTop(15);
             return new Result(routers, baseline, withRegistry, withEngine, withAll, (System.nanoTime() - t0) / 1e9, histogram);
         } finally {
-            Proc.deleteTree(felix);
-            Proc.deleteTree(state);
-            Proc.deleteTree(docs);
+            Dirs.deleteTree(felix);
+            Dirs.deleteTree(state);
+            Dirs.deleteTree(docs);
         }
     }
 
@@ -124,14 +126,8 @@ final class Scale {
         return osgi.service(StatsProvider.class, "(" + StatsProvider.NAME + "=" + name + ")");
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException("timed out waiting for " + what);
-            }
-            Thread.sleep(20); // poll interval
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Poll.until(what, Duration.ofMinutes(10), condition::getAsBoolean);
     }
 
     /**

@@ -1,14 +1,15 @@
 package org.l3ha.itests;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+
+import org.l3ha.common.testing.Exec;
 
 /**
- * Runs curl exactly as Neutron's current state-change monitor does (NEUTRON.md §1.2), plus
+ * Runs curl exactly as Neutron's current state-change monitor does, plus
  * {@code --max-time} and {@code -w} so the test can read the status.
  */
 final class Curl {
@@ -29,15 +30,7 @@ final class Curl {
             cmd.add(h);
         }
         cmd.addAll(List.of("--unix-socket", socket.toString(), "-w", "\n%{http_code}", "http://127.0.0.1/"));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("curl did not finish: " + cmd);
-        }
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("curl exited " + p.exitValue() + ": " + out);
-        }
+        String out = Exec.ok(Duration.ofSeconds(30), null, cmd);
         int nl = out.lastIndexOf('\n');
         return new Reply(Integer.parseInt(out.substring(nl + 1).trim()), out.substring(0, nl));
     }

@@ -2,10 +2,8 @@ package org.l3ha.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Hashtable;
 import java.util.List;
@@ -18,6 +16,11 @@ import javax.inject.Inject;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
+import org.l3ha.itests.support.ContainerTestSupport;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -40,7 +43,7 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(NativeTestContainerFactory.class)
-public class FelixNativeIT {
+public class FelixNativeIT extends ContainerTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("fe11", 2);
 
     @Inject
@@ -48,12 +51,7 @@ public class FelixNativeIT {
 
     @Configuration
     public Option[] config() {
-        Path state = Containers.newStateDir("felix");
-        return options(Containers.felix(state, Containers.writeRouters(state, ROUTERS)));
-    }
-
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
+        return Containers.felix("felix", ROUTERS);
     }
 
     /** Configures PIDs org.l3ha.agent and org.l3ha.registry.file, then starts l3ha's bundles (once). */
@@ -124,14 +122,10 @@ public class FelixNativeIT {
 
     @Test
     public void aMonitorsPostIsAnsweredAndReachesTheJournal() throws Exception {
-        Path socket = state().resolve("keepalived-state-change");
-        Poll.until("socket " + socket, Duration.ofSeconds(60), () -> Files.exists(socket));
         String router = ROUTERS.get(1);
-        Uds.Reply reply = Uds.notify(socket, router, "fault");
-        assertEquals(reply.body(), 200, reply.status());
-        Journal journal = new Journal(state().resolve("ha-states.jsonl"));
-        Poll.until("standby for " + router + " in the journal", Duration.ofSeconds(30), () -> "standby".equals(journal.last(router)));
-        assertEquals("felix", journal.lines().get(journal.size() - 1).host());
-        assertEquals("fault", Files.readString(state().resolve("ha_confs").resolve(router).resolve("state")));
+        notifyAndAwaitReported(router, "fault", "standby", Duration.ofSeconds(30));
+        List<Journal.Line> lines = journal().lines();
+        assertEquals("felix", lines.get(lines.size() - 1).host());
+        assertEquals("fault", Files.readString(stateFile(router)));
     }
 }

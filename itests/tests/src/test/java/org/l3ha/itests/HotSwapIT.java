@@ -25,11 +25,9 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.features.BootFinished;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.FixMethodOrder;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.MethodSorters;
@@ -37,6 +35,11 @@ import org.l3ha.api.Health;
 import org.l3ha.api.RouterStatus;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionEngine;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafTestSupport;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -65,7 +68,7 @@ import org.osgi.util.tracker.ServiceTracker;
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(KarafTestContainerFactory.class)
 @FixMethodOrder(MethodSorters.NAME_ASCENDING)
-public class HotSwapIT {
+public class HotSwapIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("b0a7", 200);
     static final List<String> SWAPPED = List.of("org.l3ha.endpoint", "org.l3ha.engine", "org.l3ha.notifier",
             "org.l3ha.registry.file", "org.l3ha.reporter.journal", "org.l3ha.process", "org.l3ha.ipv6", "org.l3ha.metadata",
@@ -83,9 +86,6 @@ public class HotSwapIT {
      * get no slack.
      */
     static final int FD_SLACK = 5;
-
-    @Rule
-    public final KarafLog karafLog = new KarafLog();
 
     @Inject
     BundleContext context;
@@ -107,32 +107,19 @@ public class HotSwapIT {
 
     @Before
     public void ready() {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
         scr = Osgi.service(context, ServiceComponentRuntime.class, Duration.ofSeconds(30));
         // a monitoring client holding the Health service keeps its (delayed) component active
         health = Osgi.track(context, Health.class);
         engine = Osgi.track(context, TransitionEngine.class);
         Poll.until("every l3ha component active", Duration.ofSeconds(60), () -> Scr.notActive(scr, Scr.l3haBundles(context)).isEmpty(),
                 () -> String.join("; ", Scr.notActive(scr, Scr.l3haBundles(context))));
-        Poll.until("socket", Duration.ofSeconds(60), () -> Files.exists(socket()));
+        awaitSocket();
     }
 
     @After
     public void release() {
         health.close();
         engine.close();
-    }
-
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
-    }
-
-    static Path socket() {
-        return state().resolve("keepalived-state-change");
-    }
-
-    static Journal journal() {
-        return new Journal(state().resolve("ha-states.jsonl"));
     }
 
     // ------------------------------------------------------------------ phase 1: swap every bundle
@@ -280,7 +267,7 @@ public class HotSwapIT {
                 problems.add(id + " (a): last sent " + last + ", last reported " + lastReported + "; sent tail "
                         + tail(sent, 6) + ", reported tail " + tail(all, 6));
             }
-            String file = Files.readString(state().resolve("ha_confs").resolve(id).resolve("state"));
+            String file = Files.readString(stateFile(id));
             if (!last.equals(file)) {
                 problems.add(id + " (b): last sent " + last + ", state file " + file);
             }
@@ -303,7 +290,7 @@ public class HotSwapIT {
         String router = ROUTERS.get(0);
         TransitionEngine e = Osgi.await(engine, Duration.ofSeconds(30));
         for (String word : List.of("primary", "backup")) {
-            assertEquals(200, Uds.notify(socket(), router, word).status());
+            assertEquals(200, notifyAgent(router, word).status());
             Poll.until(router + " " + word + " applied", Duration.ofSeconds(30),
                     () -> e.appliedState(router).map(s -> s.word().equals(word)).orElse(false));
         }
@@ -381,7 +368,7 @@ public class HotSwapIT {
         List<String> problems = new ArrayList<>();
         TransitionEngine e = Osgi.await(engine, Duration.ofSeconds(30));
         for (String id : ROUTERS) {
-            String word = Files.readString(state().resolve("ha_confs").resolve(id).resolve("state"));
+            String word = Files.readString(stateFile(id));
             states.put(id, word);
             List<String> r = reported.getOrDefault(id, List.of());
             if (r.isEmpty() || !r.get(r.size() - 1).equals(Journal.serverName(word))) {

@@ -4,10 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,15 +25,20 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.features.BootFinished;
 import org.junit.After;
 import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.TransitionEngine;
+import org.l3ha.common.testing.UdsClient;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafLog;
+import org.l3ha.itests.support.KarafTestSupport;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -62,7 +66,7 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(KarafTestContainerFactory.class)
-public class KarafConfigIT {
+public class KarafConfigIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("c0f1", 3);
 
     /** PID org.l3ha.agent: every key, with Neutron's l3_agent.ini default ("" where Neutron computes one). */
@@ -88,9 +92,6 @@ public class KarafConfigIT {
             Map.entry("check_child_processes_action", "respawn"),
             Map.entry("root_helper", "")));
 
-    @Rule
-    public final KarafLog karafLog = new KarafLog();
-
     @Inject
     BundleContext context;
 
@@ -100,17 +101,15 @@ public class KarafConfigIT {
 
     @Configuration
     public Option[] config() {
-        Path state = Containers.newStateDir("config");
-        return options(Containers.karaf(state, Containers.writeRouters(state, ROUTERS), Map.of()));
+        return Containers.karaf("config", ROUTERS, Map.of());
     }
 
     @Before
     public void ready() {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
         cm = Osgi.service(context, ConfigurationAdmin.class, Duration.ofSeconds(30));
         scr = Osgi.service(context, ServiceComponentRuntime.class, Duration.ofSeconds(30));
         engine = Osgi.service(context, TransitionEngine.class, Duration.ofSeconds(60));
-        Poll.until("socket", Duration.ofSeconds(60), () -> Files.exists(socket(state())));
+        awaitSocket();
     }
 
     /** Every test leaves the agent configured as the container started. */
@@ -122,14 +121,6 @@ public class KarafConfigIT {
         p.remove("batch_interval");
         update(p);
         Poll.until("socket back at " + socket(state()), Duration.ofSeconds(30), () -> answers(socket(state())));
-    }
-
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
-    }
-
-    static Path socket(Path statePath) {
-        return statePath.resolve("keepalived-state-change");
     }
 
     private Map<String, Object> agent() throws IOException {
@@ -148,7 +139,7 @@ public class KarafConfigIT {
 
     private static boolean answers(Path socket) {
         try {
-            return Uds.notify(socket, ROUTERS.get(2), "backup").status() == 200;
+            return UdsClient.notify(socket, ROUTERS.get(2), "backup").status() == 200;
         } catch (IOException e) {
             return false;
         }
@@ -164,15 +155,10 @@ public class KarafConfigIT {
         return ids;
     }
 
-    private static List<String> logLines() throws IOException {
-        Path log = Path.of(System.getProperty("karaf.log")).resolve("karaf.log");
-        return Files.readAllLines(log, StandardCharsets.UTF_8);
-    }
-
     @Test
     public void aBadValueIsRejectedNamingKeyAndValueAndEveryComponentKeepsItsLastGoodConfiguration() throws Exception {
         Map<String, Long> before = componentIds();
-        int logFrom = logLines().size();
+        int logFrom = KarafLog.lines().size();
         Map<String, Object> p = agent();
         p.put("ha_vrrp_advert_int", "often");
         update(p);
@@ -195,10 +181,10 @@ public class KarafConfigIT {
         assertTrue(engineCheck.check().message(), engineCheck.check().message().endsWith("debounce 1 s"));
         // and it still works with the last good configuration: a primary is debounced 1 s, not 2 and not 0
         String router = ROUTERS.get(0);
-        assertEquals(200, Uds.notify(socket(state()), router, "backup").status());
+        assertEquals(200, notifyAgent(router, "backup").status());
         Poll.until("backup applied", Duration.ofSeconds(10), () -> engine.appliedState(router).orElse(null) == HaState.BACKUP);
         Instant sent = Instant.now();
-        assertEquals(200, Uds.notify(socket(state()), router, "primary").status());
+        assertEquals(200, notifyAgent(router, "primary").status());
         Poll.until("primary applied", Duration.ofSeconds(10), () -> engine.appliedState(router).orElse(null) == HaState.PRIMARY);
         Instant applied = engine.status(router).orElseThrow().lastTransition().orElseThrow();
         long ms = Duration.between(sent, applied).toMillis();
@@ -207,11 +193,11 @@ public class KarafConfigIT {
 
     private List<String> errorsNaming(int from, String key, String value) {
         try {
-            List<String> lines = logLines();
+            List<String> lines = KarafLog.lines();
             return lines.subList(Math.min(from, lines.size()), lines.size()).stream()
                     .filter(l -> l.contains("| ERROR |") && l.contains(key) && l.contains(value))
                     .collect(Collectors.toList());
-        } catch (IOException e) {
+        } catch (UncheckedIOException e) {
             return List.of(e.toString());
         }
     }
@@ -227,24 +213,24 @@ public class KarafConfigIT {
         Poll.until("old socket removed", Duration.ofSeconds(30), () -> !Files.exists(old));
         assertFalse(answers(old));
         // the whole agent follows: the notification went to the journal under the new state_path
-        Journal journal = new Journal(moved.resolve("ha-states.jsonl"));
+        Journal journal = journal(moved);
         Poll.until("journal under the new state_path", Duration.ofSeconds(30), () -> journal.last(ROUTERS.get(2)) != null);
         assertEquals(List.of(), Arrays.stream(moved.toFile().list()).filter(n -> n.startsWith(".ksc-")).collect(Collectors.toList()));
     }
 
     @Test
     public void changingBatchIntervalAppliesToTheNextBatch() throws Exception {
-        Journal journal = new Journal(state().resolve("ha-states.jsonl"));
+        Journal journal = journal();
         String router = ROUTERS.get(1);
         AtomicBoolean stop = new AtomicBoolean();
         List<Throwable> errors = new ArrayList<>();
         // a router flapping between backup and fault every 100 ms: a report is always pending
         Thread flapper = new Thread(() -> {
-            try (Uds c = new Uds()) {
+            try (UdsClient.Sender c = new UdsClient.Sender()) {
                 boolean fault = false;
                 long next = System.nanoTime();
                 while (!stop.get()) {
-                    int status = c.send(socket(state()), Uds.notification(router, fault ? "fault" : "backup"), Duration.ofSeconds(10)).status();
+                    int status = c.send(socket(state()), UdsClient.curlRequest(router, fault ? "fault" : "backup"), Duration.ofSeconds(10)).status();
                     if (status != 200) {
                         throw new AssertionError("status " + status);
                     }

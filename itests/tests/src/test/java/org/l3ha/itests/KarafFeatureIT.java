@@ -3,7 +3,6 @@ package org.l3ha.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,17 +16,21 @@ import java.util.stream.Collectors;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.features.BootFinished;
 import org.apache.karaf.features.Feature;
 import org.apache.karaf.features.FeaturesService;
 import org.junit.After;
 import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.l3ha.api.Health;
 import org.l3ha.api.HealthReport;
 import org.l3ha.api.HealthResult;
+import org.l3ha.common.testing.UdsClient;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafTestSupport;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -48,14 +51,11 @@ import org.osgi.util.tracker.ServiceTracker;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(KarafTestContainerFactory.class)
-public class KarafFeatureIT {
+public class KarafFeatureIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("a1f0", 2);
     static final Set<String> BUNDLES = Set.of("org.l3ha.api", "org.l3ha.endpoint", "org.l3ha.engine", "org.l3ha.notifier",
             "org.l3ha.registry.file", "org.l3ha.reporter.journal", "org.l3ha.reporter.oslo", "org.l3ha.process",
             "org.l3ha.ipv6", "org.l3ha.metadata", "org.l3ha.radvd", "org.l3ha.health", "org.l3ha.shell");
-
-    @Rule
-    public final KarafLog karafLog = new KarafLog();
 
     @Inject
     BundleContext context;
@@ -64,13 +64,11 @@ public class KarafFeatureIT {
 
     @Configuration
     public Option[] config() {
-        Path state = Containers.newStateDir("feature");
-        return options(Containers.karaf(state, Containers.writeRouters(state, ROUTERS), Map.of()));
+        return Containers.karaf("feature", ROUTERS, Map.of());
     }
 
     @Before
-    public void bootFinished() {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
+    public void trackHealth() {
         // holding the Health service keeps its (delayed) component active, as a monitoring client does
         health = Osgi.track(context, Health.class);
     }
@@ -78,10 +76,6 @@ public class KarafFeatureIT {
     @After
     public void release() {
         health.close();
-    }
-
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
     }
 
     @Test
@@ -121,24 +115,19 @@ public class KarafFeatureIT {
 
     @Test
     public void aMonitorsPostIsAnsweredAndReachesTheJournalAndTheStateFile() throws Exception {
-        Path socket = state().resolve("keepalived-state-change");
-        Poll.until("socket " + socket, Duration.ofSeconds(60), () -> Files.exists(socket));
         String router = ROUTERS.get(0);
-        Uds.Reply reply = Uds.notify(socket, router, "backup");
-        assertEquals(reply.body(), 200, reply.status());
+        UdsClient.Reply reply = notifyAndAwaitReported(router, "backup", "standby", Duration.ofSeconds(30));
         assertEquals("accepted", reply.body().trim());
-
-        Journal journal = new Journal(state().resolve("ha-states.jsonl"));
-        Poll.until("standby for " + router + " in the journal", Duration.ofSeconds(30), () -> "standby".equals(journal.last(router)));
+        Journal journal = journal();
         Journal.Line line = journal.lines().stream().filter(l -> "standby".equals(l.states().get(router))).findFirst().orElseThrow();
         assertEquals("itest", line.host());
-        assertEquals("backup", Files.readString(state().resolve("ha_confs").resolve(router).resolve("state")));
+        assertEquals("backup", Files.readString(stateFile(router)));
     }
 
     @Test
     public void healthReportsTheEndpointListening() {
         Health h = Osgi.await(health, Duration.ofSeconds(60));
-        Path socket = state().resolve("keepalived-state-change");
+        Path socket = socket();
         Poll.until("endpoint check OK", Duration.ofSeconds(60), () -> {
             HealthResult r = h.report().checks().get("endpoint");
             return r != null && r.status() == HealthResult.Status.OK;

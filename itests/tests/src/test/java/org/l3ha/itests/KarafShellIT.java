@@ -3,10 +3,7 @@ package org.l3ha.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.options;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Hashtable;
 import java.util.List;
@@ -16,15 +13,20 @@ import java.util.regex.Pattern;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.features.BootFinished;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.TransitionEngine;
+import org.l3ha.common.testing.UdsClient;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafLog;
+import org.l3ha.itests.support.KarafTestSupport;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -42,12 +44,9 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(KarafTestContainerFactory.class)
-public class KarafShellIT {
+public class KarafShellIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("5e11", 3);
     static final String TIME = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d";
-
-    @Rule
-    public final KarafLog karafLog = new KarafLog();
 
     @Inject
     BundleContext context;
@@ -57,35 +56,21 @@ public class KarafShellIT {
 
     @Configuration
     public Option[] config() {
-        Path state = Containers.newStateDir("shell");
-        return options(Containers.karaf(state, Containers.writeRouters(state, ROUTERS), Map.of()));
+        return Containers.karaf("shell", ROUTERS, Map.of());
     }
 
     @Before
     public void ready() {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
         shell = Osgi.service(context, SessionFactory.class, Duration.ofSeconds(60));
         engine = Osgi.service(context, TransitionEngine.class, Duration.ofSeconds(60));
-        Poll.until("socket", Duration.ofSeconds(60), () -> Files.exists(socket()));
+        awaitSocket();
         Poll.until("l3ha commands registered", Duration.ofSeconds(60),
                 () -> shell.getRegistry().getCommand("l3ha", "health") != null);
     }
 
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
-    }
-
-    static Path socket() {
-        return state().resolve("keepalived-state-change");
-    }
-
-    private Journal journal() {
-        return new Journal(state().resolve("ha-states.jsonl"));
-    }
-
     /** Notifies and waits until the engine applied it. */
     private void transition(String router, String word) throws Exception {
-        assertEquals(200, Uds.notify(socket(), router, word).status());
+        assertEquals(200, notifyAgent(router, word).status());
         HaState expected = HaState.parse(word);
         Poll.until(router + " applied " + word, Duration.ofSeconds(30),
                 () -> engine.appliedState(router).orElse(null) == expected && engine.status(router).orElseThrow().pending().isEmpty());
@@ -109,7 +94,7 @@ public class KarafShellIT {
         // a primary is debounced for ha_vrrp_advert_int (1 s): until then it is pending
         String router = ROUTERS.get(2);
         transition(router, "backup");
-        assertEquals(200, Uds.notify(socket(), router, "primary").status());
+        assertEquals(200, notifyAgent(router, "primary").status());
         String out = Shell.execute(shell, "l3ha:routers -p");
         System.out.println("l3ha:routers -p\n" + out);
         boolean pendingSeen = Pattern.compile("(?m)^" + Pattern.quote(router) + "\\s+\\|\\s+backup\\s+\\|.*\\|\\s+primary\\s+\\|\\s+" + TIME)
@@ -176,9 +161,9 @@ public class KarafShellIT {
         long notifications = Shell.counter(before, "engine", "notifications");
         assertTrue(before, received >= 0 && invalid >= 0 && notifications >= 0);
 
-        Uds.Reply bad = Uds.notify(socket(), "not-a-router", "primary");
+        UdsClient.Reply bad = notifyAgent("not-a-router", "primary");
         assertEquals(400, bad.status());
-        assertEquals(200, Uds.notify(socket(), ROUTERS.get(2), "backup").status());
+        assertEquals(200, notifyAgent(ROUTERS.get(2), "backup").status());
 
         String after = Shell.execute(shell, "l3ha:stats");
         System.out.println("l3ha:stats\n" + after);

@@ -1,6 +1,7 @@
 package org.l3ha.itests;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+
+import org.l3ha.common.testing.UdsClient;
 
 /**
  * keepalived-state-change monitors under load: {@code clients} threads, each owning a share of the
@@ -90,7 +93,7 @@ final class Load {
     private void run(List<String> mine, Random random) {
         long intervalNanos = (long) (1e9 * owned.size() / rate);
         long next = System.nanoTime();
-        try (Uds client = new Uds()) {
+        try (UdsClient.Sender client = new UdsClient.Sender()) {
             while (!stopping) {
                 String router = mine.get(random.nextInt(mine.size()));
                 String word = WORDS[random.nextInt(WORDS.length)];
@@ -113,15 +116,15 @@ final class Load {
     }
 
     /** @return true once the server answered 200; false (and an error recorded) on a reply that must never come */
-    private boolean deliver(Uds client, String router, String word) {
-        byte[] request = Uds.notification(router, word);
+    private boolean deliver(UdsClient.Sender client, String router, String word) {
+        byte[] request = UdsClient.curlRequest(router, word).getBytes(StandardCharsets.ISO_8859_1);
         long backoff = TimeUnit.MICROSECONDS.toNanos(500);
         long firstFailure = 0;
         while (true) {
             attempts.increment();
             String reason;
             try {
-                Uds.Reply reply = client.send(socket, request, Duration.ofSeconds(20));
+                UdsClient.Reply reply = client.send(socket, request, Duration.ofSeconds(20));
                 if (reply.status() == 200) {
                     if (firstFailure != 0) {
                         long took = System.nanoTime() - firstFailure;

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.itests.support.KarafAssembly;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +38,7 @@ class OsloEndToEndIT {
     @TempDir
     Path work;
 
-    KarafProcess karaf;
+    KarafAssembly karaf;
     Process server;
     final String suffix = UUID.randomUUID().toString().substring(0, 8);
     final String exchange = "l3ha-e2e-" + suffix;
@@ -77,20 +78,17 @@ class OsloEndToEndIT {
         Path routers = work.resolve("routers");
         Files.createDirectories(routers);
         Files.writeString(routers.resolve(ROUTER + ".json"), "{\"id\": \"" + ROUTER + "\", \"ha\": true}");
-        karaf = KarafProcess.unpack(work.resolve("karaf"));
-        karaf.setConfig("org.l3ha.agent", "state_path", state.toString());
-        karaf.setConfig("org.l3ha.agent", "host", "net-e2e-1");
-        karaf.setConfig("org.l3ha.agent", "ha_vrrp_advert_int", "1");
-        karaf.setConfig("org.l3ha.agent", "enable_metadata_proxy", "false");
-        karaf.setConfig("org.l3ha.registry.file", "routers_dir", routers.toString());
+        karaf = KarafAssembly.unpack(work.resolve("karaf"));
+        karaf.configureAgent(state, "net-e2e-1", routers);
+        karaf.setAgent("ha_vrrp_advert_int", "1");
+        karaf.setAgent("enable_metadata_proxy", "false");
         karaf.setConfig("org.l3ha.reporter.oslo", "transport_url", "rabbit://guest:guest@127.0.0.1:5672/");
         karaf.setConfig("org.l3ha.reporter.oslo", "control_exchange", exchange);
         karaf.setConfig("org.l3ha.reporter.oslo", "topic", topic);
         karaf.setConfig("org.l3ha.reporter.oslo", "rpc_mode", "call");
         karaf.start();
         Path socket = state.resolve("keepalived-state-change");
-        await("socket").atMost(Duration.ofSeconds(120)).failFast("Karaf exited:\n" + karaf.tail(40), () -> !karaf.isAlive())
-                .until(() -> Files.exists(socket));
+        karaf.awaitFile(socket, Duration.ofSeconds(120));
 
         // the start-up resync reaches neutron-server first: no state file yet, so unknown
         await("start-up resync").atMost(Duration.ofSeconds(60)).until(() -> lastState(record).equals("unknown"));

@@ -16,17 +16,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import javax.inject.Inject;
 
-import org.apache.karaf.features.BootFinished;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.l3ha.api.Health;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.StatsProvider;
+import org.l3ha.common.testing.Exec;
+import org.l3ha.common.testing.Netns;
+import org.l3ha.itests.support.Containers;
+import org.l3ha.itests.support.KarafLog;
+import org.l3ha.itests.support.KarafTestSupport;
+import org.l3ha.itests.support.Osgi;
+import org.l3ha.itests.support.Pids;
+import org.l3ha.itests.support.Poll;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -50,7 +55,7 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 @ExamFactory(KarafTestContainerFactory.class)
-public class RadvdHotSwapIT {
+public class RadvdHotSwapIT extends KarafTestSupport {
     /*
      * Fixed ids: the configuration runs in the test JVM and the tests in the container's, so a random
      * value would differ between the two.
@@ -62,9 +67,6 @@ public class RadvdHotSwapIT {
     static final String PORT = "d1e2f3a4-5b6c-4d7e-8f90-0a0b0c0d0e03";
     static final String PREFIX = "2001:db8:1::/64";
     static final Duration WAIT = Duration.ofSeconds(60);
-
-    @Rule
-    public final KarafLog karafLog = new KarafLog();
 
     @Inject
     BundleContext context;
@@ -94,35 +96,25 @@ public class RadvdHotSwapIT {
                 + " \"ipv6_address_mode\": \"slaac\", \"dns_nameservers\": [\"2001:db8::53\"]}]}]}\n";
     }
 
-    static Path state() {
-        return Path.of(System.getProperty(Containers.STATE));
-    }
-
     @Test
     public void radvdKeepsItsPidAndKeepsAdvertisingWhileItsBundlesAreUpdated() throws Exception {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
         String namespace = "qrouter-" + ROUTER;
         String client = "l3ha-test-" + UUID.randomUUID().toString().substring(0, 8);
         String qr = "qr-" + PORT.substring(0, 11);
         Path pidFile = state().resolve("external/pids").resolve(ROUTER + ".pid.radvd");
-        try {
-            run("ip", "netns", "add", namespace);
-            run("ip", "netns", "add", client);
-            run("ip", "-n", namespace, "link", "set", "lo", "up");
-            run("ip", "link", "add", qr, "netns", namespace, "type", "veth", "peer", "name", "cl0", "netns", client);
-            run("ip", "-n", namespace, "addr", "add", "2001:db8:1::1/64", "dev", qr, "nodad");
-            run("ip", "-n", namespace, "link", "set", qr, "up");
-            run("ip", "-n", client, "link", "set", "cl0", "up");
+        try (Netns netns = new Netns()) {
+            netns.add(List.of(namespace, client));
+            netns.veths(List.of(new Netns.Veth(namespace, qr, client, "cl0")));
+            netns.batch(namespace, List.of("addr add 2001:db8:1::1/64 dev " + qr + " nodad", "link set " + qr + " up"));
+            netns.batch(client, List.of("link set cl0 up"));
 
-            Path socket = state().resolve("keepalived-state-change");
-            Poll.until("socket " + socket, WAIT, () -> Files.exists(socket));
-            assertEquals(200, Uds.notify(socket, ROUTER, "primary").status());
+            awaitSocket();
+            assertEquals(200, notifyAgent(ROUTER, "primary").status());
             Poll.until("radvd running in " + namespace, WAIT, () -> radvdPid(pidFile).isPresent());
             long pid = radvdPid(pidFile).getAsLong();
-            assertEquals(namespace, run("ip", "netns", "identify", String.valueOf(pid)).trim());
+            assertEquals(namespace, Exec.ok("ip", "netns", "identify", String.valueOf(pid)).trim());
             assertAdvertised(client);
-            Journal journal = new Journal(state().resolve("ha-states.jsonl"));
-            Poll.until("active in the journal", WAIT, () -> "active".equals(journal.last(ROUTER)));
+            awaitReported(ROUTER, "active", WAIT);
 
             ServiceComponentRuntime scr = Osgi.service(context, ServiceComponentRuntime.class, WAIT);
             for (String name : List.of("org.l3ha.radvd", "org.l3ha.process")) {
@@ -137,32 +129,25 @@ public class RadvdHotSwapIT {
             }
 
             // the new process manager adopted radvd: it respawns it when it dies
-            run("kill", "-9", String.valueOf(pid));
+            Pids.signal("KILL", List.of(pid));
             Poll.until("radvd respawned by the new process manager", WAIT,
                     () -> radvdPid(pidFile).isPresent() && radvdPid(pidFile).getAsLong() != pid);
             assertAdvertised(client);
             long respawned = radvdPid(pidFile).getAsLong();
 
-            assertEquals(200, Uds.notify(socket, ROUTER, "backup").status());
-            Poll.until("radvd stopped on backup", WAIT, () -> !alive(respawned));
+            assertEquals(200, notifyAgent(ROUTER, "backup").status());
+            Poll.until("radvd stopped on backup", WAIT, () -> !Pids.alive(respawned));
             assertFalse("radvd config removed", Files.exists(state().resolve("ra").resolve(ROUTER + ".radvd.conf")));
-            Poll.until("standby in the journal", WAIT, () -> "standby".equals(journal.last(ROUTER)));
+            awaitReported(ROUTER, "standby", WAIT);
         } finally {
-            killRadvd(pidFile);
-            deleteNamespace(namespace);
-            deleteNamespace(client);
+            killRadvd(pidFile); // if it is still there (Netns closed its namespaces, killing what ran inside)
         }
     }
 
     @Test
     public void aMissingNamespaceIsAClearErrorAndTheStateIsReportedAllTheSame() throws Exception {
-        Osgi.service(context, BootFinished.class, Duration.ofMinutes(3));
-        Path socket = state().resolve("keepalived-state-change");
-        Poll.until("socket " + socket, WAIT, () -> Files.exists(socket));
-        assertEquals(200, Uds.notify(socket, NO_NAMESPACE, "primary").status());
-        Journal journal = new Journal(state().resolve("ha-states.jsonl"));
-        Poll.until("active reported for the router without namespace", WAIT, () -> "active".equals(journal.last(NO_NAMESPACE)));
-        assertEquals("primary", Files.readString(state().resolve("ha_confs").resolve(NO_NAMESPACE).resolve("state")));
+        notifyAndAwaitReported(NO_NAMESPACE, "primary", "active", WAIT);
+        assertEquals("primary", Files.readString(stateFile(NO_NAMESPACE)));
 
         Health health = Osgi.service(context, Health.class, WAIT);
         Poll.until("radvd and ipv6 checks name the router", WAIT, () -> {
@@ -193,7 +178,7 @@ public class RadvdHotSwapIT {
     private static void assertAdvertised(String client) {
         List<String> seen = new ArrayList<>();
         Poll.until("rdisc6 in " + client + " receives " + PREFIX, WAIT, () -> {
-            String out = runQuietly("ip", "netns", "exec", client, "rdisc6", "-1", "-w", "2000", "cl0");
+            String out = Exec.run(Exec.inNamespace(client, "rdisc6", "-1", "-w", "2000", "cl0")).out();
             seen.add(out);
             return out.contains(PREFIX);
         }, () -> seen.isEmpty() ? "" : seen.get(seen.size() - 1));
@@ -201,46 +186,18 @@ public class RadvdHotSwapIT {
 
     /** @return the pid in radvd's pid file if that process is alive and is radvd for {@link #ROUTER} */
     private static OptionalLong radvdPid(Path pidFile) {
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
-            return cmdline.contains("radvd") && cmdline.contains(ROUTER) ? OptionalLong.of(pid) : OptionalLong.empty();
-        } catch (IOException | NumberFormatException e) {
+        OptionalLong pid = Pids.read(pidFile);
+        if (pid.isEmpty() || !Pids.alive(pid.getAsLong())) {
             return OptionalLong.empty();
         }
+        String cmdline = Pids.commandLine(pid.getAsLong());
+        return cmdline.contains("radvd") && cmdline.contains(ROUTER) ? pid : OptionalLong.empty();
     }
 
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-                && Files.exists(Path.of("/proc/" + pid + "/cmdline"));
-    }
-
-    private static void killRadvd(Path pidFile) {
-        radvdPid(pidFile).ifPresent(pid -> runQuietly("kill", "-9", String.valueOf(pid)));
-    }
-
-    private static void deleteNamespace(String ns) {
-        runQuietly("ip", "netns", "del", ns);
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", command) + " failed: " + out);
-        }
-        return out;
-    }
-
-    private static String runQuietly(String... command) {
-        try {
-            return run(command);
-        } catch (IOException e) {
-            return e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "interrupted";
+    private static void killRadvd(Path pidFile) throws IOException {
+        OptionalLong pid = radvdPid(pidFile);
+        if (pid.isPresent()) {
+            Pids.signal("KILL", List.of(pid.getAsLong()));
         }
     }
 }

@@ -13,13 +13,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.common.testing.Exec;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafAssembly;
+import org.l3ha.itests.support.Pids;
 
 /**
  * The built assembly, run as root, against an account that can write its {@code state_path} and
@@ -37,7 +40,7 @@ class SecurityIT {
     @TempDir
     Path work;
 
-    KarafProcess karaf;
+    KarafAssembly karaf;
     Path state;
     Path routers;
     Path rootOnly;
@@ -52,12 +55,10 @@ class SecurityIT {
         run("chown", "nobody:", state.toString(), routers.toString());
         rootOnly = Files.createDirectory(work.resolve("root-only"));
         Files.setPosixFilePermissions(rootOnly, PosixFilePermissions.fromString("rwx------"));
-        karaf = KarafProcess.unpack(work.resolve("karaf"));
-        karaf.setConfig("org.l3ha.agent", "state_path", state.toString());
-        karaf.setConfig("org.l3ha.agent", "host", "security-node");
-        karaf.setConfig("org.l3ha.agent", "check_child_processes_interval", "1");
-        karaf.setConfig("org.l3ha.agent", "state_pth", "/typo");
-        karaf.setConfig("org.l3ha.registry.file", "routers_dir", routers.toString());
+        karaf = KarafAssembly.unpack(work.resolve("karaf"));
+        karaf.configureAgent(state, "security-node", routers);
+        karaf.setAgent("check_child_processes_interval", "1");
+        karaf.setAgent("state_pth", "/typo");
     }
 
     @AfterEach
@@ -98,7 +99,7 @@ class SecurityIT {
         Process poser = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
                 "bash", "-c", "exec -a keepalived-" + R2 + " sleep 600").start();
         attackers.add(poser);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cmdline(poser.pid()).startsWith("keepalived-"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Pids.commandLine(poser.pid()).startsWith("keepalived-"));
         asNobody("mkdir -p " + state.resolve("external/pids") + " && echo " + poser.pid() + " > "
                 + state.resolve("external/pids/" + R2 + ".pid.radvd") + " && echo " + poser.pid() + " > "
                 + state.resolve("external/pids/" + R2 + ".pid.haproxy"));
@@ -107,8 +108,7 @@ class SecurityIT {
 
         karaf.start();
         Path socket = state.resolve("keepalived-state-change");
-        await("socket").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                .failFast("Karaf exited:\n" + karaf.tail(40), () -> !karaf.isAlive()).until(() -> Files.exists(socket));
+        karaf.awaitFile(socket, Duration.ofSeconds(120));
         await("routers loaded").atMost(Duration.ofSeconds(60)).until(() -> log().contains("File router registry active"));
 
         assertEquals(200, Curl.notify(socket, R2, "backup").status());
@@ -172,21 +172,12 @@ class SecurityIT {
     }
 
     String log() throws IOException {
-        return Files.exists(karaf.log()) ? Files.readString(karaf.log(), StandardCharsets.UTF_8) : "";
+        return karaf.logText();
     }
 
     static List<String> list(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).toList();
-        }
-    }
-
-    static String cmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
         }
     }
 
@@ -208,13 +199,8 @@ class SecurityIT {
 
     /** @return whether {@code user} can read {@code file} (tried, with cat, as that user) */
     static boolean readableBy(String user, Path file) throws Exception {
-        Process p = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=nogroup", "--clear-groups", "--", "cat",
-                file.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("cat " + file + " as " + user + " did not finish");
-        }
-        return p.exitValue() == 0;
+        return Exec.run(Duration.ofSeconds(30), null, List.of("setpriv", "--reuid=" + user, "--regid=nogroup", "--clear-groups", "--",
+                "cat", file.toString())).ok();
     }
 
     /** @return the TCP ports on which one of {@code pids} listens (from ss) */
@@ -232,13 +218,8 @@ class SecurityIT {
         return ports.stream().distinct().sorted().toList();
     }
 
-    static String run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " failed: " + out);
-        }
-        return out;
+    /** @return the output of {@code command}, which must exit 0 within 120 s */
+    static String run(String... command) throws IOException {
+        return Exec.ok(Duration.ofSeconds(120), null, List.of(command));
     }
 }

@@ -25,6 +25,7 @@ import org.l3ha.api.HaState;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.testing.LogCapture;
 import org.l3ha.endpoint.impl.StateChangeEndpoint.Limits;
+import org.l3ha.common.testing.UdsClient;
 
 /**
  * The bounds on connections over the real unix socket: the header deadline against slowloris
@@ -136,10 +137,10 @@ class ConnectionBoundsTest {
                     notifications = monitors.submit(() -> {
                         List<String> seen = new ArrayList<>();
                         long s = System.nanoTime();
-                        UdsClient.Reply curl = UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(ID, "primary"));
+                        UdsClient.Reply curl = UdsClient.exchange(socket, UdsClient.curlRequest(ID, "primary"));
                         seen.add("curl bytes " + curl.status() + " in " + ms(System.nanoTime() - s) + " ms");
                         s = System.nanoTime();
-                        UdsClient.Reply py = UdsClient.exchange(socket, EndpointProtocolTest.httplib2Request(routerId(1), "backup"));
+                        UdsClient.Reply py = UdsClient.exchange(socket, UdsClient.httplib2Request(routerId(1), "backup"));
                         seen.add("httplib2 bytes " + py.status() + " in " + ms(System.nanoTime() - s) + " ms");
                         s = System.nanoTime();
                         EndpointProtocolTest.Curl.Result proc = EndpointProtocolTest.Curl.post(socket,
@@ -212,7 +213,7 @@ class ConnectionBoundsTest {
             long sent = System.nanoTime();
             Future<UdsClient.Reply> monitor = monitors.submit(() -> {
                 try (UdsClient c = UdsClient.connect(socket)) {
-                    c.write(EndpointProtocolTest.curlRequest(ID, "primary"));
+                    c.write(UdsClient.curlRequest(ID, "primary"));
                     return c.readReply(Duration.ofMillis(2 * deadline + SLACK_MS));
                 }
             });
@@ -266,7 +267,7 @@ class ConnectionBoundsTest {
         try (Crowd crowd = Crowd.connect(socket, 8); UdsClient monitor = UdsClient.connect(socket)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> counter("connections") == 8);
             await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.check().message().contains("connection cap reached"));
-            monitor.write(EndpointProtocolTest.curlRequest(ID, "backup"));
+            monitor.write(UdsClient.curlRequest(ID, "backup"));
             assertFalse(monitor.hasDataWithin(Duration.ofMillis(500)), "not served while the cap is full");
             assertEquals(0, sink.size());
             long t = System.nanoTime();

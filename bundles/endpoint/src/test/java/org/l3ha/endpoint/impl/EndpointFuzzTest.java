@@ -29,6 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.l3ha.api.HaState;
 import org.l3ha.common.RouterIds;
+import org.l3ha.common.testing.UdsClient;
 
 /**
  * Random and mutated requests over the real unix socket, driven by Jazzer (libFuzzer): the
@@ -113,7 +114,7 @@ class EndpointFuzzTest {
             // the endpoint still serves a plain valid request
             int before = sink.size();
             String id = "5e1f0000-0000-4000-8000-000000000001";
-            assertEquals(200, UdsClient.exchange(socket(), EndpointProtocolTest.curlRequest(id, "backup")).status());
+            assertEquals(200, UdsClient.exchange(socket(), UdsClient.curlRequest(id, "backup")).status());
             assertEquals(List.of(new RecordingSink.Event(id, HaState.BACKUP)), sink.eventsSince(before));
             assertTrue(sent.get() >= executions.get() * PER_EXECUTION,
                     "sent " + sent.get() + " requests in " + executions.get() + " complete executions");
@@ -356,13 +357,13 @@ class EndpointFuzzTest {
         List<Arguments> seeds = new ArrayList<>();
         String id = "0f7e0b7a-5c1b-4d6e-9a3c-2b1d0e4f6a80";
         for (String state : STATE_WORDS) {
-            seeds.add(seed("curl " + state, EndpointProtocolTest.curlRequest(id, state)));
-            seeds.add(seed("httplib2 " + state, EndpointProtocolTest.httplib2Request(id, state)));
+            seeds.add(seed("curl " + state, UdsClient.curlRequest(id, state)));
+            seeds.add(seed("httplib2 " + state, UdsClient.httplib2Request(id, state)));
         }
         SplittableRandom random = new SplittableRandom(42);
         for (Mutation m : Mutation.values()) {
-            seeds.add(seed("curl, " + m, m.apply(str(EndpointProtocolTest.curlRequest(id, "primary")), random)));
-            seeds.add(seed("httplib2, " + m, m.apply(str(EndpointProtocolTest.httplib2Request(id, "backup")), random)));
+            seeds.add(seed("curl, " + m, m.apply(str(UdsClient.curlRequest(id, "primary")), random)));
+            seeds.add(seed("httplib2, " + m, m.apply(str(UdsClient.httplib2Request(id, "backup")), random)));
         }
         return seeds.stream();
     }
@@ -393,8 +394,8 @@ class EndpointFuzzTest {
     static byte[] validRequest(SplittableRandom r) {
         String id = uuid(r);
         String state = stateWord(r);
-        return str(r.nextBoolean() ? EndpointProtocolTest.curlRequest(id, state)
-                : EndpointProtocolTest.httplib2Request(id, state));
+        return str(r.nextBoolean() ? UdsClient.curlRequest(id, state)
+                : UdsClient.httplib2Request(id, state));
     }
 
     static String uuid(SplittableRandom r) {

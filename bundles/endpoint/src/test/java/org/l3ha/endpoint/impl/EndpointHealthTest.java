@@ -10,6 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HealthResult;
+import org.l3ha.common.testing.UdsClient;
 
 class EndpointHealthTest {
     static final String ID = "0b2c6e3a-1111-2222-3333-444455556666";
@@ -23,7 +24,7 @@ class EndpointHealthTest {
         Path socket = state.resolve("keepalived-state-change");
         try {
             assertEquals(HealthResult.ok("listening on " + socket), e.check());
-            assertEquals(200, UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(ID, "backup")).status());
+            assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(ID, "backup")).status());
             HealthResult held = e.check();
             assertEquals(HealthResult.Status.WARN, held.status(), held.message());
             assertTrue(held.message().contains("1 routers' notifications held"), held.message());

@@ -31,34 +31,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.l3ha.api.HaState;
+import org.l3ha.common.testing.UdsClient;
 
 /** The HTTP contract over a real unix socket (NEUTRON.md §1.2, §9 cases 1-10, 65). */
 class EndpointProtocolTest {
     static final String ID = "0b2c6e3a-1111-2222-3333-444455556666";
-
-    /** What Neutron's shell monitor sends through curl 7.88.1 (NEUTRON.md §1.2), byte-exact. */
-    static String curlRequest(String id, String state) {
-        return "POST / HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\n"
-                + "User-Agent: curl/7.88.1\r\n"
-                + "Accept: */*\r\n"
-                + "X-Neutron-Router-Id: " + id + "\r\n"
-                + "X-Neutron-State: " + state + "\r\n"
-                + "Connection: close\r\n"
-                + "\r\n";
-    }
-
-    /** What the old Python monitor sends through httplib2 (NEUTRON.md §1.2), byte-exact. */
-    static String httplib2Request(String id, String state) {
-        return "GET / HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\n"
-                + "x-neutron-router-id: " + id + "\r\n"
-                + "x-neutron-state: " + state + "\r\n"
-                + "connection: close\r\n"
-                + "user-agent: Python-httplib2/0.22.0 (gzip)\r\n"
-                + "accept-encoding: gzip, deflate\r\n"
-                + "\r\n";
-    }
 
     @TempDir
     Path dir;
@@ -81,7 +58,7 @@ class EndpointProtocolTest {
 
     @Test
     void curlPostByteExactIsAccepted() throws IOException {
-        byte[] request = curlRequest(ID, "primary").getBytes(ISO_8859_1);
+        byte[] request = UdsClient.curlRequest(ID, "primary").getBytes(ISO_8859_1);
         assertEquals(178, request.length);
         try (UdsClient c = UdsClient.connect(socket)) {
             c.write(request);
@@ -102,7 +79,7 @@ class EndpointProtocolTest {
     @Test
     void httplib2GetWithLowerCaseNamesIsAccepted() throws IOException {
         try (UdsClient c = UdsClient.connect(socket)) {
-            c.write(httplib2Request(ID, "backup"));
+            c.write(UdsClient.httplib2Request(ID, "backup"));
             UdsClient.Reply r = c.readReply();
             assertEquals(200, r.status());
             assertEquals("accepted\n", r.body());
@@ -121,7 +98,7 @@ class EndpointProtocolTest {
 
     @Test
     void routerIdIsPassedOnInLowerCase() throws IOException {
-        UdsClient.Reply r = UdsClient.exchange(socket, curlRequest(ID.toUpperCase(), "FAULT"));
+        UdsClient.Reply r = UdsClient.exchange(socket, UdsClient.curlRequest(ID.toUpperCase(), "FAULT"));
         assertEquals(200, r.status());
         assertEquals(List.of(new RecordingSink.Event(ID, HaState.FAULT)), sink.events());
     }
@@ -129,14 +106,14 @@ class EndpointProtocolTest {
     @Test
     void trailingBlankIsHttpWhitespaceNotPartOfTheValue() throws IOException {
         // RFC 9110 §5.5: blanks around a field value are not part of it, so "fault " on the wire is "fault"
-        UdsClient.Reply r = UdsClient.exchange(socket, curlRequest(ID, "fault "));
+        UdsClient.Reply r = UdsClient.exchange(socket, UdsClient.curlRequest(ID, "fault "));
         assertEquals(200, r.status());
         assertEquals(List.of(new RecordingSink.Event(ID, HaState.FAULT)), sink.events());
     }
 
     @Test
     void requestSplitAcrossSeveralWrites() throws IOException {
-        byte[] request = curlRequest(ID, "primary").getBytes(ISO_8859_1);
+        byte[] request = UdsClient.curlRequest(ID, "primary").getBytes(ISO_8859_1);
         int[] cuts = {1, 7, 30, 90, 177};
         try (UdsClient c = UdsClient.connect(socket)) {
             int from = 0;
@@ -228,11 +205,11 @@ class EndpointProtocolTest {
                         String.format(unknownState, "pr1mary"), "state_invalid"),
                 Arguments.of(host + idLine + "X-Neutron-State: \u00e9t\u00e9\r\n\r\n", 400,
                         String.format(unknownState, "?t?"), "state_invalid"),
-                Arguments.of(curlRequest(ID, "primary").replace("POST", "PUT"), 405,
+                Arguments.of(UdsClient.curlRequest(ID, "primary").replace("POST", "PUT"), 405,
                         "method PUT not allowed, use GET or POST", "method_not_allowed"),
-                Arguments.of(curlRequest(ID, "primary").replace("POST", "DELETE"), 405,
+                Arguments.of(UdsClient.curlRequest(ID, "primary").replace("POST", "DELETE"), 405,
                         "method DELETE not allowed, use GET or POST", "method_not_allowed"),
-                Arguments.of(curlRequest(ID, "primary").replace("POST", "PATCH"), 405,
+                Arguments.of(UdsClient.curlRequest(ID, "primary").replace("POST", "PATCH"), 405,
                         "method PATCH not allowed, use GET or POST", "method_not_allowed"),
                 Arguments.of(host + idLine + stateLine + "X-Padding: " + "p".repeat(3072) + "\r\n\r\n", 431,
                         "request headers too large", "headers_too_large"),
@@ -259,7 +236,7 @@ class EndpointProtocolTest {
         assertEquals(0, sink.size());
         assertEquals(0L, counters.get("errors"));
         // and the endpoint still serves
-        assertEquals(200, UdsClient.exchange(socket, curlRequest(ID, "primary")).status());
+        assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(ID, "primary")).status());
     }
 
     @Test
@@ -288,7 +265,7 @@ class EndpointProtocolTest {
         }
         assertEquals(0, sink.size());
         assertEquals(0L, endpoint.counters().get("errors"));
-        assertEquals(200, UdsClient.exchange(socket, curlRequest(ID, "primary")).status());
+        assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(ID, "primary")).status());
     }
 
     @Test
@@ -300,7 +277,7 @@ class EndpointProtocolTest {
         UdsClient.connect(socket).close();
         assertEquals(0, sink.size());
         assertEquals(0L, endpoint.counters().get("received"));
-        assertEquals(200, UdsClient.exchange(socket, curlRequest(ID, "primary")).status());
+        assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(ID, "primary")).status());
         assertEquals(1, sink.size());
     }
 
@@ -311,7 +288,7 @@ class EndpointProtocolTest {
             long started = System.nanoTime();
             for (int i = 0; i < 20; i++) {
                 String id = String.format("0b2c6e3a-1111-2222-3333-%012d", i);
-                assertEquals(200, UdsClient.exchange(socket, curlRequest(id, "backup")).status());
+                assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(id, "backup")).status());
             }
             assertTrue(stalled.isOpen() && !stalled.awaitClose(Duration.ZERO), "the stalled client is still connected");
             assertTrue(System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(StateChangeEndpoint.IDLE_TIMEOUT_MS),
@@ -335,7 +312,7 @@ class EndpointProtocolTest {
                 ids.add(id);
                 replies.add(pool.submit(() -> {
                     go.await();
-                    return UdsClient.exchange(socket, curlRequest(id, "primary")).status();
+                    return UdsClient.exchange(socket, UdsClient.curlRequest(id, "primary")).status();
                 }));
             }
             go.countDown();
@@ -355,8 +332,8 @@ class EndpointProtocolTest {
     void twoQuickNotificationsOnSeparateConnectionsAreBothDelivered() throws IOException {
         // NEUTRON case 65 (bug #1923633): the second arrives while the first is still open
         try (UdsClient first = UdsClient.connect(socket); UdsClient second = UdsClient.connect(socket)) {
-            first.write(curlRequest(ID, "backup"));
-            second.write(curlRequest(ID, "primary"));
+            first.write(UdsClient.curlRequest(ID, "backup"));
+            second.write(UdsClient.curlRequest(ID, "primary"));
             assertEquals(200, first.readReply().status());
             assertEquals(200, second.readReply().status());
         }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HaState;
 import org.l3ha.api.StateChangeSink;
+import org.l3ha.common.testing.UdsClient;
 
 /** Holding notifications while no sink takes them, over the real socket and in the buffer itself. */
 class HoldingTest {
@@ -39,7 +40,7 @@ class HoldingTest {
     }
 
     private static UdsClient.Reply post(Path socket, String id, String state) throws IOException {
-        return UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(id, state));
+        return UdsClient.exchange(socket, UdsClient.curlRequest(id, state));
     }
 
     private static RecordingSink.Event ev(String id, HaState s) {

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HaState;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.testing.UdsClient;
 
 /** Socket file handling, configuration changes and shutdown (NEUTRON.md §9 cases 11, 12). */
 class SocketLifecycleTest {
@@ -61,7 +62,7 @@ class SocketLifecycleTest {
     }
 
     private static int post(Path socket, String state) throws IOException {
-        return UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(ID, state)).status();
+        return UdsClient.exchange(socket, UdsClient.curlRequest(ID, state)).status();
     }
 
     private static String mode(Path p) throws IOException {
@@ -186,7 +187,7 @@ class SocketLifecycleTest {
         start(dir);
         Path socket = dir.resolve("keepalived-state-change");
         try (UdsClient c = UdsClient.connect(socket)) {
-            String request = EndpointProtocolTest.curlRequest(ID, "primary");
+            String request = UdsClient.curlRequest(ID, "primary");
             c.write(request.substring(0, 60));
             Server server = endpoint.server();
             AbstractConnector connector = (AbstractConnector) server.getConnectors()[0];

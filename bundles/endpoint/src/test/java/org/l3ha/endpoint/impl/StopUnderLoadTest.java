@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.common.testing.UdsClient;
 
 /**
  * Stopping the endpoint while clients keep connecting: every connection it accepted is closed by
@@ -122,7 +123,7 @@ class StopUnderLoadTest {
             EndpointConnector connector = (EndpointConnector) endpoint.server().getConnectors()[0];
             ConnectionCap cap = connector.getBean(ConnectionCap.class);
             // the acceptor is blocked in accept() once the endpoint serves a first connection
-            assertEquals(200, UdsClient.exchange(socket, EndpointProtocolTest.curlRequest(EndpointProtocolTest.ID,
+            assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(EndpointProtocolTest.ID,
                     "primary")).status());
             long acceptedBefore = cap.peak();
             assertTrue(connector.quiesce(socket, 30_000), "the acceptor left accept() and waits");

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
 import org.l3ha.common.Devices;
+import org.l3ha.common.testing.Exec;
 import org.l3ha.common.testing.Netns;
 
 /**
@@ -59,7 +60,7 @@ class Ipv6NamespaceTest {
             listener.deactivate();
         }
         netns.close();
-        String left = Netns.run("ip", "netns", "list");
+        String left = Exec.ok("ip", "netns", "list");
         assertFalse(left.contains(routerId), "router namespace left: " + left);
         assertFalse(peer != null && left.contains(peer), "peer namespace left: " + left);
     }

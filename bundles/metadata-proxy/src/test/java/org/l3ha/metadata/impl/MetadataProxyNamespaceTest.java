@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.DaemonSpec;
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
+import org.l3ha.common.testing.Exec;
+import org.l3ha.common.testing.MetadataBackend;
 import org.l3ha.common.testing.Netns;
 import org.l3ha.process.impl.ProcessManagerFixture;
 
@@ -94,7 +96,7 @@ class MetadataProxyNamespaceTest {
                 backend.close();
             }
         }
-        assertFalse(Netns.run("ip", "netns", "list").contains(routerId), "namespace left behind");
+        assertFalse(Exec.ok("ip", "netns", "list").contains(routerId), "namespace left behind");
     }
 
     Map<String, Object> props(Object... kv) {
@@ -139,10 +141,10 @@ class MetadataProxyNamespaceTest {
     }
 
     void assertServedWithRouterHeader(String url) throws IOException {
-        int before = backend.requests.size();
-        assertEquals(MetadataBackend.BODY, curl(url));
-        assertEquals(before + 1, backend.requests.size());
-        MetadataBackend.Request req = List.copyOf(backend.requests).get(before);
+        int before = backend.requests().size();
+        assertEquals(MetadataBackend.body(routerId), curl(url));
+        assertEquals(before + 1, backend.requests().size());
+        MetadataBackend.Request req = backend.requests().get(before);
         assertEquals("GET /latest/meta-data/ HTTP/1.1", req.line());
         assertEquals(List.of(routerId), req.header("X-Neutron-Router-ID"));
         assertEquals(List.of(), req.header("X-Neutron-Network-ID"), "client-supplied header must be removed");
@@ -155,7 +157,7 @@ class MetadataProxyNamespaceTest {
 
         long pid = pid();
         assertEquals(Long.toString(pid), Files.readString(pidFile).strip());
-        assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(pid)).strip());
+        assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(pid)).strip());
         String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ');
         assertEquals("haproxy -f " + conf + " ", cmdline);
         String environ = Files.readString(Path.of("/proc/" + pid + "/environ"), StandardCharsets.UTF_8);
@@ -191,12 +193,12 @@ class MetadataProxyNamespaceTest {
     void killedHaproxyIsRespawnedByTheMonitor() throws Exception {
         listener.apply(router, HaState.PRIMARY);
         long first = pid();
-        Netns.run("kill", "-9", Long.toString(first));
+        Exec.ok("kill", "-9", Long.toString(first));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
                 .until(() -> processes.manager().pid(daemon).orElse(first) != first);
         long second = pid();
         assertNotEquals(first, second);
-        assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(second)).strip());
+        assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(second)).strip());
         assertServedWithRouterHeader("http://127.0.0.1:" + PORT + "/latest/meta-data/");
         // the new pid shows in the pid file before the monitor counts its respawn
         await("the respawn counted").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))

@@ -37,6 +37,7 @@ import org.l3ha.api.HaState;
 import org.l3ha.common.DaemonAccount;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.Devices;
+import org.l3ha.common.testing.Exec;
 import org.l3ha.common.testing.Netns;
 import org.l3ha.process.impl.ProcessComponent;
 import org.l3ha.process.impl.ProcessManagerFixture;
@@ -113,7 +114,7 @@ class RadvdNamespaceTest {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
-        String list = Netns.run("ip", "netns", "list");
+        String list = Exec.ok("ip", "netns", "list");
         assertFalse(list.contains(ns) || list.contains(client), "namespaces left: " + list);
         assertEquals(List.of(), leftovers, "processes of router " + id + " left running");
     }
@@ -177,7 +178,7 @@ class RadvdNamespaceTest {
         listener.apply(router, HaState.PRIMARY);
 
         long pid = radvdPid();
-        assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(pid)).strip(), "radvd runs in " + ns);
+        assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(pid)).strip(), "radvd runs in " + ns);
         assertEquals("radvd -C " + confFile() + " -p " + pidFile() + " -m syslog -u nobody", cmdline(pid),
                 "radvd_user empty, l3ha root, state_path root's: radvd drops to nobody, never stays root");
         // radvd starts as root and drops to -u's account once set up: on a busy machine that can take a moment
@@ -242,7 +243,7 @@ class RadvdNamespaceTest {
             return p != first && isRadvd(p);
         });
         long second = pidIn(pidFile());
-        assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(second)).strip());
+        assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(second)).strip());
 
         Process stranger = new ProcessBuilder("sleep", "1000").start();
         unrelated.add(stranger);
@@ -257,7 +258,7 @@ class RadvdNamespaceTest {
         });
         long third = pidIn(pidFile());
         assertTrue(stranger.isAlive(), "the unrelated process was not killed");
-        assertEquals(ns, Netns.run("ip", "netns", "identify", Long.toString(third)).strip());
+        assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(third)).strip());
         assertEquals(List.of(third), radvdPidsOfRouter(), "exactly one radvd");
         assertTrue(has(solicit(), "Prefix", "2001:db8:1::/64"), "the respawned radvd advertises");
 
@@ -522,7 +523,7 @@ class RadvdNamespaceTest {
     static void kill9(long pid) throws Exception {
         assertNotEquals(ProcessHandle.current().pid(), pid);
         assertTrue(pid > 1);
-        Netns.run("kill", "-9", Long.toString(pid));
+        Exec.ok("kill", "-9", Long.toString(pid));
         await().atMost(WAIT).until(() -> !alive(pid));
     }
 

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -15,10 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
-import org.l3ha.itests.Journal;
+import org.l3ha.common.testing.Exec;
+import org.l3ha.common.testing.MetadataBackend;
+import org.l3ha.common.testing.Netns;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.Pids;
 
 /**
  * Everything one drill builds, and its removal. The local node's routers live in
@@ -100,6 +105,11 @@ final class DrillBed implements AutoCloseable {
      */
     L3ha startL3ha(int advertInt) throws Exception {
         backend = new MetadataBackend(work.resolve("metadata_proxy"));
+        // ...and reach it: JUnit's temporary directories are rwx------
+        Files.setPosixFilePermissions(backend.socket().getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+        // haproxy runs as an unprivileged account (the state_path owner, here nobody): like Neutron's
+        // metadata agent with metadata_proxy_socket_mode=all, let any account connect
+        Files.setPosixFilePermissions(backend.socket(), PosixFilePermissions.fromString("rw-rw-rw-"));
         l3ha = L3ha.create(work, routers, advertInt, backend.socket());
         for (DrillRouter r : routers) {
             Files.createDirectories(l3ha.haConfs().resolve(r.id()));
@@ -127,6 +137,11 @@ final class DrillBed implements AutoCloseable {
         routers.forEach(r -> names.add(r.namespace()));
         names.addAll(List.of(remoteNs(), clientNs(), extNs()));
         netns.add(names);
+        // IPv6 duplicate address detection off: addresses keepalived adds on a new primary are usable
+        // at once, as with Neutron's nodad
+        for (String n : names) {
+            netns.exec(n, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0");
+        }
         List<Netns.Veth> veths = new ArrayList<>();
         List<String> remote = new ArrayList<>(List.of("link add " + REMOTE_HA_DEVICE + " type bridge"));
         List<String> client = new ArrayList<>();
@@ -151,9 +166,18 @@ final class DrillBed implements AutoCloseable {
                     "link set " + r.qr() + " up", "link set " + r.qg() + " up"));
         }
         for (DrillRouter r : routers) {
-            Netns.awaitUp(r.namespace(), r.ha());
+            awaitUp(r.namespace(), r.ha());
         }
-        Netns.awaitUp(remoteNs(), REMOTE_HA_DEVICE);
+        awaitUp(remoteNs(), REMOTE_HA_DEVICE);
+    }
+
+    /**
+     * Waits until {@code device} in {@code namespace} is operationally up (carrier): keepalived
+     * started before that enters FAULT first.
+     */
+    static void awaitUp(String namespace, String device) {
+        await(device + " up in " + namespace).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Exec.ok("ip", "-n", namespace, "-br", "link", "show", "dev", device).contains(" UP "));
     }
 
     /** The local VRRP instance of router {@code r}, as Neutron configures it. */
@@ -282,7 +306,7 @@ final class DrillBed implements AutoCloseable {
             }
         }
         if (backend != null) {
-            backend.close();
+            step(problems, "metadata backend", backend::close);
         }
         step(problems, "namespaces", netns::close);
 

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
+import org.l3ha.itests.support.Pids;
+
 /**
  * One keepalived process in a namespace, configured the way Neutron's L3 agent configures it
  * (NEUTRON.md §5.5): every instance {@code state BACKUP} + {@code nopreempt}, a priority,

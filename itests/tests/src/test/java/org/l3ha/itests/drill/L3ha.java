@@ -1,32 +1,28 @@
 package org.l3ha.itests.drill;
 
-import static org.awaitility.Awaitility.await;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
-import org.l3ha.itests.Journal;
-import org.l3ha.itests.KarafProcess;
+import org.l3ha.itests.support.Journal;
+import org.l3ha.itests.support.KarafAssembly;
 
 /**
- * l3ha as an operator runs it: the built Karaf assembly ({@link KarafProcess}, {@code bin/karaf
+ * l3ha as an operator runs it: the built Karaf assembly ({@link KarafAssembly}, {@code bin/karaf
  * server}) on scratch directories, with a router document per drill router, the metadata proxy on,
  * the process monitor every 2 s, and the endpoint's per-notification DEBUG line in
  * {@code data/log/karaf.log} (evidence of what the monitor sent).
  */
 final class L3ha implements AutoCloseable {
-    static final String AGENT = "org.l3ha.agent";
     static final int CHECK_CHILD_PROCESSES_INTERVAL = 2;
-    private final KarafProcess karaf;
+    private final KarafAssembly karaf;
     private final Path statePath;
 
-    private L3ha(KarafProcess karaf, Path statePath) {
+    private L3ha(KarafAssembly karaf, Path statePath) {
         this.karaf = karaf;
         this.statePath = statePath;
     }
@@ -44,14 +40,12 @@ final class L3ha implements AutoCloseable {
         for (DrillRouter r : routers) {
             Files.writeString(routersDir.resolve(r.id() + ".json"), r.document(), StandardCharsets.UTF_8);
         }
-        KarafProcess k = KarafProcess.unpack(work.resolve("karaf"));
-        k.setConfig(AGENT, "state_path", state.toString());
-        k.setConfig(AGENT, "host", "drill-node");
-        k.setConfig(AGENT, "ha_vrrp_advert_int", Integer.toString(advertInt));
-        k.setConfig(AGENT, "enable_metadata_proxy", "true");
-        k.setConfig(AGENT, "metadata_proxy_socket", metadataSocket.toString());
-        k.setConfig(AGENT, "check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
-        k.setConfig("org.l3ha.registry.file", "routers_dir", routersDir.toString());
+        KarafAssembly k = KarafAssembly.unpack(work.resolve("karaf"));
+        k.configureAgent(state, "drill-node", routersDir);
+        k.setAgent("ha_vrrp_advert_int", Integer.toString(advertInt));
+        k.setAgent("enable_metadata_proxy", "true");
+        k.setAgent("metadata_proxy_socket", metadataSocket.toString());
+        k.setAgent("check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
         L3ha l = new L3ha(k, state);
@@ -100,18 +94,16 @@ final class L3ha implements AutoCloseable {
     /** Starts Karaf and waits until the state-change socket is there. */
     void start() throws IOException {
         karaf.start();
-        await("l3ha socket " + socket()).atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-                .failFast("Karaf exited:\n" + karaf.tail(40), () -> !karaf.isAlive())
-                .until(() -> Files.exists(socket()));
+        karaf.awaitFile(socket(), Duration.ofSeconds(120));
     }
 
     /** SIGTERM; waits until Karaf has exited. */
-    void stop() throws InterruptedException {
+    void stop() throws IOException {
         karaf.stop(Duration.ofSeconds(60));
     }
 
     /** SIGKILL to Karaf's JVM and launcher. */
-    void kill() throws InterruptedException {
+    void kill() throws IOException {
         karaf.kill();
     }
 
@@ -121,7 +113,7 @@ final class L3ha implements AutoCloseable {
     }
 
     String logText() throws IOException {
-        return Files.exists(karaf.log()) ? Files.readString(karaf.log(), StandardCharsets.UTF_8) : "";
+        return karaf.logText();
     }
 
     String tail(int lines) {
@@ -135,32 +127,18 @@ final class L3ha implements AutoCloseable {
 
     /** @return the states reported for {@code routerId} in journal lines {@code from..} */
     List<String> reported(String routerId, int from) throws IOException {
-        List<Journal.Line> lines = journal();
-        List<String> out = new ArrayList<>();
-        for (Journal.Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
-            String s = l.states().get(routerId);
-            if (s != null) {
-                out.add(s);
-            }
-        }
-        return out;
+        return new Journal(journalFile()).states(routerId, from);
     }
 
     /** @return the first journal line from {@code from} on that reports {@code state} for {@code routerId}, or null */
     Journal.Line firstReport(String routerId, String state, int from) throws IOException {
-        List<Journal.Line> lines = journal();
-        for (Journal.Line l : lines.subList(Math.min(from, lines.size()), lines.size())) {
-            if (state.equals(l.states().get(routerId))) {
-                return l;
-            }
-        }
-        return null;
+        return new Journal(journalFile()).firstReport(routerId, state, from);
     }
 
     /** @return the newest state reported for {@code routerId}, or "" */
     String lastReported(String routerId) throws IOException {
-        List<String> all = reported(routerId, 0);
-        return all.isEmpty() ? "" : all.get(all.size() - 1);
+        String last = new Journal(journalFile()).last(routerId);
+        return last == null ? "" : last;
     }
 
     /** @return the state word in the router's state file, or "" */

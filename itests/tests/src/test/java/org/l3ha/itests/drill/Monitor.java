@@ -10,6 +10,8 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.l3ha.itests.support.Pids;
+
 /**
  * A keepalived state-change monitor for one router of the local node: watches the router's
  * {@code ha-} device for the primary VIP in {@code qrouter-<id>}, writes the state file and tells

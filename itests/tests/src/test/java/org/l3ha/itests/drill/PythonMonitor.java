@@ -12,6 +12,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.l3ha.common.testing.Exec;
+import org.l3ha.itests.support.Pids;
+
 /**
  * Neutron's own Python monitor, {@code neutron.agent.l3.keepalived_state_change} from Debian's
  * python3-neutron (Neutron 21), started the way the L3 agent starts it (NEUTRON.md §1.3): outside

@@ -1,4 +1,4 @@
-package org.l3ha.metadata.impl;
+package org.l3ha.common.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,18 +20,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A stand-in for the metadata agent: an HTTP server on a unix socket (the
- * {@code metadata_proxy_socket}) that records each request's line and headers and answers 200.
+ * Stands in for Neutron's metadata agent: an HTTP server on the unix socket
+ * {@code metadata_proxy_socket} that haproxy forwards to. It records each request's line and
+ * headers and answers {@code 200} with {@link #body(String)} for the router id haproxy added.
  * One thread serves connections one after the other; {@link #close()} stops it and removes the
- * socket file.
+ * socket file. The socket gets the process's default mode: a test that needs another sets it.
  */
-final class MetadataBackend implements AutoCloseable {
-
-    static final String BODY = "ami-id\nhostname\n";
+public final class MetadataBackend implements AutoCloseable {
+    /** The instance id every answer names. */
+    public static final String INSTANCE_ID = "i-l3ha-test";
 
     /** A request as received: request line and headers (names lower-cased, in order). */
-    record Request(String line, Map<String, List<String>> headers) {
-        List<String> header(String name) {
+    public record Request(String line, Map<String, List<String>> headers) {
+        public List<String> header(String name) {
             return headers.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
         }
     }
@@ -39,16 +40,31 @@ final class MetadataBackend implements AutoCloseable {
     private final Path socket;
     private final ServerSocketChannel server;
     private final Thread thread;
-    final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
 
-    MetadataBackend(Path socket) throws IOException {
+    public MetadataBackend(Path socket) throws IOException {
         this.socket = socket;
+        Files.createDirectories(socket.getParent());
         Files.deleteIfExists(socket);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         thread = new Thread(this::serve, "l3ha-test-metadata-backend");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** @return what the backend answers to a request carrying {@code X-Neutron-Router-ID: routerId} ("-" for none) */
+    public static String body(String routerId) {
+        return "instance-id: " + INSTANCE_ID + "\nrouter: " + routerId + "\n";
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** @return the requests received so far, oldest first */
+    public List<Request> requests() {
+        return List.copyOf(requests);
     }
 
     private void serve() {
@@ -67,11 +83,14 @@ final class MetadataBackend implements AutoCloseable {
                                 k -> new ArrayList<>()).add(lines[i].substring(colon + 1).strip());
                     }
                 }
-                requests.add(new Request(lines[0], headers));
-                byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
-                String response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
-                        + "\r\nConnection: close\r\n\r\n" + BODY;
-                ByteBuffer out = ByteBuffer.wrap(response.getBytes(StandardCharsets.US_ASCII));
+                Request request = new Request(lines[0], headers);
+                requests.add(request);
+                List<String> router = request.header("X-Neutron-Router-ID");
+                byte[] body = body(router.isEmpty() ? "-" : router.get(0)).getBytes(StandardCharsets.UTF_8);
+                String head200 = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length
+                        + "\r\nConnection: close\r\n\r\n";
+                ByteBuffer out = ByteBuffer.allocate(head200.length() + body.length);
+                out.put(head200.getBytes(StandardCharsets.US_ASCII)).put(body).flip();
                 while (out.hasRemaining()) {
                     c.write(out);
                 }
@@ -102,6 +121,7 @@ final class MetadataBackend implements AutoCloseable {
         return null;
     }
 
+    /** Stops serving and removes the socket file; fails if the serving thread does not end. */
     @Override
     public void close() throws IOException, InterruptedException {
         server.close();

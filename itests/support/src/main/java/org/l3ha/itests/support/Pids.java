@@ -1,4 +1,4 @@
-package org.l3ha.itests.drill;
+package org.l3ha.itests.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,19 +14,21 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
+import org.l3ha.common.testing.Exec;
+
 /**
- * Processes by pid, read from {@code /proc}. Signals go only to pids the drill started, to their
- * descendants, or to pids read from pid files the drill configured; {@link #withCommandLine} only
- * finds processes (for assertions), it never kills.
+ * Processes by pid, read from {@code /proc}. Callers signal only pids they started, their
+ * descendants, or pids read from pid files they configured; {@link #withCommandLine} only finds
+ * processes (for assertions), it never kills.
  */
-final class Pids {
+public final class Pids {
     private static final Path PROC = Path.of("/proc");
 
     private Pids() {
     }
 
     /** @return the pid in {@code pidFile}, if it exists and holds one */
-    static OptionalLong read(Path pidFile) {
+    public static OptionalLong read(Path pidFile) {
         try {
             String s = Files.readString(pidFile, StandardCharsets.US_ASCII).strip();
             return s.matches("\\d{1,10}") ? OptionalLong.of(Long.parseLong(s)) : OptionalLong.empty();
@@ -36,7 +38,7 @@ final class Pids {
     }
 
     /** @return whether {@code pid} is a live process (a zombie is not) */
-    static boolean alive(long pid) {
+    public static boolean alive(long pid) {
         try {
             String stat = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.US_ASCII);
             int close = stat.lastIndexOf(')');
@@ -47,7 +49,7 @@ final class Pids {
     }
 
     /** @return the command line of {@code pid}, arguments joined by spaces, or "" if it is gone */
-    static String commandLine(long pid) {
+    public static String commandLine(long pid) {
         try {
             byte[] b = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
             return new String(b, StandardCharsets.UTF_8).replace('\0', ' ').strip();
@@ -57,13 +59,13 @@ final class Pids {
     }
 
     /** @return whether the pid in {@code pidFile} is alive and its command line contains {@code needle} */
-    static boolean running(Path pidFile, String needle) {
+    public static boolean running(Path pidFile, String needle) {
         OptionalLong pid = read(pidFile);
         return pid.isPresent() && alive(pid.getAsLong()) && commandLine(pid.getAsLong()).contains(needle);
     }
 
     /** @return live processes whose command line contains every one of {@code needles} */
-    static List<Long> withCommandLine(String... needles) {
+    public static List<Long> withCommandLine(String... needles) {
         List<Long> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(PROC, p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : ds) {
@@ -84,7 +86,7 @@ final class Pids {
     }
 
     /** @return {@code pid} and its live descendants */
-    static Set<Long> withDescendants(long pid) {
+    public static Set<Long> withDescendants(long pid) {
         Set<Long> out = new LinkedHashSet<>();
         out.add(pid);
         ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));
@@ -92,7 +94,7 @@ final class Pids {
     }
 
     /** Sends {@code signal} (a name such as TERM, KILL, STOP) to each pid; a gone pid is ignored. */
-    static void signal(String signal, Collection<Long> pids) throws IOException, InterruptedException {
+    public static void signal(String signal, Collection<Long> pids) throws IOException {
         if (pids.isEmpty()) {
             return;
         }
@@ -102,7 +104,7 @@ final class Pids {
     }
 
     /** @return whether every pid is gone within {@code timeout} */
-    static boolean awaitGone(Collection<Long> pids, Duration timeout) {
+    public static boolean awaitGone(Collection<Long> pids, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (pids.stream().anyMatch(Pids::alive)) {
             if (System.nanoTime() - deadline >= 0) {
@@ -118,7 +120,7 @@ final class Pids {
      *
      * @return whether SIGKILL was needed
      */
-    static boolean terminate(Collection<Long> pids, Duration grace) throws IOException, InterruptedException {
+    public static boolean terminate(Collection<Long> pids, Duration grace) throws IOException {
         List<Long> live = pids.stream().filter(Pids::alive).toList();
         if (live.isEmpty()) {
             return false;
@@ -132,11 +134,16 @@ final class Pids {
     }
 
     /** SIGKILL, waiting up to 10 s until they are gone. */
-    static void kill(Collection<Long> pids) throws IOException, InterruptedException {
+    public static void kill(Collection<Long> pids) throws IOException {
         List<Long> live = pids.stream().filter(Pids::alive).toList();
         signal("KILL", live);
         if (!awaitGone(live, Duration.ofSeconds(10))) {
             throw new IllegalStateException("still alive 10 s after SIGKILL: " + live.stream().filter(Pids::alive).toList());
         }
+    }
+
+    /** SIGKILL to {@code process} and its descendants, waiting up to 10 s until they are gone. */
+    public static void killTree(Process process) throws IOException {
+        kill(withDescendants(process.pid()));
     }
 }

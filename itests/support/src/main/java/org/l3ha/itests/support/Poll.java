@@ -1,4 +1,4 @@
-package org.l3ha.itests;
+package org.l3ha.itests.support;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -7,10 +7,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * Waits for a condition with an explicit deadline (inside the containers, where Awaitility is not
- * provisioned). The condition is polled; the pause between two polls is not a synchronisation.
+ * Waits for a condition with an explicit deadline (also inside the containers, where Awaitility is
+ * not provisioned). The condition is polled every 100 ms; the pause between two polls is not a
+ * synchronisation. An exception from the condition counts as "not yet" (the last one becomes the
+ * timeout's cause); an {@link AssertionError} from it ends the wait at once.
  */
-final class Poll {
+public final class Poll {
     private static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private Poll() {
@@ -18,7 +20,7 @@ final class Poll {
 
     /** A condition that may throw (I/O while reading a file, for example). */
     @FunctionalInterface
-    interface Condition {
+    public interface Condition {
         boolean holds() throws Exception;
     }
 
@@ -26,7 +28,7 @@ final class Poll {
      * @throws AssertionError naming {@code what} and the last diagnostics if {@code condition} does
      *         not hold within {@code timeout}
      */
-    static void until(String what, Duration timeout, Condition condition, Supplier<String> diagnostics) {
+    public static void until(String what, Duration timeout, Condition condition, Supplier<String> diagnostics) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (true) {
@@ -53,12 +55,12 @@ final class Poll {
         }
     }
 
-    static void until(String what, Duration timeout, Condition condition) {
+    public static void until(String what, Duration timeout, Condition condition) {
         until(what, timeout, condition, null);
     }
 
     /** @return whether {@code condition} held within {@code timeout} (never throws for a timeout) */
-    static boolean within(Duration timeout, BooleanSupplier condition) {
+    public static boolean within(Duration timeout, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline >= 0) {

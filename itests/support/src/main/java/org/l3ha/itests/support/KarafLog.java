@@ -1,4 +1,4 @@
-package org.l3ha.itests;
+package org.l3ha.itests.support;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,7 @@ import org.junit.runners.model.Statement;
  * suppressed exception), since the unpacked container is deleted after the class unless
  * {@code -Dl3ha.itests.keepRuntime=true}.
  */
-final class KarafLog implements TestRule {
+public final class KarafLog implements TestRule {
     private static final int LINES = 150;
 
     /** karaf.log's last lines, attached to a failure. */
@@ -43,7 +43,7 @@ final class KarafLog implements TestRule {
     }
 
     /** @return every line of karaf.log so far (empty outside Karaf) */
-    static List<String> lines() {
+    public static List<String> lines() {
         String dir = System.getProperty("karaf.log");
         if (dir == null) {
             return List.of();
@@ -55,16 +55,16 @@ final class KarafLog implements TestRule {
         }
     }
 
-    static String tail() {
-        String dir = System.getProperty("karaf.log");
-        if (dir == null) {
+    /** @return karaf.log's last lines, or why there are none */
+    public static String tail() {
+        if (System.getProperty("karaf.log") == null) {
             return "(not in Karaf)";
         }
         try {
-            List<String> lines = Files.readAllLines(Path.of(dir, "karaf.log"), StandardCharsets.UTF_8);
+            List<String> lines = lines();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LINES), lines.size()));
-        } catch (IOException e) {
-            return e.toString();
+        } catch (java.io.UncheckedIOException e) {
+            return e.getCause().toString();
         }
     }
 }

@@ -1,8 +1,9 @@
-package org.l3ha.itests;
+package org.l3ha.itests.support;
 
 import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.vmOptions;
 import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.configureConsole;
@@ -15,8 +16,6 @@ import static org.ops4j.pax.exam.karaf.options.KarafDistributionOption.logLevel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,32 +42,40 @@ import org.w3c.dom.NodeList;
  * nothing needs to be installed in the local repository.
  *
  * <p>The probe reads its paths from system properties set here ({@link #STATE}, {@link #ROUTERS}).
+ *
+ * <p>Both containers also get this support jar as a bundle ({@link #supportBundle()}). Pax Exam
+ * builds its probe from the test classes only, so what the tests use in the container from here
+ * ({@link Journal}, {@link Poll}, {@link Osgi}, {@link KarafLog}, the test support base classes,
+ * {@code UdsClient}) would otherwise be missing there: the probe's {@code DynamicImport-Package: *}
+ * finds these packages in that bundle, which finds what they use in turn the same way. Installing
+ * the jar is simpler than wrapping it (no {@code wrap:} URL handler in the native container) or
+ * copying its classes into the probe (one copy of each class on the test class path).
  */
-final class Containers {
+public final class Containers {
     /** System property in the container: the agent's state_path. */
-    static final String STATE = "l3ha.it.state";
+    public static final String STATE = "l3ha.it.state";
     /** System property in the container: the registry's routers_dir. */
-    static final String ROUTERS = "l3ha.it.routers";
+    public static final String ROUTERS = "l3ha.it.routers";
     /** System property in the container: the assembly's system/ repository. */
-    static final String SYSTEM = "l3ha.it.system";
+    public static final String SYSTEM = "l3ha.it.system";
     /** System property in the container: the upgrade build of the notifier. */
-    static final String NOTIFIER_NEXT = "l3ha.it.notifier.next";
-    static final String AGENT_PID = "org.l3ha.agent";
-    static final String REGISTRY_PID = "org.l3ha.registry.file";
-    static final String VERSION = "0.1.0-SNAPSHOT";
-    static final String FEATURES_URL = "mvn:org.l3ha/org.l3ha.features/" + VERSION + "/xml/features";
+    public static final String NOTIFIER_NEXT = "l3ha.it.notifier.next";
+    public static final String AGENT_PID = KarafAssembly.AGENT_PID;
+    public static final String REGISTRY_PID = KarafAssembly.REGISTRY_PID;
+    public static final String VERSION = "0.1.0-SNAPSHOT";
+    public static final String FEATURES_URL = "mvn:org.l3ha/org.l3ha.features/" + VERSION + "/xml/features";
 
     private Containers() {
     }
 
     // ------------------------------------------------------------------ paths (test JVM)
 
-    static Path target() {
+    public static Path target() {
         return Path.of(System.getProperty("l3ha.itests.target", "target")).toAbsolutePath().normalize();
     }
 
     /** The Maven-layout repository of the built assembly. */
-    static Path systemRepository() {
+    public static Path systemRepository() {
         Path dir = Path.of(System.getProperty("l3ha.assembly.dir", "../../features/assembly/target"))
                 .resolve("assembly/system").toAbsolutePath().normalize();
         if (!Files.isDirectory(dir.resolve("org/l3ha"))) {
@@ -84,14 +91,14 @@ final class Containers {
      * test class and run: Pax Exam may call a configuration method more than once. Directories of
      * earlier runs of the same class are removed, so target/s/ holds the last run of each class.
      */
-    static Path newStateDir(String name) {
+    public static Path newStateDir(String name) {
         return STATE_DIRS.computeIfAbsent(name, n -> {
             try {
                 Path parent = target().resolve("s");
                 Files.createDirectories(parent);
                 try (var old = Files.newDirectoryStream(parent, n + "-*")) {
                     for (Path p : old) {
-                        deleteTree(p);
+                        Dirs.deleteTree(p);
                     }
                 }
                 Path dir = parent.resolve(n + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff)));
@@ -103,16 +110,8 @@ final class Containers {
         });
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
     /** Router ids {@code <n>}: valid lower-case UUIDs, distinct per {@code prefix} (4 hex digits). */
-    static List<String> routerIds(String prefix, int n) {
+    public static List<String> routerIds(String prefix, int n) {
         List<String> ids = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             ids.add(String.format("%s%04x-0000-4000-8000-%012x", prefix, i, i));
@@ -121,7 +120,7 @@ final class Containers {
     }
 
     /** Writes one router document per id, in the shape neutron-server sends (no ports). */
-    static Path writeRouters(Path stateDir, List<String> ids) {
+    public static Path writeRouters(Path stateDir, List<String> ids) {
         try {
             Path dir = stateDir.resolve("routers");
             Files.createDirectories(dir);
@@ -136,21 +135,13 @@ final class Containers {
     }
 
     /** Writes Neutron's state file {@code <ha_confs>/<id>/state} for each router. */
-    static void writeStateFiles(Path stateDir, List<String> ids, String word) {
+    public static void writeStateFiles(Path stateDir, List<String> ids, String word) {
         try {
             for (String id : ids) {
                 Path dir = stateDir.resolve("ha_confs").resolve(id);
                 Files.createDirectories(dir);
                 Files.writeString(dir.resolve("state"), word);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -165,7 +156,7 @@ final class Containers {
      *
      * @param agent extra or overriding keys of PID org.l3ha.agent
      */
-    static Option karaf(Path stateDir, Path routersDir, Map<String, String> agent) {
+    public static Option karaf(Path stateDir, Path routersDir, Map<String, String> agent) {
         Path archive = Path.of(System.getProperty("l3ha.karaf.archive", "missing-apache-karaf.tar.gz"));
         if (!Files.isRegularFile(archive)) {
             throw new IllegalStateException("stock Karaf archive not found: " + archive);
@@ -203,9 +194,9 @@ final class Containers {
         options.add(editConfigurationFilePut(mvnCfg, "org.ops4j.pax.url.mvn.offline", "true"));
         // loopback only, free ports: parallel builds must not collide, and nothing listens outside
         options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshHost", "127.0.0.1"));
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(freePort())));
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(freePort())));
-        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(freePort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", String.valueOf(KarafAssembly.freePort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiRegistryPort", String.valueOf(KarafAssembly.freePort())));
+        options.add(editConfigurationFilePut("etc/org.apache.karaf.management.cfg", "rmiServerPort", String.valueOf(KarafAssembly.freePort())));
         agentCfg.forEach((k, v) -> options.add(editConfigurationFilePut("etc/" + AGENT_PID + ".cfg", k, v)));
         options.add(editConfigurationFilePut("etc/" + REGISTRY_PID + ".cfg", "routers_dir", routersDir.toString()));
         options.add(features(FEATURES_URL, "l3ha"));
@@ -236,6 +227,7 @@ final class Containers {
         options.add(systemProperty(STATE).value(stateDir.toString()));
         options.add(systemProperty(ROUTERS).value(routersDir.toString()));
         options.add(systemProperty(SYSTEM).value(systemRepository().toString()));
+        options.add(supportBundle());
         String next = System.getProperty("l3ha.notifier.next");
         if (next != null) {
             options.add(systemProperty(NOTIFIER_NEXT).value(next));
@@ -251,7 +243,7 @@ final class Containers {
      * shell commands, by file: URL from the assembly's system directory. l3ha's bundles are
      * installed but not started: the test configures them first.
      */
-    static Option felix(Path stateDir, Path routersDir) {
+    public static Option felix(Path stateDir, Path routersDir) {
         List<Option> options = new ArrayList<>();
         options.add(junitBundles());
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("INFO"));
@@ -267,9 +259,40 @@ final class Containers {
             boolean ours = url.contains("/org/l3ha/");
             options.add(ours ? bundle(url).noStart() : bundle(url));
         }
+        options.add(supportBundle());
         options.add(systemProperty(STATE).value(stateDir.toString()));
         options.add(systemProperty(ROUTERS).value(routersDir.toString()));
         return composite(options.toArray(new Option[0]));
+    }
+
+    /**
+     * {@link #karaf(Path, Path, Map)} on a fresh state directory ({@link #newStateDir}) with a router
+     * document for each of {@code routers}.
+     */
+    public static Option[] karaf(String name, List<String> routers, Map<String, String> agent) {
+        Path state = newStateDir(name);
+        return options(karaf(state, writeRouters(state, routers), agent));
+    }
+
+    /** {@link #felix(Path, Path)} on a fresh state directory with a router document for each of {@code routers}. */
+    public static Option[] felix(String name, List<String> routers) {
+        Path state = newStateDir(name);
+        return options(felix(state, writeRouters(state, routers)));
+    }
+
+    /** @return this support jar as a bundle to install in a container (see the class comment) */
+    static Option supportBundle() {
+        Path jar;
+        try {
+            jar = Path.of(Containers.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            throw new IllegalStateException("cannot tell where the itests support classes come from", e);
+        }
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("the itests support classes come from " + jar + ", not from its jar: "
+                    + "the Pax Exam containers need the jar (mvn install, or verify in the reactor)");
+        }
+        return bundle(jar.toUri().toString());
     }
 
     /**
@@ -277,7 +300,7 @@ final class Containers {
      *         {@code l3ha} and the features it includes, except Karaf's own (scr, shell) and the
      *         Karaf-only shell commands
      */
-    static List<String> felixFeatureBundles() {
+    public static List<String> felixFeatureBundles() {
         Path system = systemRepository();
         Path xml = system.resolve("org/l3ha/org.l3ha.features/" + VERSION + "/org.l3ha.features-" + VERSION + "-features.xml");
         Document doc;
@@ -329,7 +352,7 @@ final class Containers {
     }
 
     /** mvn:group/artifact/version[/type[/classifier]] to the file in a Maven-layout directory. */
-    static String fileUrl(Path repo, String mvn) {
+    public static String fileUrl(Path repo, String mvn) {
         String[] p = mvn.substring("mvn:".length()).split("/");
         String type = p.length > 3 && !p[3].isEmpty() ? p[3] : "jar";
         String classifier = p.length > 4 ? "-" + p[4] : "";

@@ -1,4 +1,4 @@
-package org.l3ha.itests;
+package org.l3ha.itests.support;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -8,7 +8,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.util.tracker.ServiceTracker;
 
 /** Service look-ups with a deadline, inside a container. */
-final class Osgi {
+public final class Osgi {
     private Osgi() {
     }
 
@@ -17,7 +17,7 @@ final class Osgi {
      *         by the probe (a service factory's object, such as ConfigurationAdmin's, stays valid)
      * @throws AssertionError if it is not registered in time
      */
-    static <T> T service(BundleContext context, Class<T> type, Duration timeout) {
+    public static <T> T service(BundleContext context, Class<T> type, Duration timeout) {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
         tracker.open();
         try {
@@ -39,14 +39,14 @@ final class Osgi {
     }
 
     /** @return a tracker (open) that keeps using whichever {@code type} service is registered */
-    static <T> ServiceTracker<T, T> track(BundleContext context, Class<T> type) {
+    public static <T> ServiceTracker<T, T> track(BundleContext context, Class<T> type) {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context, type, null);
         tracker.open();
         return tracker;
     }
 
     /** @return the tracked service, waiting up to {@code timeout} */
-    static <T> T await(ServiceTracker<T, T> tracker, Duration timeout) {
+    public static <T> T await(ServiceTracker<T, T> tracker, Duration timeout) {
         try {
             T s = tracker.waitForService(TimeUnit.NANOSECONDS.toMillis(timeout.toNanos()));
             if (s == null) {
