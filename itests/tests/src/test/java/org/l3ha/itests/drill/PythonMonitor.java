@@ -37,7 +37,7 @@ final class PythonMonitor extends Monitor {
     Monitor start() throws Exception {
         Files.createDirectories(pidFile().getParent());
         Files.deleteIfExists(pidFile());
-        Exec.ok(Duration.ofSeconds(60), null, List.of(PYTHON, "-c",
+        Exec.ok(Duration.ofSeconds(180), null, List.of(PYTHON, "-c", // Neutron's imports alone take long on a loaded box
                 "import sys; from neutron.cmd.keepalived_state_change import main; sys.exit(main())",
                 "--router_id", router.id(), "--namespace", router.namespace(), "--conf_dir", confDir().toString(),
                 "--monitor_interface", router.ha(), "--monitor_cidr", cidr(), "--pid_file", pidFile().toString(),
