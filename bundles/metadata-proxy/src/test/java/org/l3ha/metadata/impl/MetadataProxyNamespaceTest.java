@@ -1,5 +1,6 @@
 package org.l3ha.metadata.impl;
 
+import org.l3ha.common.testing.Daemons;
 import org.l3ha.common.testing.TestRouters;
 
 import org.l3ha.common.DaemonAccount;
@@ -166,13 +167,7 @@ class MetadataProxyNamespaceTest {
         assertTrue(text.contains("    bind :::" + PORT + "\n"), text);
         assertTrue(text.contains("    pidfile     " + pidFile + "\n"), text);
         assertEquals(1L, processes.counters().get("monitored"), "registered with the monitor");
-        // haproxy writes its pid file as root, then drops privileges: on a busy machine that can take a moment
-        String[] seen = {null};
-        await("haproxy " + pid + " dropping to uid 65534").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> seen[0] != null && !seen[0].equals("0") && !seen[0].equals("65534"))
-                .until(() -> "65534".equals(seen[0] = uid(pid)));
-        assertEquals("65534", seen[0], "haproxy runs as state_path's owner (nobody here), never as root");
+        Daemons.awaitUid(pid, "65534", Duration.ofSeconds(30)); // never root: it drops after its pid file
         assertTrue(text.contains("    user        nobody\n"), text);
 
         assertServedWithRouterHeader("http://[::1]:" + PORT + "/latest/meta-data/");
@@ -240,15 +235,5 @@ class MetadataProxyNamespaceTest {
         IOException e = assertThrows(IOException.class, () -> listener.apply(router(absent, false, null), HaState.PRIMARY));
         assertTrue(e.getMessage().contains("router " + absent), e.getMessage());
         assertTrue(e.getMessage().contains("namespace qrouter-" + absent + " does not exist"), e.getMessage());
-    }
-
-    /** @return the effective uid of {@code pid}, from /proc/<pid>/status */
-    static String uid(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("Uid:")) {
-                return line.substring(4).strip().split("\\s+")[1];
-            }
-        }
-        throw new AssertionError("no Uid in /proc/" + pid + "/status");
     }
 }

@@ -1,5 +1,6 @@
 package org.l3ha.radvd.impl;
 
+import org.l3ha.common.testing.Daemons;
 import org.l3ha.common.testing.TestRouters;
 
 import static org.awaitility.Awaitility.await;
@@ -181,13 +182,7 @@ class RadvdNamespaceTest {
         assertEquals(ns, Exec.ok("ip", "netns", "identify", Long.toString(pid)).strip(), "radvd runs in " + ns);
         assertEquals("radvd -C " + confFile() + " -p " + pidFile() + " -m syslog -u nobody", cmdline(pid),
                 "radvd_user empty, l3ha root, state_path root's: radvd drops to nobody, never stays root");
-        // radvd starts as root and drops to -u's account once set up: on a busy machine that can take a moment
-        String[] seen = {null};
-        await("radvd " + pid + " dropping to uid 65534").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(50))
-                .failFast(() -> seen[0] != null && !seen[0].equals("0") && !seen[0].equals("65534"))
-                .until(() -> "65534".equals(seen[0] = uid(pid)));
-        assertEquals("65534", seen[0], "radvd runs as nobody");
+        Daemons.awaitUid(pid, "65534", Duration.ofSeconds(30)); // never root: it drops after its pid file
         assertTrue(environ(pid).contains("PROCESS_TAG=radvd-" + id), "PROCESS_TAG in radvd's environment");
         assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(confFile())));
         assertEquals(RadvdConfig.render(router.interfaces(), 30, 100), Files.readString(confFile()));
@@ -540,15 +535,5 @@ class RadvdNamespaceTest {
             }
         }
         return pids;
-    }
-
-    /** @return the effective uid of {@code pid}, from /proc/<pid>/status */
-    static String uid(long pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("Uid:")) {
-                return line.substring(4).strip().split("\\s+")[1];
-            }
-        }
-        throw new AssertionError("no Uid in /proc/" + pid + "/status");
     }
 }
