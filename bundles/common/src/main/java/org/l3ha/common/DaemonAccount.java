@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The account a daemon l3ha starts (radvd, the haproxy metadata proxy) drops its privileges to.
@@ -65,6 +67,51 @@ public record DaemonAccount(String user, String group) {
     @Override
     public String toString() {
         return user + ":" + group;
+    }
+
+    /**
+     * The numeric identity of an account.
+     *
+     * @param uid the user's id
+     * @param gids its group, its primary group in the passwd database and the groups that list
+     *        it as a member (what a daemon that drops privileges by name ends up with)
+     */
+    public record Ids(int uid, Set<Integer> gids) {
+    }
+
+    /**
+     * @return this account's ids, or empty if the user is not in {@code db} (or its id is not a number)
+     * @throws IOException if a database cannot be read
+     */
+    public Optional<Ids> ids(Databases db) throws IOException {
+        Optional<Integer> uid = Optional.empty();
+        Set<Integer> gids = new HashSet<>();
+        for (String line : lines(db.passwd())) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && f[0].equals(user)) {
+                uid = number(f[2]);
+                number(f[3]).ifPresent(gids::add);
+                break;
+            }
+        }
+        if (uid.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String line : lines(db.group())) {
+            String[] f = line.split(":", -1);
+            if (f.length >= 4 && (f[0].equals(group) || List.of(f[3].split(",")).contains(user))) {
+                number(f[2]).ifPresent(gids::add);
+            }
+        }
+        return Optional.of(new Ids(uid.get(), gids));
+    }
+
+    private static Optional<Integer> number(String s) {
+        try {
+            return Optional.of(Integer.parseInt(s));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static DaemonAccount defaultAccount(Path statePath, Databases db) throws IOException {

@@ -1,7 +1,6 @@
 package org.l3ha.metadata.impl;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -9,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -36,24 +34,22 @@ final class BackendAccess {
      */
     static Optional<String> problem(Path socket, DaemonAccount account, DaemonAccount.Databases db) {
         try {
-            Optional<Integer> uid = id(db.passwd(), account.user(), 2);
-            if (uid.isEmpty()) {
+            Optional<DaemonAccount.Ids> ids = account.ids(db);
+            if (ids.isEmpty() || ids.get().uid() == 0) {
                 return Optional.empty();
             }
-            if (uid.get() == 0) {
-                return Optional.empty();
-            }
-            Set<Integer> gids = groups(account, db);
+            int uid = ids.get().uid();
+            Set<Integer> gids = ids.get().gids();
             Path abs = socket.toAbsolutePath();
             for (Path dir = abs.getParent(); dir != null; dir = dir.getParent()) {
-                if (!permits(dir, uid.get(), gids, PosixFilePermission.OWNER_EXECUTE,
+                if (!permits(dir, uid, gids, PosixFilePermission.OWNER_EXECUTE,
                         PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE)) {
                     return Optional.of("haproxy runs as " + account + ", which cannot reach the metadata agent's socket "
                             + LogText.path(abs) + ": directory " + LogText.path(dir) + " (" + describe(dir)
                             + ") does not let it through");
                 }
             }
-            if (!permits(abs, uid.get(), gids, PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_WRITE,
+            if (!permits(abs, uid, gids, PosixFilePermission.OWNER_WRITE, PosixFilePermission.GROUP_WRITE,
                     PosixFilePermission.OTHERS_WRITE)) {
                 return Optional.of("haproxy runs as " + account + ", which cannot connect to the metadata agent's socket "
                         + LogText.path(abs) + " (" + describe(abs) + ")");
@@ -97,46 +93,5 @@ final class BackendAccess {
             }
         }
         return s;
-    }
-
-    private static Set<Integer> groups(DaemonAccount account, DaemonAccount.Databases db) throws IOException {
-        Set<Integer> gids = new HashSet<>();
-        id(db.group(), account.group(), 2).ifPresent(gids::add);
-        for (String line : lines(db.passwd())) {
-            String[] f = line.split(":", -1);
-            if (f.length >= 4 && f[0].equals(account.user())) {
-                number(f[3]).ifPresent(gids::add);
-            }
-        }
-        for (String line : lines(db.group())) {
-            String[] f = line.split(":", -1);
-            if (f.length >= 4 && List.of(f[3].split(",")).contains(account.user())) {
-                number(f[2]).ifPresent(gids::add);
-            }
-        }
-        return gids;
-    }
-
-    /** @return field {@code field} (a number) of the line of {@code name} in {@code db} */
-    private static Optional<Integer> id(Path db, String name, int field) throws IOException {
-        for (String line : lines(db)) {
-            String[] f = line.split(":", -1);
-            if (f.length > field && f[0].equals(name)) {
-                return number(f[field]);
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<Integer> number(String s) {
-        try {
-            return Optional.of(Integer.parseInt(s));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static List<String> lines(Path db) throws IOException {
-        return Files.readAllLines(db, StandardCharsets.UTF_8);
     }
 }
