@@ -42,6 +42,7 @@ import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.l3ha.common.SafeFiles;
+import org.l3ha.common.routers.RouterParser;
 
 /**
  * {@link RouterRegistry} backed by a directory of Neutron router documents, one JSON file per

@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 import org.l3ha.api.Router;
 import org.l3ha.common.LogText;
 import org.l3ha.common.SafeFiles;
+import org.l3ha.common.routers.BadDocumentException;
+import org.l3ha.common.routers.RouterParser;
 
 /**
  * The per-file state of one routers directory: for each {@code *.json} file its (size, mtime,

@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -376,7 +376,7 @@ class RouterParserTest {
     @Test
     void sampleRouterResourceParses() throws Exception {
         byte[] bytes;
-        try (var in = RouterParserTest.class.getResourceAsStream("/sample-router.json")) {
+        try (var in = RouterParserTest.class.getResourceAsStream("sample-router.json")) {
             bytes = in.readAllBytes();
         }
         Router r = RouterParser.parse(bytes);

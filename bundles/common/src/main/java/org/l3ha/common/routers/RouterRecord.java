@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.util.List;
 import java.util.Objects;
@@ -8,10 +8,10 @@ import org.l3ha.api.Port;
 import org.l3ha.api.Router;
 
 /** Immutable {@link Router}; value equality, so an unchanged document is not reported as changed. */
-record RouterRecord(String id, boolean ha, boolean distributed, boolean enableNdpProxy,
+public record RouterRecord(String id, boolean ha, boolean distributed, boolean enableNdpProxy,
         Optional<Port> gatewayPort, List<Port> interfaces, Optional<Port> haInterface) implements Router {
 
-    RouterRecord {
+    public RouterRecord {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(gatewayPort, "gatewayPort");
         interfaces = List.copyOf(interfaces);

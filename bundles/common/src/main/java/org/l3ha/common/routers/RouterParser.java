@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -28,8 +28,21 @@ import org.l3ha.common.RouterIds;
 
 /**
  * Turns one router document (neutron-server's router dict as sent to L3 agents) into an immutable
- * {@link Router}. Unknown fields are ignored; a field of the wrong type, a missing or non-UUID id,
- * or an address that is not an IP literal makes the whole document bad. Stateless and thread-safe.
+ * {@link Router}. Both registries read the same shape: {@code registry-file} one document per file
+ * ({@link #read(byte[])}), {@code registry-neutron} the elements of a {@code sync_routers} reply
+ * ({@link #readRouterDict(JsonNode)}). Unknown fields are ignored (neutron-server adds many:
+ * {@code gw_port_host}, {@code _ha_state}, {@code extra_subnets}, {@code binding:host_id},
+ * {@code revision_number}, ...), and JSON null is read as absent wherever a field is optional
+ * ({@code gw_port_host}, {@code ipv6_ra_mode} of an IPv4 subnet, {@code external_gateway_info} and
+ * no {@code gw_port} for a router without gateway). A field of the wrong type, a missing or
+ * non-UUID id, or an address that is not an IP literal makes the whole document bad. Stateless
+ * and thread-safe.
+ *
+ * <p><b>A router dict from neutron-server</b> is also rejected when a port lacks what the
+ * data-plane listeners need and what neutron-server always sends: {@code fixed_ips} on every port,
+ * and {@code subnets} on every port that has fixed IPs (neutron-server fills {@code subnets} only
+ * for ports with fixed IPs, so a port without any may lack it). A file of {@code routers_dir} keeps
+ * the older, lenient reading (both absent mean empty).
  *
  * <p><b>An IPv6 subnet radvd cannot advertise</b> (its cidr IPv4-mapped, IPv4-compatible, the
  * unspecified address, or written in a form radvd does not read: see {@link Ipv6Prefixes}) does not
@@ -42,14 +55,15 @@ import org.l3ha.common.RouterIds;
  * that subnet's {@code dns_nameservers}. Everything else wrong in the same subnet still makes the
  * document bad.
  *
- * <p><b>Messages never quote what a file contains</b>: a file that is not JSON is described by
+ * <p><b>Messages never quote what a document contains</b>: a file that is not JSON is described by
  * the kind of error and its line and column; a bad field by its JSON path and what was expected
  * (the JSON type found, never the value). Only values that passed the IP-literal syntax check
  * (an IPv6 cidr or DNS server that is skipped) are shown, escaped and cut short. A file in
  * {@code routers_dir} is never a link any more, but it may be another file's hard link, and a
- * message must not become a way to read a file one could not read otherwise.
+ * message must not become a way to read a file one could not read otherwise. Once the router id
+ * has been read, {@link BadDocumentException#routerId()} names it.
  */
-final class RouterParser {
+public final class RouterParser {
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -71,8 +85,8 @@ final class RouterParser {
      * @param router the router, without the subnets and DNS servers that were skipped
      * @param skipped one line per skipped subnet or DNS server: its JSON path, value and why
      */
-    record Parsed(Router router, List<String> skipped) {
-        Parsed {
+    public record Parsed(Router router, List<String> skipped) {
+        public Parsed {
             skipped = List.copyOf(skipped);
         }
     }
@@ -81,20 +95,20 @@ final class RouterParser {
     }
 
     /**
-     * @param json the document's bytes (UTF-8)
+     * @param json the document's bytes (UTF-8), a file of {@code routers_dir}
      * @return the router, id in lower case (without skipped subnets, see the class comment)
      * @throws BadDocumentException naming the offending field and why
      */
-    static Router parse(byte[] json) throws BadDocumentException {
+    public static Router parse(byte[] json) throws BadDocumentException {
         return read(json).router();
     }
 
     /**
-     * @param json the document's bytes (UTF-8)
+     * @param json the document's bytes (UTF-8), a file of {@code routers_dir}
      * @return the router, id in lower case, and what was skipped (see the class comment)
      * @throws BadDocumentException naming the offending field and why, never quoting the file
      */
-    static Parsed read(byte[] json) throws BadDocumentException {
+    public static Parsed read(byte[] json) throws BadDocumentException {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -106,36 +120,65 @@ final class RouterParser {
         if (root == null || root.isMissingNode()) {
             throw new BadDocumentException("empty file");
         }
+        return document(root, false);
+    }
+
+    /**
+     * Reads one router dict of a {@code sync_routers} reply, with the checks of {@link #read(byte[])}
+     * and those for a dict from neutron-server (class comment).
+     *
+     * @param dict one element of the reply's list
+     * @return the router, id in lower case, and what was skipped (see the class comment)
+     * @throws BadDocumentException naming the offending field (a JSON path inside the dict) and why,
+     *         and the router id when it could be read
+     */
+    public static Parsed readRouterDict(JsonNode dict) throws BadDocumentException {
+        if (dict == null || dict.isMissingNode()) {
+            throw new BadDocumentException("expected a JSON object, got nothing");
+        }
+        return document(dict, true);
+    }
+
+    private static Parsed document(JsonNode root, boolean fromServer) throws BadDocumentException {
         if (!root.isObject()) {
             throw new BadDocumentException("expected a JSON object, got " + kind(root));
         }
         String id = uuid(root, "id", "id");
+        try {
+            return router(root, id, fromServer);
+        } catch (BadDocumentException e) {
+            throw new BadDocumentException(e.getMessage(), id);
+        }
+    }
+
+    private static Parsed router(JsonNode root, String id, boolean fromServer) throws BadDocumentException {
         boolean ha = bool(root, "ha", "ha");
         boolean distributed = bool(root, "distributed", "distributed");
         boolean ndpProxy = bool(root, "enable_ndp_proxy", "enable_ndp_proxy");
         List<String> skipped = new ArrayList<>();
-        Optional<Port> gw = optionalPort(root, "gw_port", skipped);
+        Optional<Port> gw = optionalPort(root, "gw_port", skipped, fromServer);
         List<Port> interfaces = new ArrayList<>();
         JsonNode ifs = array(root, "_interfaces", "_interfaces");
         if (ifs != null) {
             for (int i = 0; i < ifs.size(); i++) {
-                interfaces.add(port(ifs.get(i), "_interfaces[" + i + "]", skipped));
+                interfaces.add(port(ifs.get(i), "_interfaces[" + i + "]", skipped, fromServer));
             }
         }
-        Optional<Port> haIf = optionalPort(root, "_ha_interface", skipped);
+        Optional<Port> haIf = optionalPort(root, "_ha_interface", skipped, fromServer);
         return new Parsed(new RouterRecord(id, ha, distributed, ndpProxy, gw, interfaces, haIf), skipped);
     }
 
-    private static Optional<Port> optionalPort(JsonNode parent, String field, List<String> skipped)
-            throws BadDocumentException {
+    private static Optional<Port> optionalPort(JsonNode parent, String field, List<String> skipped,
+            boolean fromServer) throws BadDocumentException {
         JsonNode n = parent.get(field);
         if (n == null || n.isNull()) {
             return Optional.empty();
         }
-        return Optional.of(port(n, field, skipped));
+        return Optional.of(port(n, field, skipped, fromServer));
     }
 
-    private static Port port(JsonNode n, String path, List<String> skipped) throws BadDocumentException {
+    private static Port port(JsonNode n, String path, List<String> skipped, boolean fromServer)
+            throws BadDocumentException {
         if (!n.isObject()) {
             throw wrongType(path, "an object", n);
         }
@@ -144,6 +187,9 @@ final class RouterParser {
         int mtu = integer(n, "mtu", path + ".mtu", 0, 65535);
         List<FixedIp> fixedIps = new ArrayList<>();
         JsonNode ips = array(n, "fixed_ips", path + ".fixed_ips");
+        if (ips == null && fromServer) {
+            throw new BadDocumentException(path + ".fixed_ips: missing");
+        }
         if (ips != null) {
             for (int i = 0; i < ips.size(); i++) {
                 fixedIps.add(fixedIp(ips.get(i), path + ".fixed_ips[" + i + "]"));
@@ -151,6 +197,9 @@ final class RouterParser {
         }
         List<Subnet> subnets = new ArrayList<>();
         JsonNode sns = array(n, "subnets", path + ".subnets");
+        if (sns == null && fromServer && !fixedIps.isEmpty()) {
+            throw new BadDocumentException(path + ".subnets: missing (the port has fixed IPs)");
+        }
         if (sns != null) {
             for (int i = 0; i < sns.size(); i++) {
                 subnet(sns.get(i), path + ".subnets[" + i + "]", skipped).ifPresent(subnets::add);

@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.util.List;
 import java.util.Objects;
@@ -7,11 +7,11 @@ import java.util.Optional;
 import org.l3ha.api.Subnet;
 
 /** Immutable {@link Subnet}. */
-record SubnetRecord(String id, String cidr, int ipVersion, Optional<String> gatewayIp,
+public record SubnetRecord(String id, String cidr, int ipVersion, Optional<String> gatewayIp,
         Optional<String> ipv6RaMode, Optional<String> ipv6AddressMode, List<String> dnsNameservers)
         implements Subnet {
 
-    SubnetRecord {
+    public SubnetRecord {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(cidr, "cidr");
         Objects.requireNonNull(gatewayIp, "gatewayIp");

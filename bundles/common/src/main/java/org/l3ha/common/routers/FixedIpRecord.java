@@ -1,13 +1,13 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.util.Objects;
 
 import org.l3ha.api.FixedIp;
 
 /** Immutable {@link FixedIp}. */
-record FixedIpRecord(String subnetId, String ipAddress, int prefixLength) implements FixedIp {
+public record FixedIpRecord(String subnetId, String ipAddress, int prefixLength) implements FixedIp {
 
-    FixedIpRecord {
+    public FixedIpRecord {
         Objects.requireNonNull(subnetId, "subnetId");
         Objects.requireNonNull(ipAddress, "ipAddress");
     }

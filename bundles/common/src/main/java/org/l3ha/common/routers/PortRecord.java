@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.util.List;
 import java.util.Objects;
@@ -8,10 +8,10 @@ import org.l3ha.api.Port;
 import org.l3ha.api.Subnet;
 
 /** Immutable {@link Port}. */
-record PortRecord(String id, String macAddress, int mtu, List<FixedIp> fixedIps, List<Subnet> subnets)
+public record PortRecord(String id, String macAddress, int mtu, List<FixedIp> fixedIps, List<Subnet> subnets)
         implements Port {
 
-    PortRecord {
+    public PortRecord {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(macAddress, "macAddress");
         fixedIps = List.copyOf(fixedIps);

@@ -1,4 +1,4 @@
-package org.l3ha.registry.file.impl;
+package org.l3ha.common.routers;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
