@@ -1,0 +1,123 @@
+package org.l3ha.registry.neutron.impl;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A {@link Scheduler} in virtual time: nothing runs until the test says so, and then on the test's thread. */
+final class ManualScheduler implements Scheduler {
+    static final long WALL_BASE = 1_764_000_000_000L;
+
+    private final Deque<Runnable> ready = new ArrayDeque<>();
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private long now = TimeUnit.SECONDS.toNanos(1000);
+    private long order;
+
+    private static final class Timer implements Comparable<Timer> {
+        final long due;
+        final long order;
+        final Runnable task;
+        boolean cancelled;
+
+        Timer(long due, long order, Runnable task) {
+            this.due = due;
+            this.order = order;
+            this.task = task;
+        }
+
+        @Override
+        public int compareTo(Timer o) {
+            int c = Long.compare(due, o.due);
+            return c != 0 ? c : Long.compare(order, o.order);
+        }
+    }
+
+    @Override
+    public synchronized void execute(Runnable task) {
+        ready.add(task);
+    }
+
+    @Override
+    public synchronized Runnable schedule(Runnable task, Duration delay) {
+        Timer t = new Timer(now + delay.toNanos(), order++, task);
+        timers.add(t);
+        return () -> {
+            synchronized (ManualScheduler.this) {
+                t.cancelled = true;
+            }
+        };
+    }
+
+    @Override
+    public synchronized long nanoTime() {
+        return now;
+    }
+
+    @Override
+    public synchronized long currentTimeMillis() {
+        return WALL_BASE + TimeUnit.NANOSECONDS.toMillis(now);
+    }
+
+    /** Runs every task that is ready (and those they make ready), not timers. */
+    void runReady() {
+        while (true) {
+            Runnable r;
+            synchronized (this) {
+                r = ready.poll();
+            }
+            if (r == null) {
+                return;
+            }
+            r.run();
+        }
+    }
+
+    /** Moves the clock forward, running ready tasks and timers as they come due. */
+    void advance(Duration d) {
+        long target;
+        synchronized (this) {
+            target = now + d.toNanos();
+        }
+        runReady();
+        while (true) {
+            Timer t;
+            synchronized (this) {
+                t = timers.peek();
+                if (t == null || t.due > target) {
+                    break;
+                }
+                timers.poll();
+                now = t.due;
+                if (t.cancelled) {
+                    continue;
+                }
+            }
+            t.task.run();
+            runReady();
+        }
+        synchronized (this) {
+            now = target;
+        }
+        runReady();
+    }
+
+    void advanceSeconds(double s) {
+        advance(Duration.ofNanos((long) (s * 1e9)));
+    }
+
+    /** Moves the clock forward by {@code d} without running anything that comes due. */
+    synchronized void jump(Duration d) {
+        now += d.toNanos();
+    }
+
+    /** @return seconds since the scheduler was made */
+    synchronized double seconds() {
+        return (now - TimeUnit.SECONDS.toNanos(1000)) / 1e9;
+    }
+
+    synchronized int pendingTimers() {
+        return (int) timers.stream().filter(t -> !t.cancelled).count();
+    }
+}
