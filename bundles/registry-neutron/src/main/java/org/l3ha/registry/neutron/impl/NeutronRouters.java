@@ -1,14 +1,9 @@
 package org.l3ha.registry.neutron.impl;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,8 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -33,8 +26,8 @@ import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
-import org.l3ha.common.routers.BadDocumentException;
 import org.l3ha.common.routers.RouterParser;
+import org.l3ha.registry.neutron.impl.ServerCalls.CallFailed;
 
 /**
  * The routers neutron-server schedules to this host, kept as Neutron's L3 agent keeps them: a
@@ -75,62 +68,18 @@ import org.l3ha.common.routers.RouterParser;
 final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, StatsProvider {
     private static final Logger LOG = LoggerFactory.getLogger(NeutronRouters.class);
 
-    /** Most router ids named in the health message. */
-    static final int MAX_IDS_IN_HEALTH = 10;
     /** Most ids whose last lookup time is remembered (oldest forgotten first). */
     static final int MAX_LOOKUPS_REMEMBERED = 100_000;
-    /** Longest text from outside (an error message, a cause) shown in the log or health. */
-    static final int MAX_SHOWN = 300;
-
-    /**
-     * What readers see: published in one volatile write, never modified afterwards.
-     *
-     * @param routers router id (lower case) to router
-     * @param skipped router id to why its latest dict was rejected (log-safe); its last good version,
-     *        if any, is in {@code routers}
-     * @param incomplete router id to the subnets and DNS servers it was loaded without (log-safe)
-     */
-    record Snapshot(Map<String, Router> routers, Map<String, String> skipped, Map<String, String> incomplete) {
-        static final Snapshot EMPTY = new Snapshot(Map.of(), Map.of(), Map.of());
-    }
-
-    private enum Action { FETCH, REMOVE }
-
-    /** The newest event for a router not yet acted on; {@code seq} orders it against calls in flight. */
-    private record Pending(Action action, long seq) {
-    }
 
     private enum StepKind { FULL, FETCH, DRIFT, REMOVE }
 
     private record Step(StepKind kind, List<String> ids) {
     }
 
-    /** The last failed call, for health and for logging a failure once. */
-    private record Failure(NeutronRpcException.Kind kind, String method, String remoteClass, String message,
-            boolean agentNotFound, long atMillis) {
-        boolean same(Failure o) {
-            return o != null && kind == o.kind && method.equals(o.method) && Objects.equals(remoteClass, o.remoteClass)
-                    && message.equals(o.message);
-        }
-    }
-
-    /** A failed call and which RPC method it was. */
-    private static final class CallFailed extends Exception {
-        private static final long serialVersionUID = 1L;
-        final String method;
-        final NeutronRpcException failure;
-
-        CallFailed(String method, NeutronRpcException failure) {
-            super(failure.getMessage(), failure);
-            this.method = method;
-            this.failure = failure;
-        }
-    }
-
     private final String host;
     private final String shownHost;
     private final NeutronSettings settings;
-    private final L3PluginRpc rpc;
+    private final ServerCalls calls;
     private final Scheduler scheduler;
     private final RouterRegistryListener listener;
     private final RegistryStats stats = new RegistryStats();
@@ -140,7 +89,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     private final Object lock = new Object();
     /* guarded by lock */
-    private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+    private final PendingEvents pending = new PendingEvents();
     private final LinkedHashMap<String, Long> lookups = new LinkedHashMap<>(16, 0.75f, false) {
         private static final long serialVersionUID = 1L;
 
@@ -150,25 +99,19 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         }
     };
     private final Set<String> malformedLogged = new HashSet<>();
-    private long seq;
     private boolean started;
     private boolean stopped;
     private boolean pumpScheduled;
     private boolean fullSyncRequested;
     private boolean fullSyncRunning;
     private boolean driftCheckDue;
-    private boolean waitingForRetry;
-    private long retryAt;
-    private Duration backoff;
+    private final Backoff backoff;
     private Runnable retryTimer;
     private Runnable periodicTimer;
-    private Failure failure;
-    private int failedAttempts;
     private long lastGoodSyncMillis = -1;
     private String feedDown;
     private long feedDownSinceMillis;
     private int chunk;
-    private int badIdsLogged;
     private String unidentifiedLogged;
     private String unidentifiedNow;
 
@@ -185,12 +128,13 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             throw new IllegalArgumentException("host must not be empty");
         }
         this.host = host;
-        this.shownHost = LogText.quote(host, MAX_SHOWN);
+        this.shownHost = LogText.quote(host, Texts.MAX_SHOWN);
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.rpc = Objects.requireNonNull(rpc, "rpc");
+        this.calls = new ServerCalls(host, Objects.requireNonNull(rpc, "rpc"), stats);
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.chunk = settings.syncRoutersChunkSize();
+        this.backoff = new Backoff(settings.retryMin(), settings.retryMax());
     }
 
     /** Starts the first full sync and the periodic check. Idempotent. */
@@ -260,7 +204,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     private void lookup(String id) {
         synchronized (lock) {
-            if (!started || stopped || fullSyncRequested || fullSyncRunning || pending.containsKey(id)) {
+            if (!started || stopped || fullSyncRequested || fullSyncRunning || pending.contains(id)) {
                 return;
             }
             long now = scheduler.nanoTime();
@@ -270,7 +214,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             }
             lookups.put(id, now);
             stats.lookups.incrementAndGet();
-            enqueue(id, Action.FETCH);
+            pending.add(id, PendingEvents.Action.FETCH);
             kick();
         }
         LOG.debug("Router {} unknown: asking neutron-server for it", id);
@@ -291,16 +235,16 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
                 return;
             }
             fullSyncRequested = true;
-            if (waitingForRetry) {
+            if (backoff.retryIn(scheduler.nanoTime()) >= 0) {
                 // the broker is back: no reason to wait out the backoff
-                waitingForRetry = false;
+                backoff.retryNow();
                 cancel(retryTimer);
                 retryTimer = null;
             }
             kick();
         }
         if (was != null) {
-            LOG.info("Notification feed reconnected (down since {}): syncing every router again", time(since));
+            LOG.info("Notification feed reconnected (down since {}): syncing every router again", Texts.time(since));
         } else {
             LOG.info("Notification feed connected: syncing every router (notifications before it were not seen)");
         }
@@ -308,7 +252,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     @Override
     public void disconnected(String cause) {
-        String shown = shown(cause);
+        String shown = Texts.shown(cause);
         boolean first;
         synchronized (lock) {
             stats.feedDisconnects.incrementAndGet();
@@ -330,7 +274,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         L3Notification n = L3Notification.decode(method, args);
         if (n.method() == null) {
             stats.notificationsIgnored.incrementAndGet();
-            LOG.debug("Notification {} ignored", LogText.quote(method, MAX_SHOWN));
+            LOG.debug("Notification {} ignored", LogText.quote(method, Texts.MAX_SHOWN));
             return;
         }
         stats.notified(n.method());
@@ -360,7 +304,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
                 return;   // the full sync at start reads what it would have told
             }
             for (String id : n.ids()) {
-                enqueue(id, n.method().removes() ? Action.REMOVE : Action.FETCH);
+                pending.add(id, n.method().removes() ? PendingEvents.Action.REMOVE : PendingEvents.Action.FETCH);
             }
             kick();
         }
@@ -368,12 +312,6 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
     }
 
     /* ---------------------------------------------------------------- the worker */
-
-    /* caller holds lock */
-    private void enqueue(String id, Action action) {
-        pending.remove(id);   // the newest event goes last
-        pending.put(id, new Pending(action, ++seq));
-    }
 
     /* caller holds lock */
     private void kick() {
@@ -413,30 +351,19 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         if (stopped) {
             return null;
         }
-        List<String> removals = takeRemovals();
+        List<String> removals = pending.takeRemovals();
         if (!removals.isEmpty()) {
             return new Step(StepKind.REMOVE, removals);   // no call: also while calls wait for their retry
         }
-        if (waitingForRetry) {
-            if (scheduler.nanoTime() - retryAt < 0) {
-                return null;   // the retry timer kicks the pump
-            }
-            waitingForRetry = false;
+        if (!backoff.mayCall(scheduler.nanoTime())) {
+            return null;   // the retry timer kicks the pump
         }
         if (fullSyncRequested) {
             fullSyncRequested = false;
             fullSyncRunning = true;
             return new Step(StepKind.FULL, List.of());
         }
-        List<String> fetch = new ArrayList<>();
-        for (Map.Entry<String, Pending> e : pending.entrySet()) {
-            if (e.getValue().action() == Action.FETCH) {
-                fetch.add(e.getKey());
-                if (fetch.size() == chunk) {
-                    break;
-                }
-            }
-        }
+        List<String> fetch = pending.fetchBatch(chunk);
         if (!fetch.isEmpty()) {
             return new Step(StepKind.FETCH, fetch);
         }
@@ -445,19 +372,6 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             return new Step(StepKind.DRIFT, List.of());
         }
         return null;
-    }
-
-    /* caller holds lock */
-    private List<String> takeRemovals() {
-        List<String> ids = new ArrayList<>();
-        for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext();) {
-            Map.Entry<String, Pending> e = it.next();
-            if (e.getValue().action() == Action.REMOVE) {
-                ids.add(e.getKey());
-                it.remove();
-            }
-        }
-        return ids;
     }
 
     private void run(Step step) {
@@ -501,15 +415,15 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         long begun = scheduler.nanoTime();
         long s0;
         synchronized (lock) {
-            s0 = seq;
+            s0 = pending.seq();
             unidentifiedNow = null;   // said again by any reply of this sync that still has such dicts
         }
-        List<String> ids = validIds(getRouterIds());
+        List<String> ids = calls.routerIds();
         if (ids.isEmpty()) {
             confirmRegistered();
         }
         applyMembership(new HashSet<>(ids), s0, "full sync");
-        int calls = 0;
+        int asked = 0;
         int i = 0;
         while (i < ids.size()) {
             if (isStopped()) {
@@ -520,8 +434,8 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             long sb = currentSeq();
             JsonNode reply;
             try {
-                calls++;
-                reply = syncRouters(batch);
+                asked++;
+                reply = calls.syncRouters(batch);
             } catch (CallFailed e) {
                 if (shrinkAfterTimeout(e, n)) {
                     continue;
@@ -532,7 +446,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             i += n;
             List<String> removals;
             synchronized (lock) {
-                removals = takeRemovals();
+                removals = pending.takeRemovals();
             }
             applyRemovals(removals);   // notified meanwhile: not held back until the sync ends
         }
@@ -550,7 +464,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             routers = snapshot.routers().size();
         }
         LOG.info("Full sync with neutron-server for host {} done: {} routers ({} scheduled here, {} sync_routers calls, "
-                + "{} ms); chunk size {}", shownHost, routers, ids.size(), calls,
+                + "{} ms); chunk size {}", shownHost, routers, ids.size(), asked,
                 Duration.ofNanos(scheduler.nanoTime() - begun).toMillis(), grownTo);
     }
 
@@ -558,7 +472,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         long s0 = currentSeq();
         JsonNode reply;
         try {
-            reply = syncRouters(ids);
+            reply = calls.syncRouters(ids);
         } catch (CallFailed e) {
             if (shrinkAfterTimeout(e, ids.size())) {
                 return;   // the ids are still pending: asked for again, fewer at a time
@@ -573,7 +487,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     private void driftCheck() throws CallFailed {
         long s0 = currentSeq();
-        List<String> ids = validIds(getRouterIds());
+        List<String> ids = calls.routerIds();
         Snapshot s = snapshot;
         if (ids.isEmpty() && (!s.routers().isEmpty() || !s.skipped().isEmpty())) {
             confirmRegistered();
@@ -587,8 +501,8 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             }
             Snapshot now = snapshot;
             for (String id : ids) {
-                if (!now.routers().containsKey(id) && !pending.containsKey(id)) {
-                    enqueue(id, Action.FETCH);
+                if (!now.routers().containsKey(id) && !pending.contains(id)) {
+                    pending.add(id, PendingEvents.Action.FETCH);
                     added++;
                 }
             }
@@ -606,7 +520,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     /** Asks sync_routers for nothing: it raises AgentNotFoundByTypeHost for a host that is no registered agent. */
     private void confirmRegistered() throws CallFailed {
-        JsonNode reply = syncRouters(List.of());
+        JsonNode reply = calls.syncRouters(List.of());
         if (reply.size() > 0) {
             LOG.debug("sync_routers(host, []) returned {} routers after get_router_ids returned none; "
                     + "their notifications will bring them", reply.size());
@@ -626,20 +540,16 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             if (stopped) {
                 return 0;
             }
-            Edit edit = new Edit(snapshot);
+            Snapshot.Edit edit = new Snapshot.Edit(snapshot);
             Set<String> known = new HashSet<>(edit.base.routers().keySet());
             known.addAll(edit.base.skipped().keySet());
             for (String id : known) {
-                if (want.contains(id) || newer(id, s0)) {
-                    continue;
-                }
-                pending.remove(id);
-                if (edit.remove(id)) {
+                if (!want.contains(id) && !pending.newerThan(id, s0) && edit.remove(id)) {
                     removed++;
                 }
             }
-            // earlier requests for ids not scheduled here are answered too
-            pending.entrySet().removeIf(e -> e.getValue().seq() <= s0 && !want.contains(e.getKey()));
+            // earlier events for routers not scheduled here are answered too
+            pending.answeredNotScheduled(want, s0);
             changed = publish(edit);
         }
         if (removed > 0) {
@@ -658,7 +568,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             if (stopped) {
                 return;
             }
-            Edit edit = new Edit(snapshot);
+            Snapshot.Edit edit = new Snapshot.Edit(snapshot);
             for (String id : ids) {
                 edit.remove(id);
             }
@@ -666,7 +576,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         }
         if (!changed.isEmpty()) {
             LOG.info("{} routers removed by neutron-server's notifications: {}", changed.size(),
-                    String.join(", ", first(changed)) + (changed.size() > MAX_IDS_IN_HEALTH ? ", ..." : ""));
+                    Texts.ids(changed));
         }
         tell(changed);
     }
@@ -677,47 +587,33 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
      * call ({@code s0}) win.
      */
     private void applyReply(List<String> requested, JsonNode reply, long s0) {
-        Map<String, RouterParser.Parsed> good = new LinkedHashMap<>();
-        Map<String, String> bad = new LinkedHashMap<>();
-        List<String> unidentified = new ArrayList<>();
-        for (int i = 0; i < reply.size(); i++) {
-            try {
-                RouterParser.Parsed p = RouterParser.readRouterDict(reply.get(i));
-                good.put(p.router().id(), p);
-                bad.remove(p.router().id());
-            } catch (BadDocumentException e) {
-                Optional<String> id = e.routerId();
-                if (id.isPresent()) {
-                    bad.put(id.get(), e.getMessage());
-                    good.remove(id.get());
-                } else {
-                    unidentified.add("element " + (i + 1) + " of " + reply.size() + ": " + e.getMessage());
-                }
-            }
-        }
+        ReplyDicts dicts = ReplyDicts.read(reply);
+        Map<String, RouterParser.Parsed> good = dicts.good();
+        Map<String, String> bad = dicts.bad();
+        List<String> unidentified = dicts.unidentified();
         stats.routersFetched.addAndGet(reply.size());
-        stats.dictsRejected.addAndGet(bad.size() + unidentified.size());
+        stats.dictsRejected.addAndGet(dicts.rejected());
         Set<String> changed;
         int[] counts = new int[3];
         synchronized (lock) {
             if (stopped) {
                 return;
             }
-            Edit edit = new Edit(snapshot);
+            Snapshot.Edit edit = new Snapshot.Edit(snapshot);
             for (RouterParser.Parsed p : good.values()) {
                 String id = p.router().id();
-                if (!removedLater(id, s0)) {
+                if (!pending.removedAfter(id, s0)) {
                     counts[edit.base.routers().containsKey(id) ? 1 : 0] += edit.put(p) ? 1 : 0;
                 }
             }
             for (Map.Entry<String, String> e : bad.entrySet()) {
-                if (!removedLater(e.getKey(), s0)) {
+                if (!pending.removedAfter(e.getKey(), s0)) {
                     edit.skip(e.getKey(), e.getValue());
                 }
             }
             if (unidentified.isEmpty()) {
                 for (String id : requested) {
-                    if (!good.containsKey(id) && !bad.containsKey(id) && !newer(id, s0) && edit.remove(id)) {
+                    if (!dicts.returned(id) && !pending.newerThan(id, s0) && edit.remove(id)) {
                         counts[2]++;
                     }
                 }
@@ -728,12 +624,7 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
             Set<String> answered = new HashSet<>(requested);
             answered.addAll(good.keySet());
             answered.addAll(bad.keySet());
-            for (String id : answered) {
-                Pending p = pending.get(id);
-                if (p != null && p.seq() <= s0) {
-                    pending.remove(id);
-                }
-            }
+            pending.answered(answered, s0);
             changed = publish(edit);
             if (!unidentified.isEmpty() && !unidentified.get(0).equals(unidentifiedLogged)) {
                 unidentifiedLogged = unidentified.get(0);
@@ -760,7 +651,8 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         }
         stats.failed(NeutronRpcException.Kind.TIMEOUT);
         stats.chunkTimeouts.incrementAndGet();
-        LOG.warn("sync_routers for {} routers timed out ({}); asking for {} at a time", asked, shown(e.getMessage()), now);
+        LOG.warn("sync_routers for {} routers timed out ({}); asking for {} at a time", asked,
+                Texts.shown(e.getMessage()), now);
         return true;
     }
 
@@ -774,43 +666,38 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         if (stopped) {
             return;
         }
-        Failure f = new Failure(x.kind(), e.method, x.remoteClass().map(c -> shown(c)).orElse(null),
-                shown(x.getMessage()), x.agentNotFound(), scheduler.currentTimeMillis());
-        boolean again = f.same(failure);
-        failure = f;
-        failedAttempts++;
-        backoff = backoff == null ? settings.retryMin()
-                : min(backoff.multipliedBy(2), settings.retryMax());
-        waitingForRetry = true;
-        retryAt = scheduler.nanoTime() + backoff.toNanos();
+        Failure f = new Failure(x.kind(), e.method, x.remoteClass().map(Texts::shown).orElse(null),
+                Texts.shown(x.getMessage()), x.agentNotFound(), scheduler.currentTimeMillis());
+        boolean again = f.same(backoff.last());
+        Duration wait = backoff.failed(f, scheduler.nanoTime());
         cancel(retryTimer);
-        retryTimer = scheduler.schedule(this::retryDue, backoff);
+        retryTimer = scheduler.schedule(this::retryDue, wait);
         if (kind == StepKind.FULL || kind == StepKind.DRIFT) {
             fullSyncRequested = true;
         }
         int n = snapshot.routers().size();
         if (again) {
-            LOG.debug("{} failed again ({}); retrying in {} ms", e.method, f.message(), backoff.toMillis());
+            LOG.debug("{} failed again ({}); retrying in {} ms", e.method, f.message(), wait.toMillis());
         } else if (f.agentNotFound()) {
             LOG.error("This host ({}) is not a registered L3 agent in neutron-server: {} raised {}. Register this "
                     + "host's L3 agent in neutron-server (its state reports), or check host in org.l3ha.agent (the "
                     + "name the agent reports). Keeping {} routers from the last good sync ({}); retrying with backoff",
-                    shownHost, e.method, f.remoteClass(), n, time(lastGoodSyncMillis));
+                    shownHost, e.method, f.remoteClass(), n, Texts.time(lastGoodSyncMillis));
         } else {
             LOG.warn("{}; keeping {} routers from the last good sync ({}); retrying in {} ms, then backing off up "
-                    + "to {} s", describe(f), n, time(lastGoodSyncMillis), backoff.toMillis(),
+                    + "to {} s", f.describe(), n, Texts.time(lastGoodSyncMillis), wait.toMillis(),
                     settings.retryMax().toSeconds());
         }
     }
 
     /* caller holds lock */
     private void succeeded() {
-        backoff = null;
-        if (failure != null) {
-            LOG.info("neutron-server answers again (after {} failed attempt(s) since {}; last: {})", failedAttempts,
-                    time(failure.atMillis()), describe(failure));
-            failure = null;
-            failedAttempts = 0;
+        int attempts = backoff.attempts();
+        long since = backoff.sinceMillis();
+        Failure ended = backoff.succeeded();
+        if (ended != null) {
+            LOG.info("neutron-server answers again (after {} failed attempt(s) since {}; last: {})", attempts,
+                    Texts.time(since), ended.describe());
         }
     }
 
@@ -838,173 +725,19 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         }
     }
 
-    /* ---------------------------------------------------------------- calls */
-
-    private List<String> getRouterIds() throws CallFailed {
-        stats.getRouterIdsCalls.incrementAndGet();
-        try {
-            List<String> ids = rpc.getRouterIds(host);
-            if (ids == null) {
-                throw new NeutronRpcException(NeutronRpcException.Kind.OTHER, "no answer");
-            }
-            return ids;
-        } catch (NeutronRpcException e) {
-            throw new CallFailed("get_router_ids", e);
-        } catch (RuntimeException e) {
-            throw new CallFailed("get_router_ids", new NeutronRpcException(NeutronRpcException.Kind.OTHER, e.toString(), e));
-        }
-    }
-
-    private JsonNode syncRouters(List<String> ids) throws CallFailed {
-        stats.syncRoutersCalls.incrementAndGet();
-        try {
-            JsonNode reply = rpc.syncRouters(host, ids);
-            if (reply == null || !reply.isArray()) {
-                throw new NeutronRpcException(NeutronRpcException.Kind.OTHER,
-                        "the reply is not a list of router dicts but " + L3Notification.kind(reply));
-            }
-            return reply;
-        } catch (NeutronRpcException e) {
-            throw new CallFailed("sync_routers", e);
-        } catch (RuntimeException e) {
-            throw new CallFailed("sync_routers", new NeutronRpcException(NeutronRpcException.Kind.OTHER, e.toString(), e));
-        }
-    }
-
-    /** @return the UUIDs of get_router_ids' answer, lower case, in order, once each */
-    private List<String> validIds(List<String> raw) {
-        Set<String> ids = new LinkedHashSet<>();
-        int bad = 0;
-        for (String s : raw) {
-            if (RouterIds.isUuid(s)) {
-                ids.add(RouterIds.normalize(s));
-            } else {
-                bad++;
-            }
-        }
-        boolean log;
-        synchronized (lock) {
-            log = bad != badIdsLogged;
-            badIdsLogged = bad;
-        }
-        if (log && bad > 0) {
-            LOG.warn("get_router_ids for host {} returned {} entries that are not router ids (UUIDs); ignored",
-                    shownHost, bad);
-        }
-        return new ArrayList<>(ids);
-    }
-
     /* ---------------------------------------------------------------- snapshots */
 
-    /** Changes to the current snapshot, made under the lock and published in one step. */
-    private final class Edit {
-        final Snapshot base;
-        private Map<String, Router> routers;
-        private Map<String, String> skipped;
-        private Map<String, String> incomplete;
-        final Set<String> changed = new TreeSet<>();
-
-        Edit(Snapshot base) {
-            this.base = base;
-        }
-
-        private Map<String, Router> routers() {
-            if (routers == null) {
-                routers = new HashMap<>(base.routers());
-            }
-            return routers;
-        }
-
-        private Map<String, String> skipped() {
-            if (skipped == null) {
-                skipped = new TreeMap<>(base.skipped());
-            }
-            return skipped;
-        }
-
-        private Map<String, String> incomplete() {
-            if (incomplete == null) {
-                incomplete = new TreeMap<>(base.incomplete());
-            }
-            return incomplete;
-        }
-
-        private Map<String, Router> currentRouters() {
-            return routers != null ? routers : base.routers();
-        }
-
-        /** @return whether the router was added or changed */
-        boolean put(RouterParser.Parsed p) {
-            Router r = p.router();
-            String id = r.id();
-            if ((skipped != null ? skipped : base.skipped()).containsKey(id)) {
-                skipped().remove(id);
-                LOG.info("Router {} from neutron-server is readable again", id);
-            }
-            String now = p.skipped().isEmpty() ? null : String.join("; ", p.skipped());
-            String before = (incomplete != null ? incomplete : base.incomplete()).get(id);
-            if (!Objects.equals(before, now)) {
-                if (now == null) {
-                    incomplete().remove(id);
-                    LOG.info("Router {} from neutron-server loaded with all its subnets again", id);
-                } else {
-                    incomplete().put(id, now);
-                    LOG.warn("Router {} from neutron-server loaded without {} subnet(s) or DNS server(s) radvd cannot "
-                            + "advertise: {}", id, p.skipped().size(), now);
-                }
-            }
-            if (r.equals(currentRouters().get(id))) {
-                return false;
-            }
-            routers().put(id, r);
-            changed.add(id);
-            return true;
-        }
-
-        void skip(String id, String reason) {
-            String before = (skipped != null ? skipped : base.skipped()).get(id);
-            if (reason.equals(before)) {
-                return;
-            }
-            skipped().put(id, reason);
-            boolean kept = currentRouters().containsKey(id);
-            LOG.warn("Router {} from neutron-server skipped: {}; {}", id, reason,
-                    kept ? "keeping its last good version" : "not loaded");
-        }
-
-        /** @return whether a router was removed */
-        boolean remove(String id) {
-            if ((skipped != null ? skipped : base.skipped()).containsKey(id)) {
-                skipped().remove(id);
-            }
-            if ((incomplete != null ? incomplete : base.incomplete()).containsKey(id)) {
-                incomplete().remove(id);
-            }
-            // find() right after a removal (a listener asking for the router it was told about) asks nothing
-            lookups.put(id, scheduler.nanoTime());
-            if (!currentRouters().containsKey(id)) {
-                return false;
-            }
-            routers().remove(id);
-            changed.add(id);
-            return true;
-        }
-
-        Snapshot result() {
-            if (routers == null && skipped == null && incomplete == null) {
-                return base;
-            }
-            return new Snapshot(
-                    routers == null ? base.routers() : Collections.unmodifiableMap(routers),
-                    skipped == null ? base.skipped() : Collections.unmodifiableMap(skipped),
-                    incomplete == null ? base.incomplete() : Collections.unmodifiableMap(incomplete));
-        }
-    }
-
-    /* caller holds lock */
-    private Set<String> publish(Edit edit) {
+    /* caller holds lock: publishes the edit; find() right after a removal (a listener asking about the
+     * router it was just told of) asks neutron-server nothing */
+    private Set<String> publish(Snapshot.Edit edit) {
         snapshot = edit.result();
-        return edit.changed;
+        if (!edit.dropped().isEmpty()) {
+            long now = scheduler.nanoTime();
+            for (String id : edit.dropped()) {
+                lookups.put(id, now);
+            }
+        }
+        return edit.changed();
     }
 
     private void tell(Set<String> ids) {
@@ -1018,21 +751,9 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         }
     }
 
-    /* caller holds lock: whether an event for id is newer than a call made at s0 */
-    private boolean newer(String id, long s0) {
-        Pending p = pending.get(id);
-        return p != null && p.seq() > s0;
-    }
-
-    /* caller holds lock */
-    private boolean removedLater(String id, long s0) {
-        Pending p = pending.get(id);
-        return p != null && p.seq() > s0 && p.action() == Action.REMOVE;
-    }
-
     private long currentSeq() {
         synchronized (lock) {
-            return seq;
+            return pending.seq();
         }
     }
 
@@ -1050,66 +771,13 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
 
     /* ---------------------------------------------------------------- health and counters */
 
-    /**
-     * CRITICAL while neutron-server says this host is not a registered L3 agent; WARN while calls
-     * fail (naming the cause, the last good sync and how many routers are kept), before the first
-     * full sync, while the notification feed is disconnected, or while router dicts are skipped
-     * (naming them); else OK.
-     */
+    /** @return the verdict of {@link RegistryHealth} on the registry now */
     @Override
     public HealthResult check() {
-        Snapshot s = snapshot;
-        Failure f;
-        long lastGood;
-        String feed;
-        long feedSince;
-        long retryIn;
-        String unidentified;
         synchronized (lock) {
-            f = failure;
-            lastGood = lastGoodSyncMillis;
-            feed = feedDown;
-            feedSince = feedDownSinceMillis;
-            retryIn = waitingForRetry ? Math.max(0, retryAt - scheduler.nanoTime()) : -1;
-            unidentified = unidentifiedNow;
+            return new RegistryHealth(shownHost, snapshot, backoff.last(), lastGoodSyncMillis, feedDown,
+                    feedDownSinceMillis, backoff.retryIn(scheduler.nanoTime()), unidentifiedNow).verdict();
         }
-        HealthResult.Status status = HealthResult.Status.OK;
-        List<String> parts = new ArrayList<>();
-        int n = s.routers().size();
-        String retry = retryIn < 0 ? "" : "; retrying in " + Math.max(1, Duration.ofNanos(retryIn).toSeconds()) + " s";
-        if (f != null && f.agentNotFound()) {
-            status = HealthResult.Status.CRITICAL;
-            parts.add("host " + shownHost + " is not a registered L3 agent in neutron-server (" + f.method() + " raised "
-                    + f.remoteClass() + "): register this host's L3 agent or check host in org.l3ha.agent; " + n
-                    + " routers kept from the last good sync (" + time(lastGood) + ")" + retry);
-        } else if (f != null) {
-            status = HealthResult.Status.WARN;
-            parts.add(describe(f) + ", last good sync " + time(lastGood) + ", " + n + " routers kept" + retry);
-        } else if (lastGood < 0) {
-            status = HealthResult.Status.WARN;
-            parts.add("first sync with neutron-server for host " + shownHost + " not done yet");
-        } else {
-            parts.add(n + " routers from neutron-server for host " + shownHost + ", last good sync " + time(lastGood));
-        }
-        if (feed != null) {
-            status = worst(status, HealthResult.Status.WARN);
-            parts.add("notification feed disconnected since " + time(feedSince) + " (" + feed
-                    + "): changes are seen only by the periodic check");
-        }
-        if (!s.skipped().isEmpty()) {
-            status = worst(status, HealthResult.Status.WARN);
-            parts.add(s.skipped().size() + " router dicts skipped: " + listed(s.skipped()));
-        }
-        if (unidentified != null) {
-            status = worst(status, HealthResult.Status.WARN);
-            parts.add(unidentified);
-        }
-        if (!s.incomplete().isEmpty()) {
-            status = worst(status, HealthResult.Status.WARN);
-            parts.add(s.incomplete().size() + " routers loaded without subnets radvd cannot advertise: "
-                    + String.join(", ", first(s.incomplete().keySet())));
-        }
-        return new HealthResult(status, String.join("; ", parts));
     }
 
     /**
@@ -1132,66 +800,9 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         return host;
     }
 
-    private static String listed(Map<String, String> reasons) {
-        List<String> out = new ArrayList<>();
-        for (String id : first(reasons.keySet())) {
-            out.add(id + " (" + reasons.get(id) + ")");
-        }
-        if (reasons.size() > MAX_IDS_IN_HEALTH) {
-            out.add("... (" + (reasons.size() - MAX_IDS_IN_HEALTH) + " more)");
-        }
-        return String.join(", ", out);
-    }
-
-    private static List<String> first(Set<String> ids) {
-        List<String> out = new ArrayList<>();
-        for (String id : ids) {   // sorted
-            if (out.size() == MAX_IDS_IN_HEALTH) {
-                break;
-            }
-            out.add(id);
-        }
-        return out;
-    }
-
-    private static String describe(Failure f) {
-        switch (f.kind()) {
-            case CONNECTION:
-                return "neutron-server unreachable (" + f.method() + "): " + f.message();
-            case TIMEOUT:
-                return "neutron-server did not answer " + f.method() + " in time: " + f.message();
-            case REMOTE:
-                return "neutron-server raised " + (f.remoteClass() == null ? "an exception" : f.remoteClass()) + " in "
-                        + f.method() + ": " + f.message();
-            default:
-                return f.method() + " with neutron-server failed: " + f.message();
-        }
-    }
-
-    private static HealthResult.Status worst(HealthResult.Status a, HealthResult.Status b) {
-        return a.compareTo(b) >= 0 ? a : b;
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
     private static void cancel(Runnable handle) {
         if (handle != null) {
             handle.run();
         }
-    }
-
-    private static String time(long millis) {
-        return millis < 0 ? "never" : Instant.ofEpochMilli(millis).truncatedTo(ChronoUnit.SECONDS).toString();
-    }
-
-    /** Text from outside (a broker's or neutron-server's message): one escaped line, cut short. */
-    private static String shown(String s) {
-        if (s == null) {
-            return "no message";
-        }
-        String e = LogText.escape(s.length() > MAX_SHOWN ? s.substring(0, MAX_SHOWN) : s);
-        return s.length() > MAX_SHOWN ? e + "..." : e;
     }
 }
