@@ -17,6 +17,10 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
+import org.l3ha.oslo.BrokerTls;
+import org.l3ha.oslo.OsloCodec;
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.RpcException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -155,7 +159,7 @@ public final class OsloReporter {
     private final Object lock = new Object();
     /* written under lock, read anywhere */
     private volatile OsloSettings settings;
-    private volatile OsloClient client;
+    private volatile StateRpc client;
     /** The message of the last configuration rejected, null once one was accepted after it. */
     private volatile String rejected;
     /* guarded by lock */
@@ -176,7 +180,7 @@ public final class OsloReporter {
      */
     @Activate
     public OsloReporter(BundleContext context, Map<String, Object> props) {
-        this(context, props, Clock.systemUTC(), OsloClient.RPC_VERSION);
+        this(context, props, Clock.systemUTC(), StateRpc.RPC_VERSION);
     }
 
     /**
@@ -268,7 +272,7 @@ public final class OsloReporter {
         rejected = null;
         agentProps = agent;
         ownProps = own;
-        OsloClient current = client;
+        StateRpc current = client;
         BrokerTls currentTls = current == null ? null : current.tls();
         if (next.equals(settings) && (tls == null ? currentTls == null : tls.sameAs(currentTls))) {
             LOG.debug("oslo reporter: configuration unchanged");
@@ -280,7 +284,7 @@ public final class OsloReporter {
     /** Called with the lock held. */
     private void apply(OsloSettings next, BrokerTls tls) {
         settings = next;
-        OsloClient old = client;
+        StateRpc old = client;
         if (!next.active()) {
             client = null;
             closeQuietly(old);
@@ -289,7 +293,7 @@ public final class OsloReporter {
             LOG.info("oslo reporter inactive: transport_url is not set");
             return;
         }
-        client = new OsloClient(next, tls, rpcVersion, codec, stats);
+        client = new StateRpc(next, tls, rpcVersion, codec, stats);
         closeQuietly(old);
         LOG.info("oslo reporter active: {} update_ha_routers_states to {} {} (exchange {}, topic {}, version {}) as host {},"
                 + " rpc_response_timeout {} s", next.rpcMode().word(), next.transportUrl(), transport(tls),
@@ -316,7 +320,7 @@ public final class OsloReporter {
             unregister(configRegistration);
             configRegistration = null;
             // close first: a report in flight fails at once instead of holding up the notifier's unbind
-            OsloClient c = client;
+            StateRpc c = client;
             client = null;
             closeQuietly(c);
             unregister(reporterRegistration);
@@ -336,7 +340,7 @@ public final class OsloReporter {
      * @throws InterruptedException if interrupted while waiting
      */
     void report(Map<String, String> states) throws RpcException, InterruptedException {
-        OsloClient c = client;
+        StateRpc c = client;
         if (c == null) {
             throw new RpcException(RpcException.Kind.CONNECTION, "oslo reporter inactive: transport_url is not set");
         }
@@ -367,7 +371,7 @@ public final class OsloReporter {
      *         {@code config_rejected} (1 while the last configuration was rejected)
      */
     Map<String, Long> counters() {
-        OsloClient c = client;
+        StateRpc c = client;
         Map<String, Long> out = new TreeMap<>(stats.counters(c != null && c.connected()));
         out.put("active", c != null ? 1L : 0L);
         out.put("tls", c != null && c.tls() != null ? 1L : 0L);
@@ -382,7 +386,7 @@ public final class OsloReporter {
      */
     HealthResult check() {
         OsloSettings s = settings;
-        OsloClient c = client;
+        StateRpc c = client;
         String problem = rejected;
         HealthResult delivery = stats.health(s == null || !s.active() || c == null ? null
                 : s.transportUrl() + " " + transport(c.tls()) + ", exchange " + s.controlExchange() + " topic "
@@ -399,7 +403,7 @@ public final class OsloReporter {
     }
 
     /** @return the client in use, null while inactive (tests) */
-    OsloClient client() {
+    StateRpc client() {
         return client;
     }
 
@@ -456,7 +460,7 @@ public final class OsloReporter {
         }
     }
 
-    private static void closeQuietly(OsloClient c) {
+    private static void closeQuietly(StateRpc c) {
         if (c == null) {
             return;
         }

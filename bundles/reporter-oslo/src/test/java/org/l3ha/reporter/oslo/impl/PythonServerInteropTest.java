@@ -23,7 +23,10 @@ import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult.Status;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
+import org.l3ha.oslo.RpcException.Kind;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.OsloServerProcess;
+import org.l3ha.oslo.testing.TestBroker;
 
 /**
  * l3ha's reporter (the DS component, with a fake bundle context) against a real oslo.messaging RPC
@@ -113,7 +116,7 @@ class PythonServerInteropTest {
     @Test
     void callAndCastDeliverHostAndStatesExactly() throws Exception {
         OsloServerProcess server = startServer();
-        Activated a = reporter(OsloClient.RPC_VERSION, "rpc_response_timeout", "20");
+        Activated a = reporter(StateRpc.RPC_VERSION, "rpc_response_timeout", "20");
         Map<String, String> first = states("0b2c6e3a-1111-2222-3333-444455556666", "active",
                 "7d1f0000-aaaa-bbbb-cccc-000000000001", "standby", "4c1e2f3a-0000-4000-8000-00000000000a", "unknown");
 
@@ -154,7 +157,7 @@ class PythonServerInteropTest {
     @Test
     void anExceptionInTheServerIsARemoteErrorWithItsClassAndMessage() throws Exception {
         OsloServerProcess server = startServer();
-        Activated a = reporter(OsloClient.RPC_VERSION, "host", "l3ha-raise", "rpc_response_timeout", "20");
+        Activated a = reporter(StateRpc.RPC_VERSION, "host", "l3ha-raise", "rpc_response_timeout", "20");
         RpcException e = assertThrows(RpcException.class, () -> a.reporter().report(states("r-1", "active")));
         assertEquals(Kind.REMOTE, e.kind());
         assertTrue(e.getMessage().endsWith("builtins.ValueError: l3ha test failure for 1 routers"), e.getMessage());
@@ -163,14 +166,14 @@ class PythonServerInteropTest {
 
     @Test
     void withoutServerCallTimesOutAndCastIsUnroutableThenBothDeliverOnceItRuns() throws Exception {
-        Activated call = reporter(OsloClient.RPC_VERSION, "rpc_response_timeout", "1.5");
-        Activated cast = reporter(OsloClient.RPC_VERSION, "rpc_mode", "cast", "rpc_response_timeout", "5");
+        Activated call = reporter(StateRpc.RPC_VERSION, "rpc_response_timeout", "1.5");
+        Activated cast = reporter(StateRpc.RPC_VERSION, "rpc_mode", "cast", "rpc_response_timeout", "5");
         Map<String, String> s1 = states("0b2c6e3a-1111-2222-3333-444455556666", "active");
         Map<String, String> s2 = states("7d1f0000-aaaa-bbbb-cccc-000000000001", "standby");
 
         RpcException timeout = assertThrows(RpcException.class, () -> call.reporter().report(s1));
         assertEquals(Kind.TIMEOUT, timeout.kind());
-        assertTrue(timeout.getMessage().startsWith("no reply from neutron-server within 1500 ms"), timeout.getMessage());
+        assertTrue(timeout.getMessage().startsWith("no reply from neutron-server to update_ha_routers_states within 1500 ms"), timeout.getMessage());
         RpcException unroutable = assertThrows(RpcException.class, () -> cast.reporter().report(s2));
         assertEquals(Kind.UNROUTABLE, unroutable.kind());
         assertTrue(unroutable.getMessage().contains("312 NO_ROUTE"), unroutable.getMessage());

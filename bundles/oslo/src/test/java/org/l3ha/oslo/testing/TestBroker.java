@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo.testing;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,15 +15,15 @@ import com.rabbitmq.client.ConnectionFactory;
  * admin connection to declare and inspect things, unique names so that tests never disturb each
  * other, and clean-up of everything a test registered. The broker itself is never stopped.
  */
-final class TestBroker implements AutoCloseable {
-    static final String HOST = "127.0.0.1";
-    static final int PORT = 5672;
+public final class TestBroker implements AutoCloseable {
+    public static final String HOST = "127.0.0.1";
+    public static final int PORT = 5672;
 
     private final Connection connection;
     private final List<String> queues = new ArrayList<>();
     private final List<String> exchanges = new ArrayList<>();
 
-    TestBroker() throws IOException, TimeoutException {
+    public TestBroker() throws IOException, TimeoutException {
         ConnectionFactory f = new ConnectionFactory();
         f.setHost(HOST);
         f.setPort(PORT);
@@ -36,32 +36,32 @@ final class TestBroker implements AutoCloseable {
         }
     }
 
-    static String url() {
+    public static String url() {
         return url(PORT);
     }
 
-    static String url(int port) {
+    public static String url(int port) {
         return "rabbit://guest:guest@" + HOST + ":" + port + "/";
     }
 
     /** @return {@code prefix-<8 hex>}, unique per call */
-    static String unique(String prefix) {
+    public static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** A fresh channel on the admin connection (closed channels do not harm the connection). */
-    Channel channel() throws IOException {
+    public Channel channel() throws IOException {
         return connection.createChannel();
     }
 
     /** Deletes the queue on close. */
-    String queue(String name) {
+    public String queue(String name) {
         queues.add(name);
         return name;
     }
 
     /** Deletes the exchange on close. */
-    String exchange(String name) {
+    public String exchange(String name) {
         exchanges.add(name);
         return name;
     }
@@ -70,14 +70,14 @@ final class TestBroker implements AutoCloseable {
      * Registers what an oslo.messaging RPC server on {@code exchange}/{@code topic}/{@code server}
      * and a reporter leave behind, for deletion on close.
      */
-    void oslo(String exchange, String topic, String server) {
+    public void oslo(String exchange, String topic, String server) {
         exchange(exchange);
         queue(topic);
         queue(topic + "." + server);
     }
 
     /** @return whether the exchange exists (a passive declare succeeds) */
-    boolean exchangeExists(String name) throws IOException {
+    public boolean exchangeExists(String name) throws IOException {
         Channel ch = channel();
         try {
             ch.exchangeDeclarePassive(name);

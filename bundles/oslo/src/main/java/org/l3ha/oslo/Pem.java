@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

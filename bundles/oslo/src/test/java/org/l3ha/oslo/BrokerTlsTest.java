@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.l3ha.common.ConfigException;
-import org.l3ha.reporter.oslo.impl.OsloSettings.TlsOptions;
-import org.l3ha.reporter.oslo.impl.TestPki.Issued;
-import org.l3ha.reporter.oslo.impl.TestPki.KeyKind;
+import org.l3ha.oslo.OsloSettings.TlsOptions;
+import org.l3ha.oslo.testing.TestPki.Issued;
+import org.l3ha.oslo.testing.TestPki.KeyKind;
+import org.l3ha.oslo.testing.TestPki;
 
 /** Reading the TLS files (PEM without BouncyCastle) and the configuration errors about them; no broker. */
 class BrokerTlsTest {

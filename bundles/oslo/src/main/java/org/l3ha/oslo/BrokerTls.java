@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -49,7 +49,7 @@ import javax.net.ssl.X509TrustManager;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
-import org.l3ha.reporter.oslo.impl.OsloSettings.TlsOptions;
+import org.l3ha.oslo.OsloSettings.TlsOptions;
 
 /**
  * TLS to the broker for one configuration: the files of {@code ssl_ca_file}, {@code ssl_cert_file}
@@ -71,9 +71,9 @@ import org.l3ha.reporter.oslo.impl.OsloSettings.TlsOptions;
  * part, the socket last set up on each thread (to name the broker in {@link #explain}), is per
  * thread.
  */
-final class BrokerTls {
+public final class BrokerTls {
     /** A PEM file larger than this is not one. */
-    static final int MAX_FILE_BYTES = 1 << 20;
+    public static final int MAX_FILE_BYTES = 1 << 20;
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = Set.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.OTHERS_READ);
 
@@ -111,7 +111,7 @@ final class BrokerTls {
      * @throws ConfigException naming the key and path of every file that cannot be read or used,
      *         and why; never any of a file's content
      */
-    static BrokerTls load(TlsOptions options, List<String> warnings) {
+    public static BrokerTls load(TlsOptions options, List<String> warnings) {
         if (!options.enabled()) {
             throw new IllegalArgumentException("TLS is not enabled");
         }
@@ -241,26 +241,26 @@ final class BrokerTls {
     }
 
     /** @return whether both were made of the same options and file contents (re-reading found nothing new) */
-    boolean sameAs(BrokerTls other) {
+    public boolean sameAs(BrokerTls other) {
         return other != null && MessageDigest.isEqual(digest, other.digest);
     }
 
-    SSLContext context() {
+    public SSLContext context() {
         return context;
     }
 
     /** @return the protocols offered */
-    List<String> protocols() {
+    public List<String> protocols() {
         return List.of(protocols);
     }
 
     /** @return the client certificate presented, null without one */
-    X509Certificate clientCertificate() {
+    public X509Certificate clientCertificate() {
         return clientCertificate;
     }
 
     /** @return e.g. {@code TLS (TLSv1.3/TLSv1.2, broker verified against ssl_ca_file /etc/..., client certificate CN=...)} */
-    String describe() {
+    public String describe() {
         return "TLS (" + String.join("/", protocols) + ", broker certificate and host name verified against " + trustSource
                 + (clientCertificate == null ? "" : ", client certificate " + subject(clientCertificate)) + ")";
     }
@@ -270,7 +270,7 @@ final class BrokerTls {
      * RabbitMQ client on the thread that then connects and shakes hands; remembered for
      * {@link #explain}.
      */
-    void configure(Socket socket) {
+    public void configure(Socket socket) {
         if (!(socket instanceof SSLSocket)) {
             return;
         }
@@ -284,7 +284,7 @@ final class BrokerTls {
     }
 
     /** @return protocol and cipher suite of the socket this thread last set up, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; null if none */
-    String negotiated() {
+    public String negotiated() {
         SSLSocket s = lastSocket.get();
         SSLSession session = s == null ? null : s.getSession();
         return session == null || "NONE".equals(session.getProtocol()) ? null
@@ -292,7 +292,7 @@ final class BrokerTls {
     }
 
     /** Forgets the socket this thread last set up (after a connection attempt). */
-    void forgetSocket() {
+    public void forgetSocket() {
         lastSocket.remove();
         BROKER_ACCEPTED.remove();
     }
@@ -303,7 +303,7 @@ final class BrokerTls {
      * @return {@code TLS handshake with <host>:<port> failed: <cause>}, or null when the failure
      *         is not about TLS (refused, unreachable, timed out before TLS)
      */
-    String explain(Throwable failure, String hosts) {
+    public String explain(Throwable failure, String hosts) {
         String reason = reason(failure);
         if (reason == null) {
             return null;
@@ -497,12 +497,12 @@ final class BrokerTls {
     }
 
     /** @return the certificate's subject, escaped for a log line */
-    static String subject(X509Certificate c) {
+    public static String subject(X509Certificate c) {
         return LogText.escape(c.getSubjectX500Principal().getName());
     }
 
     /** The names a certificate is valid for, e.g. {@code DNS:rabbit1, IP:10.0.0.5}; its CN if it has none. */
-    static String names(X509Certificate c) {
+    public static String names(X509Certificate c) {
         List<String> names = new ArrayList<>();
         try {
             Collection<List<?>> sans = c.getSubjectAlternativeNames();
@@ -524,7 +524,7 @@ final class BrokerTls {
     }
 
     /** A rejected broker certificate, with the reason in words. */
-    static final class BrokerCertificateException extends CertificateException {
+    public static final class BrokerCertificateException extends CertificateException {
         private static final long serialVersionUID = 1L;
 
         BrokerCertificateException(String message, Throwable cause) {

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Address;
@@ -31,63 +32,75 @@ import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.DefaultExceptionHandler;
 
-import org.l3ha.reporter.oslo.impl.OsloSettings.RpcMode;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.l3ha.oslo.OsloSettings.RpcMode;
+import org.l3ha.oslo.RpcException.Kind;
+
 /**
- * Calls (or casts) {@code update_ha_routers_states} on neutron-server through RabbitMQ, the way an
- * oslo.messaging 14 RPC client does ({@code NEUTRON.md} §6).
+ * Calls (or casts) methods of neutron-server's RPC API through RabbitMQ, the way an oslo.messaging
+ * 14 RPC client does: the oslo reporter's {@code update_ha_routers_states}, the neutron registry's
+ * {@code get_router_ids} and {@code sync_routers}.
  *
  * <p>One connection, opened when the first batch is sent and kept open; the RabbitMQ client's
  * automatic recovery reconnects it in the background (delays from {@code rabbit_retry_interval},
  * {@code rabbit_retry_backoff}, {@code rabbit_interval_max}) and restores the exchange, the reply
  * queue and its consumer. A batch that finds the connection down does not wait for that: it makes
  * one connection attempt of its own (bounded by the connect timeout) and fails at once if the
- * broker is unreachable, so that the notifier's backoff decides when to retry and nothing hangs.
+ * broker is unreachable, so that the caller's backoff decides when to retry and nothing hangs.
  *
  * <ul>
  * <li>{@code call}: publishes with {@code _msg_id}, {@code _reply_q} and {@code expiration} =
  *     {@code rpc_response_timeout}, and waits that long for the reply on its reply queue
  *     ({@code reply_<hex>}, one per client, non-durable, {@code x-expires} 30 min, on the default
  *     exchange as oslo.messaging 14 declares it). Delivered only when neutron-server has answered
- *     {@code ending: true} without a failure.</li>
+ *     {@code ending: true} without a failure; its {@code result} is returned.</li>
  * <li>{@code cast}: publishes with {@code mandatory} on a channel in confirm mode. Delivered only
  *     when the broker acks it and did not return it (returned = no queue bound to the topic, i.e. no
  *     neutron-server consuming).</li>
  * </ul>
- * Every failure throws an {@link RpcException}; the caller (the notifier) keeps the states and
- * retries.
+ * Every failure throws an {@link RpcException}; the caller keeps what it sent and retries.
+ * Log lines start with the name the owner gives (e.g. {@code oslo reporter}).
  *
  * <p>With TLS ({@link BrokerTls}) every connection, the first and every reconnection, is made over
  * TLS with the broker's certificate and host name verified; a failed handshake is an
  * {@link Kind#TLS} failure, logged once at ERROR with the broker's host and port and the cause
  * (again only when the cause changes), and is never followed by an attempt without TLS.
  */
-final class OsloClient implements AutoCloseable {
-    /** The RPC API version the L3 agent uses for {@code update_ha_routers_states}. */
-    static final String RPC_VERSION = "1.5";
+public final class OsloClient implements AutoCloseable {
     /** oslo.messaging's {@code rabbit_transient_queues_ttl} default, in ms. */
-    static final int REPLY_QUEUE_EXPIRES_MS = 1_800_000;
-    /** Upper bound of one TCP connect or AMQP handshake (also bounded by rpc_response_timeout). */
-    static final Duration CONNECT_TIMEOUT_MAX = Duration.ofSeconds(10);
-    static final int HEARTBEAT_SECONDS = 30;
-    static final String THREAD_PREFIX = "l3ha-reporter-oslo-";
+    public static final int REPLY_QUEUE_EXPIRES_MS = 1_800_000;
+
+    /** Told of the connection's life; called on the RabbitMQ client's threads, must not block. */
+    public interface Listener {
+        /** A connection was opened (the first, or a new one after a failure). */
+        default void connected() {
+        }
+
+        /** The open connection broke (the client's recovery reconnects it). */
+        default void connectionLost() {
+        }
+
+        /** The client's automatic recovery restored the connection. */
+        default void recovered() {
+        }
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(OsloClient.class);
-    private static final int PRECONDITION_FAILED = 406;
     private static final long CLOSE_TIMEOUT_MS = 2000;
 
+    private final String name;
+    /** What the broker shows as the connection's name: the thread prefix without its dash, and the host. */
+    private final String connectionName;
     private final OsloSettings settings;
     private final BrokerTls tls;
-    private final String rpcVersion;
     private final OsloCodec codec;
-    private final ReporterStats stats;
+    private final Listener listener;
     private final String replyQueue;
     private final List<Address> addresses = new ArrayList<>();
-    private final ConnectionFactory factory = new ConnectionFactory();
-    private final TrackingThreadFactory threads = new TrackingThreadFactory(THREAD_PREFIX + "amqp-");
+    private final ConnectionFactory factory;
+    private final TrackingThreadFactory threads;
     private final ExecutorService consumerPool;
     private final Object sendLock = new Object();
     private final Object linkLock = new Object();
@@ -101,20 +114,17 @@ final class OsloClient implements AutoCloseable {
     /** The TLS failure last logged at ERROR; null after a connection succeeded. */
     private volatile String lastTlsError;
 
-    /** A plaintext client ({@code ssl = false}). */
-    OsloClient(OsloSettings settings, String rpcVersion, OsloCodec codec, ReporterStats stats) {
-        this(settings, null, rpcVersion, codec, stats);
-    }
-
     /**
+     * @param name how log lines and the connection name the owner, e.g. {@code oslo reporter}
+     * @param threadPrefix prefix of the names of this client's threads, e.g. {@code l3ha-reporter-oslo-}
      * @param settings an active configuration ({@code transport_url} set)
      * @param tls the TLS context of {@code settings}' TLS options, loaded; null for plaintext
      *        (then {@code ssl} must be false)
-     * @param rpcVersion the version the messages claim ({@value #RPC_VERSION}; tests use others)
      * @param codec encoder
-     * @param stats where to count
+     * @param listener told when the connection opens, breaks and recovers
      */
-    OsloClient(OsloSettings settings, BrokerTls tls, String rpcVersion, OsloCodec codec, ReporterStats stats) {
+    public OsloClient(String name, String threadPrefix, OsloSettings settings, BrokerTls tls, OsloCodec codec,
+            Listener listener) {
         if (!settings.active()) {
             throw new IllegalArgumentException("transport_url is not set");
         }
@@ -122,113 +132,86 @@ final class OsloClient implements AutoCloseable {
             throw new IllegalArgumentException("ssl is " + settings.tls().enabled() + " but the TLS context is "
                     + (tls == null ? "missing" : "given"));
         }
+        this.name = name;
         this.settings = settings;
         this.tls = tls;
-        this.rpcVersion = rpcVersion;
         this.codec = codec;
-        this.stats = stats;
+        this.listener = listener;
+        this.threads = new TrackingThreadFactory(threadPrefix + "amqp-");
+        this.connectionName = threadPrefix.replaceAll("-+$", "") + " " + settings.host();
         this.replyQueue = "reply_" + codec.newHexId();
-        TransportUrl url = settings.transportUrl();
-        for (TransportUrl.Host h : url.hosts()) {
-            addresses.add(new Address(h.host(), h.port()));
-        }
-        int rpcMillis = (int) Math.min(Integer.MAX_VALUE, settings.rpcResponseTimeout().toMillis());
-        int connectMillis = (int) Math.min(rpcMillis, CONNECT_TIMEOUT_MAX.toMillis());
-        factory.setUsername(url.username());
-        factory.setPassword(url.password());
-        factory.setVirtualHost(url.virtualHost());
-        factory.setAutomaticRecoveryEnabled(true);
-        factory.setTopologyRecoveryEnabled(true);
-        factory.setRecoveryDelayHandler(settings::reconnectDelayMillis);
-        factory.setConnectionTimeout(connectMillis);
-        factory.setHandshakeTimeout(connectMillis);
-        factory.setChannelRpcTimeout(rpcMillis);
-        factory.setShutdownTimeout((int) CLOSE_TIMEOUT_MS);
-        factory.setRequestedHeartbeat(HEARTBEAT_SECONDS);
-        factory.setThreadFactory(threads);
-        factory.setExceptionHandler(new QuietExceptionHandler());
-        if (tls != null) {
-            // the context's socket factory makes every socket; the configurator turns on host name
-            // verification and the protocols before it connects (no plaintext socket is ever made)
-            factory.useSslProtocol(tls.context());
-            factory.setSocketConfigurator(socket -> {
-                SocketConfigurators.defaultConfigurator().configure(socket);
-                tls.configure(socket);
-            });
-        }
+        addresses.addAll(Brokers.addresses(settings));
+        factory = Brokers.factory(settings, tls, threads, new QuietExceptionHandler(), CLOSE_TIMEOUT_MS);
         consumerPool = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, THREAD_PREFIX + "replies");
+            Thread t = new Thread(r, threadPrefix + "replies");
             t.setDaemon(true);
             return t;
         });
     }
 
     /** @return the name of this client's reply queue */
-    String replyQueue() {
+    public String replyQueue() {
         return replyQueue;
     }
 
-    OsloSettings settings() {
+    public OsloSettings settings() {
         return settings;
     }
 
     /** @return the TLS context in use, null for plaintext */
-    BrokerTls tls() {
+    public BrokerTls tls() {
         return tls;
     }
 
     /** @return whether the connection is open now */
-    boolean connected() {
+    public boolean connected() {
         Link l = link;
         return l != null && l.connection.isOpen();
     }
 
     /** @return threads of the RabbitMQ client still running (0 after {@link #close()}) */
-    int liveThreads() {
+    public int liveThreads() {
         return threads.alive();
     }
 
     /**
-     * Delivers one batch; one at a time.
+     * Sends one request as {@code rpc_mode} says; one at a time.
      *
-     * @param host the {@code host} argument
-     * @param states the {@code states} argument
-     * @throws RpcException if the batch was not delivered
+     * @param method the RPC method
+     * @param version the RPC API version the message claims
+     * @param args the method's keyword arguments
+     * @return neutron-server's result for a call; null for a cast
+     * @throws RpcException if the request was not delivered (a call: not answered, or answered
+     *         with a failure, {@link RpcException#remoteClass()} naming it)
      * @throws InterruptedException if interrupted while waiting for the reply or the confirm
      */
-    void updateHaRoutersStates(String host, Map<String, String> states) throws RpcException, InterruptedException {
+    public JsonNode send(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
         synchronized (sendLock) {
-            try {
-                if (settings.rpcMode() == RpcMode.CALL) {
-                    call(host, states);
-                } else {
-                    cast(host, states);
-                }
-            } catch (RpcException e) {
-                stats.failed(e);
-                throw e;
+            if (settings.rpcMode() == RpcMode.CALL) {
+                return call(method, version, args);
             }
-            stats.delivered(states.size());
+            cast(method, version, args);
+            return null;
         }
     }
 
-    private void call(String host, Map<String, String> states) throws RpcException, InterruptedException {
+    private JsonNode call(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
         Link l = link();
         String msgId = codec.newHexId();
-        ObjectNode message = codec.request(rpcVersion, host, states, new OsloCodec.CallIds(msgId, replyQueue));
+        ObjectNode message = codec.request(method, version, args, new OsloCodec.CallIds(msgId, replyQueue));
         long timeoutMillis = settings.rpcResponseTimeout().toMillis();
         CompletableFuture<OsloCodec.Reply> reply = new CompletableFuture<>();
         waiting.put(msgId, reply);
         try {
             publish(l, codec.envelope(message), properties(String.valueOf(timeoutMillis)), false);
-            LOG.debug("Called update_ha_routers_states ({} states), msg_id {}, waiting for the reply", states.size(), msgId);
+            LOG.debug("Called {}, msg_id {}, waiting for the reply", method, msgId);
             OsloCodec.Reply r;
             try {
                 r = reply.get(timeoutMillis, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
-                throw new RpcException(Kind.TIMEOUT, "no reply from neutron-server within " + seconds(timeoutMillis)
-                        + " (exchange " + settings.controlExchange() + ", topic " + settings.topic() + ", msg_id " + msgId
-                        + "); is neutron-server consuming?");
+                throw new RpcException(Kind.TIMEOUT, "no reply from neutron-server to " + method + " within "
+                        + seconds(timeoutMillis) + " (exchange " + settings.controlExchange() + ", topic "
+                        + settings.topic() + ", msg_id " + msgId + "); is neutron-server consuming?");
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof RpcException) {
                     throw (RpcException) e.getCause();
@@ -236,16 +219,18 @@ final class OsloClient implements AutoCloseable {
                 throw new RpcException(Kind.CONNECTION, "call failed: " + e.getCause(), e.getCause());
             }
             if (r.failure() != null) {
-                throw new RpcException(Kind.REMOTE, "neutron-server failed update_ha_routers_states: " + r.failure());
+                throw new RpcException(Kind.REMOTE, "neutron-server failed " + method + ": " + r.failure(),
+                        r.failure().className());
             }
+            return r.result();
         } finally {
             waiting.remove(msgId);
         }
     }
 
-    private void cast(String host, Map<String, String> states) throws RpcException, InterruptedException {
+    private void cast(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
         Link l = link();
-        ObjectNode message = codec.request(rpcVersion, host, states, null);
+        ObjectNode message = codec.request(method, version, args, null);
         String uniqueId = message.path("_unique_id").asText();
         long timeoutMillis = settings.rpcResponseTimeout().toMillis();
         l.returnedId = null;
@@ -273,7 +258,7 @@ final class OsloClient implements AutoCloseable {
             throw new RpcException(Kind.NACKED, "the broker rejected (nack) the cast to exchange "
                     + settings.controlExchange());
         }
-        LOG.debug("Cast update_ha_routers_states ({} states), confirmed by the broker", states.size());
+        LOG.debug("Cast {}, confirmed by the broker", method);
     }
 
     private void publish(Link l, byte[] body, AMQP.BasicProperties props, boolean mandatory) throws RpcException {
@@ -286,7 +271,7 @@ final class OsloClient implements AutoCloseable {
     }
 
     /** Properties as kombu's JSON serializer and oslo.messaging set them. */
-    static AMQP.BasicProperties properties(String expiration) {
+    public static AMQP.BasicProperties properties(String expiration) {
         return new AMQP.BasicProperties.Builder()
                 .contentType("application/json")
                 .contentEncoding("utf-8")
@@ -309,7 +294,7 @@ final class OsloClient implements AutoCloseable {
                 return l;
             }
             if (closed) {
-                throw new RpcException(Kind.CONNECTION, "the reporter is stopped");
+                throw new RpcException(Kind.CONNECTION, name + " is stopped");
             }
             if (l != null) {
                 // broken, or the automatic recovery is still trying: take over with one attempt now
@@ -322,7 +307,7 @@ final class OsloClient implements AutoCloseable {
             if (closed) {
                 link = null;
                 fresh.abort();
-                throw new RpcException(Kind.CONNECTION, "the reporter is stopped");
+                throw new RpcException(Kind.CONNECTION, name + " is stopped");
             }
             return fresh;
         }
@@ -333,7 +318,7 @@ final class OsloClient implements AutoCloseable {
         Connection c;
         String negotiated = null;
         try {
-            c = factory.newConnection(consumerPool, addresses, "l3ha-reporter-oslo " + settings.host());
+            c = factory.newConnection(consumerPool, addresses, connectionName);
             negotiated = tls == null ? null : tls.negotiated();
         } catch (IOException | TimeoutException | RuntimeException e) {
             String tlsFailure = tls == null ? null : tls.explain(e, hostList());
@@ -341,19 +326,19 @@ final class OsloClient implements AutoCloseable {
                 down.set(true);
                 if (!tlsFailure.equals(lastTlsError)) {
                     lastTlsError = tlsFailure;
-                    LOG.error("oslo reporter: {}; not connected (never retried without TLS), retrying with the next batch",
+                    LOG.error("{}: {}; not connected (never retried without TLS), retrying with the next request", name,
                             tlsFailure);
-                    LOG.debug("oslo reporter: TLS failure in detail", e);
+                    LOG.debug("{}: TLS failure in detail", name, e);
                 } else {
-                    LOG.debug("oslo reporter: {} (again)", tlsFailure);
+                    LOG.debug("{}: {} (again)", name, tlsFailure);
                 }
                 throw new RpcException(Kind.TLS, tlsFailure, e);
             }
             RpcException failure = new RpcException(Kind.CONNECTION, "cannot connect to " + url + ": " + reason(e), e);
             if (down.compareAndSet(false, true)) {
-                LOG.warn("oslo reporter: {}; retrying with the next batch", failure.getMessage());
+                LOG.warn("{}: {}; retrying with the next request", name, failure.getMessage());
             } else {
-                LOG.debug("oslo reporter: {}", failure.getMessage());
+                LOG.debug("{}: {}", name, failure.getMessage());
             }
             throw failure;
         } finally {
@@ -374,13 +359,13 @@ final class OsloClient implements AutoCloseable {
 
                     @Override
                     public void handleRecoveryStarted(Recoverable recoverable) {
-                        LOG.debug("oslo reporter: reconnecting to {}", url);
+                        LOG.debug("{}: reconnecting to {}", name, url);
                     }
                 });
             }
             c.addBlockedListener(
-                    reason -> LOG.warn("oslo reporter: the broker blocks publishing ({}); batches will time out", reason),
-                    () -> LOG.info("oslo reporter: the broker accepts publishing again"));
+                    reason -> LOG.warn("{}: the broker blocks publishing ({}); requests will time out", name, reason),
+                    () -> LOG.info("{}: the broker accepts publishing again", name));
             l.publish = declareExchange(c);
             l.publish.addShutdownListener(cause -> channelShutdown(l, cause));
             if (settings.rpcMode() == RpcMode.CAST) {
@@ -398,19 +383,19 @@ final class OsloClient implements AutoCloseable {
                     + (settings.rpcMode() == RpcMode.CALL ? " and reply queue " + replyQueue : "") + " on " + url + ": "
                     + reason(e), e);
             if (down.compareAndSet(false, true)) {
-                LOG.warn("oslo reporter: {}", failure.getMessage());
+                LOG.warn("{}: {}", name, failure.getMessage());
             }
             throw failure;
         }
-        stats.connected();
+        listener.connected();
         if (down.compareAndSet(true, false)) {
-            LOG.info("oslo reporter: connected to {} again", url);
+            LOG.info("{}: connected to {} again", name, url);
         } else if (!connectedOnce) {
-            LOG.info("oslo reporter: connected to {} (exchange {}, topic {}, rpc_mode {}) {}", url,
+            LOG.info("{}: connected to {} (exchange {}, topic {}, rpc_mode {}) {}", name, url,
                     settings.controlExchange(), settings.topic(), settings.rpcMode().word(),
                     tls == null ? "in plaintext (ssl = false)" : "over TLS" + (negotiated == null ? "" : ", " + negotiated));
         } else {
-            LOG.debug("oslo reporter: reconnected to {}", url);
+            LOG.debug("{}: reconnected to {}", name, url);
         }
         connectedOnce = true;
         return l;
@@ -424,23 +409,14 @@ final class OsloClient implements AutoCloseable {
      * @return the channel to publish on
      */
     private Channel declareExchange(Connection c) throws IOException {
-        Channel ch = c.createChannel();
-        try {
-            ch.exchangeDeclare(settings.controlExchange(), "topic", settings.durable(), settings.autoDelete(), null);
-            return ch;
-        } catch (IOException e) {
-            if (replyCode(e) != PRECONDITION_FAILED) {
-                throw e;
-            }
-            Channel again = c.createChannel();
-            again.exchangeDeclarePassive(settings.controlExchange());
-            if (exchangeWarned.compareAndSet(false, true)) {
-                LOG.warn("oslo reporter: exchange {} exists with other flags than {}={} {}={} ({}); using it as it is",
-                        settings.controlExchange(), OsloSettings.AMQP_DURABLE_QUEUES, settings.durable(),
-                        OsloSettings.AMQP_AUTO_DELETE, settings.autoDelete(), reason(e));
-            }
-            return again;
-        }
+        return Brokers.declareExchange(c, settings.controlExchange(), "topic", settings.durable(), settings.autoDelete(),
+                reason -> {
+                    if (exchangeWarned.compareAndSet(false, true)) {
+                        LOG.warn("{}: exchange {} exists with other flags than {}={} {}={} ({}); using it as it is", name,
+                                settings.controlExchange(), OsloSettings.AMQP_DURABLE_QUEUES, settings.durable(),
+                                OsloSettings.AMQP_AUTO_DELETE, settings.autoDelete(), reason);
+                    }
+                });
     }
 
     private String hostList() {
@@ -457,9 +433,9 @@ final class OsloClient implements AutoCloseable {
         }
         failWaiting(new RpcException(Kind.CONNECTION, "connection to " + settings.transportUrl() + " lost: "
                 + reason(cause)));
-        stats.connectionLost();
+        listener.connectionLost();
         if (down.compareAndSet(false, true)) {
-            LOG.warn("oslo reporter: connection to {} lost ({}); reconnecting", settings.transportUrl(), reason(cause));
+            LOG.warn("{}: connection to {} lost ({}); reconnecting", name, settings.transportUrl(), reason(cause));
         }
     }
 
@@ -470,14 +446,14 @@ final class OsloClient implements AutoCloseable {
         }
         l.broken = true;
         failWaiting(new RpcException(Kind.CONNECTION, "channel closed by the broker: " + reason(cause)));
-        LOG.warn("oslo reporter: the broker closed the publishing channel ({}); reconnecting with the next batch",
+        LOG.warn("{}: the broker closed the publishing channel ({}); reconnecting with the next request", name,
                 reason(cause));
     }
 
     private void recovered(Link l) {
-        stats.recovered();
+        listener.recovered();
         if (down.compareAndSet(true, false)) {
-            LOG.info("oslo reporter: connection to {} recovered", settings.transportUrl());
+            LOG.info("{}: connection to {} recovered", name, settings.transportUrl());
         }
     }
 
@@ -493,7 +469,7 @@ final class OsloClient implements AutoCloseable {
         closed = true;
         Link l = link;
         link = null;
-        failWaiting(new RpcException(Kind.CONNECTION, "the reporter is stopped"));
+        failWaiting(new RpcException(Kind.CONNECTION, name + " is stopped"));
         if (l != null) {
             l.abort();
         }
@@ -507,7 +483,7 @@ final class OsloClient implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (!threads.stop(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            LOG.warn("oslo reporter: {} RabbitMQ client threads did not end within {} ms", threads.alive(),
+            LOG.warn("{}: {} RabbitMQ client threads did not end within {} ms", name, threads.alive(),
                     CLOSE_TIMEOUT_MS);
         }
     }
@@ -538,7 +514,7 @@ final class OsloClient implements AutoCloseable {
                 returnText = r.getReplyCode() + " " + r.getReplyText();
                 returnedId = codec.decode(r.getBody()).path("_unique_id").asText(null);
             } catch (IOException | RuntimeException e) {
-                LOG.debug("oslo reporter: unreadable returned message: {}", e.toString());
+                LOG.debug("{}: unreadable returned message: {}", name, e.toString());
             }
         }
 
@@ -546,7 +522,7 @@ final class OsloClient implements AutoCloseable {
             try {
                 connection.abort((int) CLOSE_TIMEOUT_MS);
             } catch (RuntimeException e) {
-                LOG.debug("oslo reporter: error while aborting the connection: {}", e.toString());
+                LOG.debug("{}: error while aborting the connection: {}", name, e.toString());
             }
         }
     }
@@ -566,86 +542,43 @@ final class OsloClient implements AutoCloseable {
             try {
                 r = codec.reply(codec.decode(body));
             } catch (IOException | RuntimeException e) {
-                LOG.warn("oslo reporter: ignoring an unreadable reply on {}: {}", replyQueue, e.toString());
+                LOG.warn("{}: ignoring an unreadable reply on {}: {}", name, replyQueue, e.toString());
                 return;
             }
             CompletableFuture<OsloCodec.Reply> f = r.msgId() == null ? null : waiting.get(r.msgId());
             if (f == null) {
-                LOG.debug("oslo reporter: reply for msg_id {} that nobody waits for (timed out or retried)", r.msgId());
+                LOG.debug("{}: reply for msg_id {} that nobody waits for (timed out or retried)", name, r.msgId());
             } else if (r.failure() != null || r.ending()) {
                 f.complete(r);
             } else {
-                LOG.debug("oslo reporter: call-monitor heartbeat for msg_id {}", r.msgId());
+                LOG.debug("{}: call-monitor heartbeat for msg_id {}", name, r.msgId());
             }
         }
 
         @Override
         public void handleCancel(String consumerTag) {
             owner.broken = true;
-            LOG.warn("oslo reporter: the broker cancelled the consumer of reply queue {}; re-creating it", replyQueue);
+            LOG.warn("{}: the broker cancelled the consumer of reply queue {}; re-creating it", name, replyQueue);
             failWaiting(new RpcException(Kind.CONNECTION, "reply queue " + replyQueue + " was deleted"));
         }
     }
 
     /** Routes the RabbitMQ client's connection-level noise to DEBUG: connection loss is logged once above. */
-    private static final class QuietExceptionHandler extends DefaultExceptionHandler {
+    private final class QuietExceptionHandler extends DefaultExceptionHandler {
         @Override
         public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
-            LOG.debug("oslo reporter: connection driver error: {}", exception.toString());
+            LOG.debug("{}: connection driver error: {}", name, exception.toString());
         }
 
         @Override
         public void handleConnectionRecoveryException(Connection conn, Throwable exception) {
-            LOG.debug("oslo reporter: reconnection attempt failed: {}", exception.toString());
+            LOG.debug("{}: reconnection attempt failed: {}", name, exception.toString());
         }
-    }
-
-    static int replyCode(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException) {
-                Method m = ((ShutdownSignalException) t).getReason();
-                if (m instanceof AMQP.Channel.Close) {
-                    return ((AMQP.Channel.Close) m).getReplyCode();
-                }
-                if (m instanceof AMQP.Connection.Close) {
-                    return ((AMQP.Connection.Close) m).getReplyCode();
-                }
-            }
-        }
-        return 0;
     }
 
     /** A one-line reason for an exception from the RabbitMQ client. */
     static String reason(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException) {
-                Method m = ((ShutdownSignalException) t).getReason();
-                if (m instanceof AMQP.Channel.Close) {
-                    return ((AMQP.Channel.Close) m).getReplyText();
-                }
-                if (m instanceof AMQP.Connection.Close) {
-                    return ((AMQP.Connection.Close) m).getReplyText();
-                }
-                if (t.getCause() != null) {
-                    return describe(t.getCause());
-                }
-            }
-        }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return describe(root);
-    }
-
-    private static String describe(Throwable t) {
-        if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
-            return "timed out" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
-        }
-        if (t instanceof java.io.EOFException) {
-            return "connection closed by the peer";
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+        return Brokers.reason(e);
     }
 
     private static String seconds(long millis) {

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *     that vanished from the network).</li>
  * </ul>
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
     enum Mode { PASS, CUT, BLACKHOLE }
 
     private final InetSocketAddress target;
@@ -33,28 +33,28 @@ final class TcpProxy implements AutoCloseable {
     private volatile Mode mode = Mode.PASS;
     private volatile boolean closed;
 
-    TcpProxy(String host, int port) throws IOException {
+    public TcpProxy(String host, int port) throws IOException {
         this.target = new InetSocketAddress(host, port);
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         start("test-proxy-accept", this::acceptLoop);
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
     /** Closes every connection and refuses (accepts and closes) new ones. */
-    void cut() {
+    public void cut() {
         mode = Mode.CUT;
         closeAll();
     }
 
     /** New connections hang: accepted, never forwarded, never answered. */
-    void blackhole() {
+    public void blackhole() {
         mode = Mode.BLACKHOLE;
     }
 
-    void restore() {
+    public void restore() {
         mode = Mode.PASS;
     }
 

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,6 +28,8 @@ import com.rabbitmq.client.AMQP;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import org.l3ha.oslo.testing.OsloMessages;
 
 /**
  * l3ha's encoder against messages that Debian's python3-oslo.messaging 14.0.3 published
@@ -64,8 +66,8 @@ class OsloCodecTest {
     @Test
     void castHasTheStructureOsloMessagingSends() throws IOException {
         ObjectNode theirs = capturedInner("cast");
-        ObjectNode ours = codec.decode(codec.envelope(codec.request("1.5", "net-1", STATES, null)));
-        assertSameStructure(theirs, ours);
+        ObjectNode ours = codec.decode(codec.envelope(haStates(codec, "1.5", "net-1", STATES, null)));
+        OsloMessages.assertSameStructure(theirs, ours);
         assertFalse(ours.has("_msg_id"));
         assertFalse(ours.has("_reply_q"));
         assertFalse(ours.has("_timeout"));
@@ -74,52 +76,19 @@ class OsloCodecTest {
     @Test
     void callHasTheStructureOsloMessagingSends() throws IOException {
         ObjectNode theirs = capturedInner("call");
-        ObjectNode ours = codec.decode(codec.envelope(codec.request("1.5", "net-1", STATES,
+        ObjectNode ours = codec.decode(codec.envelope(haStates(codec, "1.5", "net-1", STATES,
                 new OsloCodec.CallIds(codec.newHexId(), "reply_" + codec.newHexId()))));
-        assertSameStructure(theirs, ours);
+        OsloMessages.assertSameStructure(theirs, ours);
         assertTrue(ours.get("_msg_id").asText().matches("[0-9a-f]{32}"));
         assertTrue(ours.get("_reply_q").asText().matches("reply_[0-9a-f]{32}"));
         assertTrue(ours.get("_timeout").isNull());
-    }
-
-    /** Same keys in the same order, same method/version/args, same JSON type for every value. */
-    static void assertSameStructure(ObjectNode theirs, ObjectNode ours) {
-        assertEquals(keys(theirs), keys(ours), "inner message keys (in order)");
-        assertEquals(theirs.get("method"), ours.get("method"));
-        assertEquals(theirs.get("version"), ours.get("version"));
-        assertEquals(theirs.get("args"), ours.get("args"));
-        for (String k : keys(theirs)) {
-            assertEquals(theirs.get(k).getNodeType(), ours.get(k).getNodeType(), "JSON type of " + k);
-        }
-        assertEquals(new TreeSet<>(texts(theirs.get("_context_roles"))), new TreeSet<>(texts(ours.get("_context_roles"))));
-        for (String flag : List.of("_context_is_admin", "_context_read_only", "_context_show_deleted",
-                "_context_is_admin_project", "_context_user_identity")) {
-            assertEquals(theirs.get(flag), ours.get(flag), flag);
-        }
-        assertTrue(ours.get("_unique_id").asText().matches("[0-9a-f]{32}"));
-        assertTrue(ours.get("_context_request_id").asText().matches("req-[0-9a-f-]{36}"));
-        String ts = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}";
-        assertTrue(theirs.get("_context_timestamp").asText().matches(ts));
-        assertTrue(ours.get("_context_timestamp").asText().matches(ts));
-    }
-
-    static List<String> keys(JsonNode n) {
-        List<String> out = new ArrayList<>();
-        n.fieldNames().forEachRemaining(out::add);
-        return out;
-    }
-
-    private static List<String> texts(JsonNode array) {
-        List<String> out = new ArrayList<>();
-        array.forEach(e -> out.add(e.asText()));
-        return out;
     }
 
     @Test
     void everyKeyOfTheNeutronMdExampleIsThereWithTheSameType() throws IOException {
         JsonNode example = resource("neutron-md-cast-example.json");
         ObjectNode theirs = codec.decode(JSON.writeValueAsBytes(example));
-        ObjectNode ours = codec.decode(codec.envelope(codec.request("1.5", "net-1", STATES, null)));
+        ObjectNode ours = codec.decode(codec.envelope(haStates(codec, "1.5", "net-1", STATES, null)));
         for (Iterator<String> it = theirs.fieldNames(); it.hasNext();) {
             String k = it.next();
             assertTrue(ours.has(k), k);
@@ -131,14 +100,14 @@ class OsloCodecTest {
 
     @Test
     void envelopeIsTwoKeysWithTheInnerMessageAsAString() throws IOException {
-        byte[] body = codec.envelope(codec.request("1.5", "h", Map.of("r", "active"), null));
+        byte[] body = codec.envelope(haStates(codec, "1.5", "h", Map.of("r", "active"), null));
         JsonNode outer = JSON.readTree(body);
-        assertEquals(List.of("oslo.version", "oslo.message"), keys(outer));
+        assertEquals(List.of("oslo.version", "oslo.message"), OsloMessages.keys(outer));
         assertEquals("2.0", outer.get("oslo.version").asText());
         assertTrue(outer.get("oslo.message").isTextual());
         // the captured envelope has the same outer shape
         JsonNode theirs = JSON.readTree(captured.get("cast").get("body").asText());
-        assertEquals(keys(theirs), keys(outer));
+        assertEquals(OsloMessages.keys(theirs), OsloMessages.keys(outer));
     }
 
     @Test
@@ -147,7 +116,7 @@ class OsloCodecTest {
                 UUID.fromString("5a0c1e00-0000-4000-8000-000000000002")));
         Clock clock = Clock.fixed(Instant.parse("2026-08-07T16:35:51.123456Z"), ZoneOffset.UTC);
         OsloCodec fixed = new OsloCodec(clock, () -> ids.remove(0));
-        ObjectNode m = fixed.request("1.5", "net-1", STATES, null);
+        ObjectNode m = haStates(fixed, "1.5", "net-1", STATES, null);
         assertEquals("9f2c000000004000800000000000000" + "1", m.get("_unique_id").asText());
         assertEquals("req-5a0c1e00-0000-4000-8000-000000000002", m.get("_context_request_id").asText());
         assertEquals("2026-08-07 16:35:51.123456", m.get("_context_timestamp").asText());
@@ -158,15 +127,15 @@ class OsloCodecTest {
 
     @Test
     void everyMessageGetsFreshIds() {
-        ObjectNode a = codec.request("1.5", "h", STATES, null);
-        ObjectNode b = codec.request("1.5", "h", STATES, null);
+        ObjectNode a = haStates(codec, "1.5", "h", STATES, null);
+        ObjectNode b = haStates(codec, "1.5", "h", STATES, null);
         assertNotEquals(a.get("_unique_id"), b.get("_unique_id"));
         assertNotEquals(a.get("_context_request_id"), b.get("_context_request_id"));
     }
 
     @Test
     void nonAsciiSurvivesTheRoundTrip() throws IOException {
-        ObjectNode m = codec.decode(codec.envelope(codec.request("1.5", "nœud-ü\"\\", Map.of("r", "active"), null)));
+        ObjectNode m = codec.decode(codec.envelope(haStates(codec, "1.5", "nœud-ü\"\\", Map.of("r", "active"), null)));
         assertEquals("nœud-ü\"\\", m.get("args").get("host").asText());
     }
 
@@ -243,5 +212,15 @@ class OsloCodecTest {
         env.put("oslo.version", "2.0");
         env.put("oslo.message", inner);
         return JSON.writeValueAsBytes(env);
+    }
+
+    /** The request Neutron's L3 agent sends to report HA states. */
+    private static ObjectNode haStates(OsloCodec codec, String version, String host, Map<String, String> states,
+            OsloCodec.CallIds call) {
+        ObjectNode args = codec.mapper().createObjectNode();
+        args.put("host", host);
+        ObjectNode st = args.putObject("states");
+        states.forEach(st::put);
+        return codec.request("update_ha_routers_states", version, args, call);
     }
 }

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
  * given names and validity (an expired one included) and client certificates. Everything is
  * written under one directory the caller owns (a JUnit temporary directory).
  */
-final class TestPki {
+public final class TestPki {
     /** How a key is generated and written. */
-    enum KeyKind {
+    public enum KeyKind {
         /** {@code BEGIN PRIVATE KEY}, RSA 2048. */
         PKCS8_RSA,
         /** {@code BEGIN RSA PRIVATE KEY}. */
@@ -32,19 +32,19 @@ final class TestPki {
     }
 
     /** A certificate and its key. */
-    record Issued(Path cert, Path key) {
+    public record Issued(Path cert, Path key) {
     }
 
     private static final long TIMEOUT_SECONDS = 120;
 
-    final Path dir;
-    final String name;
-    final Path caCert;
+    public final Path dir;
+    public final String name;
+    public final Path caCert;
     private final Path caKey;
     private final Path config;
 
     /** Makes a new CA named {@code l3ha test CA <name>} under {@code dir/<name>}. */
-    TestPki(Path base, String name) throws IOException {
+    public TestPki(Path base, String name) throws IOException {
         this.dir = Files.createDirectories(base.resolve(name));
         this.name = name;
         this.caKey = key(KeyKind.PKCS8_RSA, "ca");
@@ -65,7 +65,7 @@ final class TestPki {
     }
 
     /** @return a new key of that kind in {@code <label>.key} */
-    Path key(KeyKind kind, String label) throws IOException {
+    public Path key(KeyKind kind, String label) throws IOException {
         Path key = dir.resolve(label + ".key");
         switch (kind) {
             case PKCS8_RSA:
@@ -90,17 +90,17 @@ final class TestPki {
     }
 
     /** A server certificate valid from now on for 30 days, for the names of {@code san} ({@code DNS:localhost,IP:127.0.0.1}). */
-    Issued server(String label, String cn, String san) throws IOException {
+    public Issued server(String label, String cn, String san) throws IOException {
         return issue(label, cn, KeyKind.PKCS8_RSA, "serverAuth", san, null, null);
     }
 
     /** A server certificate that expired long ago. */
-    Issued expiredServer(String label, String cn, String san) throws IOException {
+    public Issued expiredServer(String label, String cn, String san) throws IOException {
         return issue(label, cn, KeyKind.PKCS8_RSA, "serverAuth", san, "20200101000000Z", "20200201000000Z");
     }
 
     /** A client certificate (30 days) with a key of that kind. */
-    Issued client(String label, String cn, KeyKind kind) throws IOException {
+    public Issued client(String label, String cn, KeyKind kind) throws IOException {
         return issue(label, cn, kind, "clientAuth", null, null, null);
     }
 
@@ -130,14 +130,14 @@ final class TestPki {
     }
 
     /** @return the key written encrypted as PKCS#8 ({@code BEGIN ENCRYPTED PRIVATE KEY}) */
-    Path encryptedPkcs8(Path key) throws IOException {
+    public Path encryptedPkcs8(Path key) throws IOException {
         Path out = dir.resolve(UUID.randomUUID() + "-enc8.key");
         openssl("pkey", "-in", key.toString(), "-aes256", "-passout", "pass:l3ha-test", "-out", out.toString());
         return out;
     }
 
     /** @return the RSA key written encrypted as legacy PKCS#1 ({@code Proc-Type: 4,ENCRYPTED}) */
-    Path encryptedPkcs1(Path key) throws IOException {
+    public Path encryptedPkcs1(Path key) throws IOException {
         Path out = dir.resolve(UUID.randomUUID() + "-enc1.key");
         openssl("rsa", "-in", key.toString(), "-aes256", "-traditional", "-passout", "pass:l3ha-test", "-out",
                 out.toString());
@@ -145,7 +145,7 @@ final class TestPki {
     }
 
     /** @return a PKCS#12 file of the certificate and key with password {@code l3ha-test} (the tests' own client) */
-    Path pkcs12(Issued issued) throws IOException {
+    public Path pkcs12(Issued issued) throws IOException {
         Path out = dir.resolve(UUID.randomUUID() + ".p12");
         openssl("pkcs12", "-export", "-in", issued.cert().toString(), "-inkey", issued.key().toString(), "-out",
                 out.toString(), "-passout", "pass:l3ha-test");
@@ -153,7 +153,7 @@ final class TestPki {
     }
 
     /** Runs {@code openssl} in {@link #dir}; fails with its output if it fails. */
-    void openssl(String... args) throws IOException {
+    public void openssl(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add("openssl");
         command.addAll(Arrays.asList(args));

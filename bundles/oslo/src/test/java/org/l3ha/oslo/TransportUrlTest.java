@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.l3ha.reporter.oslo.impl.TransportUrl.Host;
+
+import org.l3ha.oslo.TransportUrl.Host;
 
 class TransportUrlTest {
 

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,28 +39,28 @@ import java.util.Set;
  * @param virtualHost decoded virtual host
  * @param options the query's options, decoded, in the order given (empty without a query)
  */
-record TransportUrl(List<Host> hosts, String username, String password, String virtualHost,
+public record TransportUrl(List<Host> hosts, String username, String password, String virtualHost,
         Map<String, String> options) {
 
-    static final int DEFAULT_PORT = 5672;
-    static final String DEFAULT_VHOST = "/";
+    public static final int DEFAULT_PORT = 5672;
+    public static final String DEFAULT_VHOST = "/";
     private static final String SCHEME = "rabbit://";
     private static final String DEFAULT_CREDENTIAL = "guest";
     /** What {@link #redactPasswords(String)} puts in place of a password. */
-    static final String REDACTED = "***";
+    public static final String REDACTED = "***";
     /** The options of {@code [oslo_messaging_rabbit]} a query may set here (oslo.messaging's names). */
-    static final Set<String> QUERY_OPTIONS = Set.of("ssl", "ssl_version", "ssl_ca_file", "ssl_cert_file",
+    public static final Set<String> QUERY_OPTIONS = Set.of("ssl", "ssl_version", "ssl_ca_file", "ssl_cert_file",
             "ssl_key_file");
 
     /** One cluster member. */
-    record Host(String host, int port) {
+    public record Host(String host, int port) {
         @Override
         public String toString() {
             return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
         }
     }
 
-    TransportUrl {
+    public TransportUrl {
         hosts = List.copyOf(hosts);
         Objects.requireNonNull(username, "username");
         Objects.requireNonNull(password, "password");
@@ -78,7 +78,7 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
      * @throws IllegalArgumentException with a message that says what is wrong and never contains
      *         the password
      */
-    static TransportUrl parse(String url) {
+    public static TransportUrl parse(String url) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("is empty");
         }
@@ -252,7 +252,7 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
     }
 
     /** RFC 3986 percent-decoding to UTF-8; '+' stays '+' (Python's urllib.parse.unquote). */
-    static String percentDecode(String s) {
+    public static String percentDecode(String s) {
         if (s.indexOf('%') < 0) {
             return s;
         }
@@ -286,7 +286,7 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
      * A raw {@code transport_url} with everything between {@code rabbit://} and the last
      * {@code @} replaced by {@code ***}, for error messages about a value that could not be parsed.
      */
-    static String redact(String raw) {
+    public static String redact(String raw) {
         if (raw == null) {
             return "";
         }
@@ -308,7 +308,7 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
      *
      * @param raw the configured value; null or blank is returned as it is
      */
-    static String redactPasswords(String raw) {
+    public static String redactPasswords(String raw) {
         if (raw == null || raw.isBlank()) {
             return raw;
         }
@@ -348,12 +348,12 @@ record TransportUrl(List<Host> hosts, String username, String password, String v
      * @return whether the user name or password is {@value #REDACTED}: the value was copied from
      *         a redacted display ({@code config:list}, a log line) and written back
      */
-    boolean holdsRedactedCredentials() {
+    public boolean holdsRedactedCredentials() {
         return REDACTED.equals(password) || username.contains(REDACTED);
     }
 
     /** @return the URL with the password replaced by {@code ***} */
-    String redacted() {
+    public String redacted() {
         StringBuilder sb = new StringBuilder(SCHEME);
         for (int i = 0; i < hosts.size(); i++) {
             if (i > 0) {

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,13 +11,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * heartbeat and recovery threads) and remembers the live ones, so that closing the client can
  * interrupt and join whatever is still running, e.g. a recovery attempt sleeping between retries.
  */
-final class TrackingThreadFactory implements ThreadFactory {
+public final class TrackingThreadFactory implements ThreadFactory {
     private final String prefix;
     private final AtomicInteger count = new AtomicInteger();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
     /** @param prefix thread name prefix, e.g. {@code l3ha-reporter-oslo-amqp-} */
-    TrackingThreadFactory(String prefix) {
+    public TrackingThreadFactory(String prefix) {
         this.prefix = prefix;
     }
 
@@ -43,7 +43,7 @@ final class TrackingThreadFactory implements ThreadFactory {
     }
 
     /** @return threads made by this factory that are running */
-    int alive() {
+    public int alive() {
         return (int) threads.stream().filter(Thread::isAlive).count();
     }
 
@@ -52,7 +52,7 @@ final class TrackingThreadFactory implements ThreadFactory {
      *
      * @return whether all have ended
      */
-    boolean stop(long timeout, TimeUnit unit) {
+    public boolean stop(long timeout, TimeUnit unit) {
         long deadline = System.nanoTime() + unit.toNanos(timeout);
         for (Thread t : threads) {
             if (t.isAlive()) {

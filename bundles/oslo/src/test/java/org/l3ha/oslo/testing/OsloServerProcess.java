@@ -1,12 +1,15 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo.testing;
 
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,14 +19,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The test resource {@code oslo/oslo_rpc_server.py} run by Debian's {@code /usr/bin/python3} with
+ * The test resource {@code oslo_rpc_server.py} (beside this class) run by Debian's {@code /usr/bin/python3} with
  * {@code python3-oslo.messaging}: a real oslo.messaging RPC server exposing
  * {@code update_ha_routers_states} at version 1.13, recording each call. Only the process started
  * here is ever stopped.
  */
-final class OsloServerProcess implements AutoCloseable {
-    static final String PYTHON = "/usr/bin/python3";
-    static final String SERVER_NAME = "l3ha-test-server";
+public final class OsloServerProcess implements AutoCloseable {
+    public static final String PYTHON = "/usr/bin/python3";
+    public static final String SERVER_NAME = "l3ha-test-server";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,7 +43,7 @@ final class OsloServerProcess implements AutoCloseable {
     }
 
     /** Starts the server and waits until its queues are declared and bound. */
-    static OsloServerProcess start(Path dir, String url, String exchange, String topic) throws IOException {
+    public static OsloServerProcess start(Path dir, String url, String exchange, String topic) throws IOException {
         Files.createDirectories(dir);
         Path out = Files.createTempFile(dir, "oslo-server", ".out");
         Path err = Files.createTempFile(dir, "oslo-server", ".err");
@@ -66,17 +69,32 @@ final class OsloServerProcess implements AutoCloseable {
         return server;
     }
 
-    /** @return the path of a script in the test resources directory {@code oslo/} */
-    static Path script(String name) {
+    /**
+     * @return the path of a script beside this class in the test resources, copied to a temporary
+     *         file when it is inside a jar (the test-jar other modules' tests use)
+     */
+    public static Path script(String name) {
+        URL url = OsloServerProcess.class.getResource(name);
+        if (url == null) {
+            throw new IllegalStateException("test resource " + name + " not found beside " + OsloServerProcess.class);
+        }
         try {
-            return Path.of(OsloServerProcess.class.getResource("/oslo/" + name).toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
+            if (url.getProtocol().equals("file")) {
+                return Path.of(url.toURI());
+            }
+            Path copy = Files.createTempFile("l3ha-" + name.replace(".py", "-"), ".py");
+            copy.toFile().deleteOnExit();
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return copy;
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot read test resource " + url, e);
         }
     }
 
     /** @return the calls recorded so far, in order: {host, states, context, context_keys} */
-    List<JsonNode> records() throws IOException {
+    public List<JsonNode> records() throws IOException {
         List<JsonNode> list = new ArrayList<>();
         for (String line : Files.readAllLines(record, StandardCharsets.UTF_8)) {
             if (line.endsWith("}")) { // a line being written is skipped until complete
@@ -86,7 +104,7 @@ final class OsloServerProcess implements AutoCloseable {
         return list;
     }
 
-    String stderr() throws IOException {
+    public String stderr() throws IOException {
         return Files.readString(err);
     }
 

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo.testing;
 
 import static org.awaitility.Awaitility.await;
 
@@ -28,7 +28,7 @@ import javax.net.ssl.TrustManagerFactory;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 
-import org.l3ha.reporter.oslo.impl.TestPki.Issued;
+import org.l3ha.oslo.testing.TestPki.Issued;
 
 /**
  * A RabbitMQ node of its own for the TLS tests, beside the machine's one: node name
@@ -43,19 +43,19 @@ import org.l3ha.reporter.oslo.impl.TestPki.Issued;
  * the processes this class started is still alive, and deletes the directory; a JVM shutdown hook
  * does the killing if the test JVM ends first. Never signals a process by name.
  */
-final class TlsRabbitNode implements AutoCloseable {
-    static final String SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
-    static final String CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl";
-    static final Duration START_DEADLINE = Duration.ofMinutes(3);
-    static final Duration CTL_DEADLINE = Duration.ofMinutes(2);
-    static final Duration STOP_DEADLINE = Duration.ofMinutes(1);
+public final class TlsRabbitNode implements AutoCloseable {
+    public static final String SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    public static final String CTL = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+    public static final Duration START_DEADLINE = Duration.ofMinutes(3);
+    public static final Duration CTL_DEADLINE = Duration.ofMinutes(2);
+    public static final Duration STOP_DEADLINE = Duration.ofMinutes(1);
 
-    final Path dir;
-    final String node;
-    final String user = "l3ha";
-    final String password = "pw-" + UUID.randomUUID().toString().replace("-", "");
-    final int tlsPort;
-    final int plainPort;
+    public final Path dir;
+    public final String node;
+    public final String user = "l3ha";
+    public final String password = "pw-" + UUID.randomUUID().toString().replace("-", "");
+    public final int tlsPort;
+    public final int plainPort;
     private final int distPort;
     private final Path liveCert;
     private final Path liveKey;
@@ -118,7 +118,7 @@ final class TlsRabbitNode implements AutoCloseable {
      *
      * @throws IllegalStateException with the node's log tail if it does not come up
      */
-    static TlsRabbitNode start(Path dir, TestPki pki, Issued server, Issued admin) throws IOException {
+    public static TlsRabbitNode start(Path dir, TestPki pki, Issued server, Issued admin) throws IOException {
         TlsRabbitNode n = new TlsRabbitNode(dir, pki, server);
         try {
             n.launch(pki, admin);
@@ -191,7 +191,7 @@ final class TlsRabbitNode implements AutoCloseable {
     }
 
     /** @return {@code rabbit://l3ha:<password>@<host>:<port>/} */
-    String url(String host, int port) {
+    public String url(String host, int port) {
         return "rabbit://" + user + ":" + password + "@" + host + ":" + port + "/";
     }
 
@@ -199,19 +199,19 @@ final class TlsRabbitNode implements AutoCloseable {
      * Makes the TLS listener present another certificate from the next handshake on (the files
      * are replaced and Erlang's PEM cache cleared, as RabbitMQ's docs say for rotation).
      */
-    void useServerCertificate(Issued server) throws IOException {
+    public void useServerCertificate(Issued server) throws IOException {
         Files.copy(server.cert(), liveCert, StandardCopyOption.REPLACE_EXISTING);
         Files.copy(server.key(), liveKey, StandardCopyOption.REPLACE_EXISTING);
         ctl("eval", "ssl:clear_pem_cache().");
     }
 
     /** Back to the certificate the node started with. */
-    void restoreServerCertificate() throws IOException {
+    public void restoreServerCertificate() throws IOException {
         useServerCertificate(initial);
     }
 
     /** @return the rows of {@code rabbitmqctl list_connections <items>}, tab-separated, without headers */
-    List<String> connections(String... items) throws IOException {
+    public List<String> connections(String... items) throws IOException {
         List<String> args = new ArrayList<>(List.of("-q", "list_connections", "--no-table-headers"));
         args.addAll(List.of(items));
         List<String> rows = new ArrayList<>();
@@ -224,7 +224,7 @@ final class TlsRabbitNode implements AutoCloseable {
     }
 
     /** Runs {@code rabbitmqctl -n <node> args}; fails with its output if it fails. */
-    String ctl(String... args) throws IOException {
+    public String ctl(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(CTL, "-n", node));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "ctl", ".out");
@@ -252,7 +252,7 @@ final class TlsRabbitNode implements AutoCloseable {
     }
 
     /** @return the last lines of the node's log (and its stderr), for a failure message */
-    String logTail(int lines) {
+    public String logTail(int lines) {
         StringBuilder sb = new StringBuilder();
         for (Path p : List.of(dir.resolve("log").resolve(node + ".log"), dir.resolve("stderr.txt"),
                 dir.resolve("stdout.txt"))) {

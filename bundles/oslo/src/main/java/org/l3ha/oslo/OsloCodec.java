@@ -1,10 +1,9 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.io.IOException;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -26,7 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * oslo.context and neutron-lib): an admin context without user or project, a fresh
  * {@code req-<uuid>} request id and a UTC timestamp in Python's {@code str(datetime)} format.
  */
-final class OsloCodec {
+public final class OsloCodec {
     static final String ENVELOPE_VERSION = "2.0";
     static final String VERSION_KEY = "oslo.version";
     static final String MESSAGE_KEY = "oslo.message";
@@ -36,11 +35,11 @@ final class OsloCodec {
             DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss.SSSSSS").withZone(ZoneOffset.UTC);
 
     /** What a reply says; {@code failure} is null on success. */
-    record Reply(String msgId, boolean ending, JsonNode result, RemoteError failure) {
+    public record Reply(String msgId, boolean ending, JsonNode result, RemoteError failure) {
     }
 
     /** An exception raised inside the RPC server, as oslo.messaging serialises it. */
-    record RemoteError(String className, String module, String message) {
+    public record RemoteError(String className, String module, String message) {
         @Override
         public String toString() {
             return (module == null || module.isEmpty() ? "" : module + ".") + className + ": " + message;
@@ -51,7 +50,7 @@ final class OsloCodec {
     private final Clock clock;
     private final Supplier<UUID> uuids;
 
-    OsloCodec() {
+    public OsloCodec() {
         this(Clock.systemUTC(), UUID::randomUUID);
     }
 
@@ -59,17 +58,17 @@ final class OsloCodec {
      * @param clock source of the context timestamp
      * @param uuids source of request ids, {@code _unique_id} and {@code _msg_id}
      */
-    OsloCodec(Clock clock, Supplier<UUID> uuids) {
+    public OsloCodec(Clock clock, Supplier<UUID> uuids) {
         this.clock = clock;
         this.uuids = uuids;
     }
 
     /** @return a new uuid4 as 32 lower-case hex digits (Python's {@code uuid.uuid4().hex}) */
-    String newHexId() {
+    public String newHexId() {
         return hex(uuids.get());
     }
 
-    static String hex(UUID uuid) {
+    public static String hex(UUID uuid) {
         return uuid.toString().replace("-", "");
     }
 
@@ -78,7 +77,7 @@ final class OsloCodec {
      *
      * @return key (without prefix) to value, in neutron-lib's {@code to_dict()} order
      */
-    ObjectNode adminContext() {
+    public ObjectNode adminContext() {
         ObjectNode c = mapper.createObjectNode();
         // oslo.context RequestContext.to_dict()
         c.putNull("user");
@@ -110,20 +109,17 @@ final class OsloCodec {
     }
 
     /**
-     * The inner message of {@code update_ha_routers_states}.
+     * The inner message of a request.
      *
+     * @param method the RPC method
      * @param version the RPC API version the message claims
-     * @param host the reporting agent's host
-     * @param states router id to server state name
+     * @param args the method's keyword arguments
      * @param call for a call: {@code _msg_id} and {@code _reply_q}; null for a cast
      */
-    ObjectNode request(String version, String host, Map<String, String> states, CallIds call) {
+    public ObjectNode request(String method, String version, ObjectNode args, CallIds call) {
         ObjectNode m = mapper.createObjectNode();
-        m.put("method", "update_ha_routers_states");
-        ObjectNode args = m.putObject("args");
-        args.put("host", host);
-        ObjectNode st = args.putObject("states");
-        states.forEach(st::put);
+        m.put("method", method);
+        m.set("args", args);
         m.put("version", version);
         if (call != null) {
             m.put("_msg_id", call.msgId());
@@ -136,11 +132,11 @@ final class OsloCodec {
     }
 
     /** The ids a call adds to its message. */
-    record CallIds(String msgId, String replyQueue) {
+    public record CallIds(String msgId, String replyQueue) {
     }
 
     /** @return the AMQP body: the 2.0 envelope around {@code inner}, UTF-8 JSON */
-    byte[] envelope(ObjectNode inner) {
+    public byte[] envelope(ObjectNode inner) {
         try {
             ObjectNode env = mapper.createObjectNode();
             env.put(VERSION_KEY, ENVELOPE_VERSION);
@@ -159,7 +155,7 @@ final class OsloCodec {
      * @throws IOException if the body is not JSON, the envelope's version is not 2.x or the inner
      *         message is not a JSON object
      */
-    ObjectNode decode(byte[] body) throws IOException {
+    public ObjectNode decode(byte[] body) throws IOException {
         JsonNode outer = mapper.readTree(body);
         if (outer == null || !outer.isObject()) {
             throw new IOException("not a JSON object");
@@ -182,7 +178,7 @@ final class OsloCodec {
      * Reads a reply's inner message: {@code result}, {@code failure} (null, or a JSON string of
      * {@code {class, module, message, tb, args, kwargs}}), {@code ending}, {@code _msg_id}.
      */
-    Reply reply(ObjectNode inner) {
+    public Reply reply(ObjectNode inner) {
         String msgId = inner.path("_msg_id").asText(null);
         boolean ending = inner.path("ending").asBoolean(false);
         JsonNode failure = inner.get("failure");
@@ -210,7 +206,7 @@ final class OsloCodec {
                 f.path("message").asText(""));
     }
 
-    ObjectMapper mapper() {
+    public ObjectMapper mapper() {
         return mapper;
     }
 }

@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.l3ha.common.ConfigException;
-import org.l3ha.reporter.oslo.impl.OsloSettings.RpcMode;
+import org.l3ha.oslo.OsloSettings.RpcMode;
 
 class OsloSettingsTest {
 

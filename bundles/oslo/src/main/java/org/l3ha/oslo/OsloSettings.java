@@ -1,4 +1,4 @@
-package org.l3ha.reporter.oslo.impl;
+package org.l3ha.oslo;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
@@ -36,7 +36,7 @@ import org.l3ha.common.LogText;
  * @param tls {@code ssl}, {@code ssl_version}, {@code ssl_ca_file}, {@code ssl_cert_file},
  *        {@code ssl_key_file} (or their deprecated names, or the transport URL's query)
  */
-record OsloSettings(
+public record OsloSettings(
         TransportUrl transportUrl,
         String controlExchange,
         String topic,
@@ -50,32 +50,32 @@ record OsloSettings(
         String host,
         TlsOptions tls) {
 
-    static final String PID = "org.l3ha.reporter.oslo";
+    public static final String PID = "org.l3ha.reporter.oslo";
 
-    static final String TRANSPORT_URL = "transport_url";
-    static final String CONTROL_EXCHANGE = "control_exchange";
-    static final String TOPIC = "topic";
-    static final String RPC_MODE = "rpc_mode";
-    static final String RPC_RESPONSE_TIMEOUT = "rpc_response_timeout";
-    static final String RABBIT_RETRY_INTERVAL = "rabbit_retry_interval";
-    static final String RABBIT_RETRY_BACKOFF = "rabbit_retry_backoff";
-    static final String RABBIT_INTERVAL_MAX = "rabbit_interval_max";
-    static final String AMQP_DURABLE_QUEUES = "amqp_durable_queues";
-    static final String AMQP_AUTO_DELETE = "amqp_auto_delete";
-    static final String SSL = "ssl";
-    static final String SSL_VERSION = "ssl_version";
-    static final String SSL_CA_FILE = "ssl_ca_file";
-    static final String SSL_CERT_FILE = "ssl_cert_file";
-    static final String SSL_KEY_FILE = "ssl_key_file";
+    public static final String TRANSPORT_URL = "transport_url";
+    public static final String CONTROL_EXCHANGE = "control_exchange";
+    public static final String TOPIC = "topic";
+    public static final String RPC_MODE = "rpc_mode";
+    public static final String RPC_RESPONSE_TIMEOUT = "rpc_response_timeout";
+    public static final String RABBIT_RETRY_INTERVAL = "rabbit_retry_interval";
+    public static final String RABBIT_RETRY_BACKOFF = "rabbit_retry_backoff";
+    public static final String RABBIT_INTERVAL_MAX = "rabbit_interval_max";
+    public static final String AMQP_DURABLE_QUEUES = "amqp_durable_queues";
+    public static final String AMQP_AUTO_DELETE = "amqp_auto_delete";
+    public static final String SSL = "ssl";
+    public static final String SSL_VERSION = "ssl_version";
+    public static final String SSL_CA_FILE = "ssl_ca_file";
+    public static final String SSL_CERT_FILE = "ssl_cert_file";
+    public static final String SSL_KEY_FILE = "ssl_key_file";
     /** oslo.messaging's option; l3ha always verifies the host name, so only {@code true} has effect (none). */
-    static final String SSL_ENFORCE_HOSTNAME_VERIFICATION = "ssl_enforce_hostname_verification";
+    public static final String SSL_ENFORCE_HOSTNAME_VERIFICATION = "ssl_enforce_hostname_verification";
 
     /**
      * oslo.messaging's deprecated names of the TLS options ({@code impl_rabbit.py},
      * {@code deprecated_name}), to their current names. Accepted with a WARN naming the new name,
      * so that an operator who copies an old {@code neutron.conf} gets TLS.
      */
-    static final Map<String, String> DEPRECATED = Map.of(
+    public static final Map<String, String> DEPRECATED = Map.of(
             "rabbit_use_ssl", SSL,
             "kombu_ssl_version", SSL_VERSION,
             "kombu_ssl_keyfile", SSL_KEY_FILE,
@@ -83,7 +83,7 @@ record OsloSettings(
             "kombu_ssl_ca_certs", SSL_CA_FILE);
 
     /** Every key of PID {@value #PID} (the deprecated names included). */
-    static final Set<String> KEYS;
+    public static final Set<String> KEYS;
 
     static {
         Set<String> keys = new TreeSet<>(Set.of(TRANSPORT_URL, "control_exchange", "topic", "rpc_mode",
@@ -94,23 +94,23 @@ record OsloSettings(
         KEYS = Set.copyOf(keys);
     }
 
-    static final String DEFAULT_CONTROL_EXCHANGE = "neutron";
-    static final String DEFAULT_TOPIC = "q-l3-plugin";
-    static final String DEFAULT_RPC_MODE = "call";
-    static final int DEFAULT_RPC_RESPONSE_TIMEOUT = 60;
-    static final int DEFAULT_RABBIT_RETRY_INTERVAL = 1;
-    static final int DEFAULT_RABBIT_RETRY_BACKOFF = 2;
-    static final int DEFAULT_RABBIT_INTERVAL_MAX = 30;
+    public static final String DEFAULT_CONTROL_EXCHANGE = "neutron";
+    public static final String DEFAULT_TOPIC = "q-l3-plugin";
+    public static final String DEFAULT_RPC_MODE = "call";
+    public static final int DEFAULT_RPC_RESPONSE_TIMEOUT = 60;
+    public static final int DEFAULT_RABBIT_RETRY_INTERVAL = 1;
+    public static final int DEFAULT_RABBIT_RETRY_BACKOFF = 2;
+    public static final int DEFAULT_RABBIT_INTERVAL_MAX = 30;
 
     private static final Duration MAX_SECONDS = Duration.ofHours(1);
     /** AMQP short strings (exchange names, routing keys) hold at most 255 bytes. */
     private static final int MAX_NAME_BYTES = 255;
 
     /** {@code rpc_mode}: wait for neutron-server's reply, or publish with broker confirms only. */
-    enum RpcMode {
+    public enum RpcMode {
         CALL, CAST;
 
-        String word() {
+        public String word() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
@@ -126,18 +126,18 @@ record OsloSettings(
      * @param certFile {@code ssl_cert_file}, null: no client certificate
      * @param keyFile {@code ssl_key_file}, null: the key is in {@code certFile}, or no client certificate
      */
-    record TlsOptions(boolean enabled, String version, List<String> protocols, Path caFile, Path certFile,
+    public record TlsOptions(boolean enabled, String version, List<String> protocols, Path caFile, Path certFile,
             Path keyFile) {
-        static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-        static final TlsOptions OFF = new TlsOptions(false, "", DEFAULT_PROTOCOLS, null, null, null);
+        public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+        public static final TlsOptions OFF = new TlsOptions(false, "", DEFAULT_PROTOCOLS, null, null, null);
 
-        TlsOptions {
+        public TlsOptions {
             protocols = List.copyOf(protocols);
         }
     }
 
     /** @return whether {@code transport_url} is set, i.e. the reporter has somewhere to report to */
-    boolean active() {
+    public boolean active() {
         return transportUrl != null;
     }
 
@@ -147,7 +147,7 @@ record OsloSettings(
      *
      * @throws ConfigException naming every bad key and value
      */
-    static OsloSettings parse(Map<String, ?> props) {
+    public static OsloSettings parse(Map<String, ?> props) {
         return parse(props, new ArrayList<>());
     }
 
@@ -160,7 +160,7 @@ record OsloSettings(
      * @throws ConfigException naming every bad key and value (a bad {@code transport_url} is
      *         shown with its credentials replaced by {@code ***})
      */
-    static OsloSettings parse(Map<String, ?> props, List<String> warnings) {
+    public static OsloSettings parse(Map<String, ?> props, List<String> warnings) {
         AgentSettings agent = AgentSettings.parse(props);
         ConfigReader r = new ConfigReader(PID, props);
 
@@ -355,7 +355,7 @@ record OsloSettings(
     }
 
     /** oslo.config's boolean words; null if it is none of them. */
-    static Boolean osloBool(String s) {
+    public static Boolean osloBool(String s) {
         switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "true":
             case "1":
@@ -376,14 +376,14 @@ record OsloSettings(
      * @return the keys of this PID's dictionary for which there is a WARN: unknown keys (the
      *         keys of PID {@code org.l3ha.agent} are allowed here, as they were: they override it)
      */
-    static Set<String> known() {
+    public static Set<String> known() {
         Set<String> all = new TreeSet<>(KEYS);
         all.addAll(AgentSettings.KEYS);
         return all;
     }
 
     /** Delay before reconnection attempt {@code attempt} (0 = the first): oslo.messaging's rule. */
-    long reconnectDelayMillis(int attempt) {
+    public long reconnectDelayMillis(int attempt) {
         long delay = retryInterval.toMillis() + retryBackoff.toMillis() * Math.max(0, attempt);
         return Math.min(delay, intervalMax.toMillis());
     }
