@@ -56,7 +56,8 @@ import org.l3ha.oslo.RpcException.Kind;
  *     ({@code reply_<hex>}, one per client, non-durable, {@code x-expires} 30 min, on the default
  *     exchange as oslo.messaging 14 declares it). Delivered only when neutron-server has answered
  *     {@code ending: true} without a failure; its {@code result} is returned.</li>
- * <li>{@code cast}: publishes with {@code mandatory} on a channel in confirm mode. Delivered only
+ * <li>{@code cast}: publishes with {@code mandatory} on a channel in confirm mode (the reply queue
+ *     exists in this mode too, for {@link #call}: a question that needs an answer). Delivered only
  *     when the broker acks it and did not return it (returned = no queue bound to the topic, i.e. no
  *     neutron-server consuming).</li>
  * </ul>
@@ -188,14 +189,28 @@ public final class OsloClient implements AutoCloseable {
     public JsonNode send(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
         synchronized (sendLock) {
             if (settings.rpcMode() == RpcMode.CALL) {
-                return call(method, version, args);
+                return doCall(method, version, args);
             }
             cast(method, version, args);
             return null;
         }
     }
 
-    private JsonNode call(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
+    /**
+     * Calls a method and waits for its result, whatever {@code rpc_mode} says (a question needs an
+     * answer); one request at a time, as {@link #send}.
+     *
+     * @return neutron-server's result
+     * @throws RpcException if it was not answered, or answered with a failure
+     * @throws InterruptedException if interrupted while waiting for the reply
+     */
+    public JsonNode call(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
+        synchronized (sendLock) {
+            return doCall(method, version, args);
+        }
+    }
+
+    private JsonNode doCall(String method, String version, ObjectNode args) throws RpcException, InterruptedException {
         Link l = link();
         String msgId = codec.newHexId();
         ObjectNode message = codec.request(method, version, args, new OsloCodec.CallIds(msgId, replyQueue));
@@ -371,16 +386,16 @@ public final class OsloClient implements AutoCloseable {
             if (settings.rpcMode() == RpcMode.CAST) {
                 l.publish.confirmSelect();
                 l.publish.addReturnListener(l::returned);
-            } else {
-                Channel replies = c.createChannel();
-                replies.queueDeclare(replyQueue, false, false, false, Map.of("x-expires", REPLY_QUEUE_EXPIRES_MS));
-                replies.basicConsume(replyQueue, true, new ReplyConsumer(replies, l));
-                l.replies = replies;
             }
+            // calls are made in both modes ({@link #call}: questions that need an answer)
+            Channel replies = c.createChannel();
+            replies.queueDeclare(replyQueue, false, false, false, Map.of("x-expires", REPLY_QUEUE_EXPIRES_MS));
+            replies.basicConsume(replyQueue, true, new ReplyConsumer(replies, l));
+            l.replies = replies;
         } catch (IOException | RuntimeException e) {
             l.abort();
             RpcException failure = new RpcException(Kind.CONNECTION, "cannot set up exchange " + settings.controlExchange()
-                    + (settings.rpcMode() == RpcMode.CALL ? " and reply queue " + replyQueue : "") + " on " + url + ": "
+                    + " and reply queue " + replyQueue + " on " + url + ": "
                     + reason(e), e);
             if (down.compareAndSet(false, true)) {
                 LOG.warn("{}: {}", name, failure.getMessage());

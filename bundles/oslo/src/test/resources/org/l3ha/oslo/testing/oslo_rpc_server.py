@@ -5,7 +5,9 @@ Listens with oslo.messaging's RPC server on TOPIC (exchange EXCHANGE) at RPC API
 as neutron-server's L3RpcCallback does, and records every update_ha_routers_states call as one
 JSON line in RECORD: {"host": ..., "states": {...}, "context": {...}, "context_keys": [...]}.
 
-A call with host "l3ha-raise" raises ValueError (to test remote failures).
+A call with host "l3ha-raise" raises ValueError (to test remote failures). sync_routers answers []
+for any host but those whose name starts with "unregistered", for which it raises
+AgentNotFoundByTypeHost, as neutron-server does for a host that is not a registered L3 agent.
 Prints READY on stdout once the queues are declared and bound; stops on SIGTERM or SIGINT.
 
 usage: oslo_rpc_server.py --url rabbit://... --exchange X --topic T --server S --record FILE
@@ -19,6 +21,10 @@ import threading
 
 from oslo_config import cfg
 import oslo_messaging
+
+
+class AgentNotFoundByTypeHost(Exception):
+    """neutron-server's exception for a host without an agent of the type asked for."""
 
 
 def main():
@@ -49,6 +55,12 @@ def main():
             if host == 'l3ha-raise':
                 raise ValueError('l3ha test failure for %d routers' % len(states))
             return None
+
+        def sync_routers(self, context, host, router_ids=None):
+            if host.startswith('unregistered'):
+                raise AgentNotFoundByTypeHost(
+                    'Agent with agent_type=L3 agent and host=%s could not be found' % host)
+            return []
 
     target = oslo_messaging.Target(exchange=args.exchange, topic=args.topic,
                                    server=args.server, version=args.version)

@@ -345,6 +345,25 @@ public final class OsloReporter {
             throw new RpcException(RpcException.Kind.CONNECTION, "oslo reporter inactive: transport_url is not set");
         }
         OsloSettings s = c.settings();
+        StateRpc.HostVerdict before = c.hostVerdict();
+        StateRpc.HostVerdict verdict = c.checkHost(s.host());
+        if (verdict != before) {
+            switch (verdict) {
+                case NOT_REGISTERED:
+                    LOG.error("oslo reporter: {}", StateRpc.notRegisteredText(s.host()));
+                    break;
+                case REGISTERED:
+                    LOG.info("oslo reporter: host '{}' is a registered L3 agent in neutron-server", s.host());
+                    break;
+                default:
+                    LOG.warn("oslo reporter: cannot tell whether host '{}' is a registered L3 agent in neutron-server"
+                            + " ({}); reporting, and asking again in {} s", s.host(), c.hostVerdictDetail(),
+                            StateRpc.RECHECK_UNKNOWN_NANOS / 1_000_000_000L);
+            }
+        }
+        if (verdict == StateRpc.HostVerdict.NOT_REGISTERED) {
+            throw c.notRegistered(s.host());
+        }
         try {
             c.updateHaRoutersStates(s.host(), states);
         } catch (RpcException e) {
@@ -368,7 +387,8 @@ public final class OsloReporter {
     /**
      * @return the counters of {@link ReporterStats#counters}, plus {@code active} (1 while
      *         transport_url is set), {@code tls} (1 while connecting over TLS) and
-     *         {@code config_rejected} (1 while the last configuration was rejected)
+     *         {@code config_rejected} (1 while the last configuration was rejected), {@code host_not_registered}
+     *         (1 while neutron-server says {@code host} is not a registered L3 agent: reports are held)
      */
     Map<String, Long> counters() {
         StateRpc c = client;
@@ -376,6 +396,7 @@ public final class OsloReporter {
         out.put("active", c != null ? 1L : 0L);
         out.put("tls", c != null && c.tls() != null ? 1L : 0L);
         out.put("config_rejected", rejected != null ? 1L : 0L);
+        out.put("host_not_registered", c != null && c.hostVerdict() == StateRpc.HostVerdict.NOT_REGISTERED ? 1L : 0L);
         return out;
     }
 
@@ -388,6 +409,9 @@ public final class OsloReporter {
         OsloSettings s = settings;
         StateRpc c = client;
         String problem = rejected;
+        if (c != null && c.hostVerdict() == StateRpc.HostVerdict.NOT_REGISTERED) {
+            return HealthResult.critical(StateRpc.notRegisteredText(s.host()));
+        }
         HealthResult delivery = stats.health(s == null || !s.active() || c == null ? null
                 : s.transportUrl() + " " + transport(c.tls()) + ", exchange " + s.controlExchange() + " topic "
                         + s.topic());

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,9 +21,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.HealthResult.Status;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
+import org.l3ha.common.testing.LogCapture;
 import org.l3ha.oslo.RpcException.Kind;
 import org.l3ha.oslo.RpcException;
 import org.l3ha.oslo.testing.OsloServerProcess;
@@ -189,5 +192,36 @@ class PythonServerInteropTest {
         assertRecord(records.get(1), "net-7.example", s2);
         assertEquals(1L, call.counters().get("batches_delivered"));
         assertEquals(1L, cast.counters().get("batches_delivered"));
+    }
+
+    @Test
+    void aHostThatIsNotARegisteredL3AgentIsHeldWithAnErrorNamingItUntilHostIsRight() throws Exception {
+        OsloServerProcess server = startServer();
+        Activated a = reporter(StateRpc.RPC_VERSION, "host", "unregistered-node", "rpc_mode", "cast",
+                "rpc_response_timeout", "20");
+        Map<String, String> s1 = states("0b2c6e3a-1111-2222-3333-444455556666", "active");
+        try (LogCapture log = new LogCapture()) {
+            RpcException e = assertThrows(RpcException.class, () -> a.reporter().report(s1));
+            assertEquals(Kind.REMOTE, e.kind());
+            assertEquals(Optional.of(StateRpc.AGENT_NOT_FOUND), e.remoteClass());
+            assertTrue(e.getMessage().startsWith("host 'unregistered-node' is not a registered L3 agent"), e.getMessage());
+            assertThrows(RpcException.class, () -> a.reporter().report(s1)); // the notifier's retry: held again
+            assertEquals(1, log.lines("ERROR", "host 'unregistered-node' is not a registered L3 agent").size(),
+                    log.text());
+        }
+        assertEquals(List.of(), server.records(), "a report from an unregistered host reached neutron-server");
+        assertEquals(1L, a.counters().get("host_not_registered"));
+        assertEquals(2L, a.counters().get("failures_remote_error"));
+        HealthResult health = a.bundle().active(HealthCheck.class).get(0).check();
+        assertEquals(Status.CRITICAL, health.status());
+        assertTrue(health.message().contains("'unregistered-node'"), health.message());
+
+        Map<String, Object> fixed = new LinkedHashMap<>(a.props());
+        fixed.put("host", "net-7.example");
+        OsloReporterTest.configure(a.component(), fixed);
+        a.reporter().report(s1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.records().size() == 1);
+        assertRecord(server.records().get(0), "net-7.example", s1);
+        assertEquals(0L, a.counters().get("host_not_registered"));
     }
 }
