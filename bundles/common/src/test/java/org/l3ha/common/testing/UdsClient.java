@@ -267,9 +267,14 @@ public final class UdsClient implements AutoCloseable {
         int bodyStart = end + 4;
         if (toHead && !interim) {
             // no body is due after a reply to HEAD, but Jetty's reply to a malformed HEAD request
-            // carries one: take it if exactly that much follows before the server closes
+            // carries one: take it if exactly that much follows before the server closes, or
+            // before the next reply (pipelined requests)
             awaitClose(TIMEOUT);
-            if (pending.size() - bodyStart != length) {
+            byte[] after = pending.toByteArray();
+            int following = after.length - bodyStart;
+            boolean bodyThenNext = following > length && startsWith(after, bodyStart + length, "HTTP/1.")
+                    && !startsWith(after, bodyStart, "HTTP/1.");
+            if (following != length && !bodyThenNext) {
                 length = 0;
             }
         }
@@ -411,5 +416,17 @@ public final class UdsClient implements AutoCloseable {
         } finally {
             channel.close();
         }
+    }
+
+    private static boolean startsWith(byte[] buf, int from, String prefix) {
+        if (buf.length - from < prefix.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (buf[from + i] != prefix.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -17,6 +17,10 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
+import org.l3ha.oslo.BrokerTls;
+import org.l3ha.oslo.OsloCodec;
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.RpcException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceRegistration;
@@ -155,7 +159,7 @@ public final class OsloReporter {
     private final Object lock = new Object();
     /* written under lock, read anywhere */
     private volatile OsloSettings settings;
-    private volatile OsloClient client;
+    private volatile StateRpc client;
     /** The message of the last configuration rejected, null once one was accepted after it. */
     private volatile String rejected;
     /* guarded by lock */
@@ -176,7 +180,7 @@ public final class OsloReporter {
      */
     @Activate
     public OsloReporter(BundleContext context, Map<String, Object> props) {
-        this(context, props, Clock.systemUTC(), OsloClient.RPC_VERSION);
+        this(context, props, Clock.systemUTC(), StateRpc.RPC_VERSION);
     }
 
     /**
@@ -268,7 +272,7 @@ public final class OsloReporter {
         rejected = null;
         agentProps = agent;
         ownProps = own;
-        OsloClient current = client;
+        StateRpc current = client;
         BrokerTls currentTls = current == null ? null : current.tls();
         if (next.equals(settings) && (tls == null ? currentTls == null : tls.sameAs(currentTls))) {
             LOG.debug("oslo reporter: configuration unchanged");
@@ -280,7 +284,7 @@ public final class OsloReporter {
     /** Called with the lock held. */
     private void apply(OsloSettings next, BrokerTls tls) {
         settings = next;
-        OsloClient old = client;
+        StateRpc old = client;
         if (!next.active()) {
             client = null;
             closeQuietly(old);
@@ -289,7 +293,7 @@ public final class OsloReporter {
             LOG.info("oslo reporter inactive: transport_url is not set");
             return;
         }
-        client = new OsloClient(next, tls, rpcVersion, codec, stats);
+        client = new StateRpc(next, tls, rpcVersion, codec, stats);
         closeQuietly(old);
         LOG.info("oslo reporter active: {} update_ha_routers_states to {} {} (exchange {}, topic {}, version {}) as host {},"
                 + " rpc_response_timeout {} s", next.rpcMode().word(), next.transportUrl(), transport(tls),
@@ -316,7 +320,7 @@ public final class OsloReporter {
             unregister(configRegistration);
             configRegistration = null;
             // close first: a report in flight fails at once instead of holding up the notifier's unbind
-            OsloClient c = client;
+            StateRpc c = client;
             client = null;
             closeQuietly(c);
             unregister(reporterRegistration);
@@ -336,11 +340,30 @@ public final class OsloReporter {
      * @throws InterruptedException if interrupted while waiting
      */
     void report(Map<String, String> states) throws RpcException, InterruptedException {
-        OsloClient c = client;
+        StateRpc c = client;
         if (c == null) {
             throw new RpcException(RpcException.Kind.CONNECTION, "oslo reporter inactive: transport_url is not set");
         }
         OsloSettings s = c.settings();
+        StateRpc.HostVerdict before = c.hostVerdict();
+        StateRpc.HostVerdict verdict = c.checkHost(s.host());
+        if (verdict != before) {
+            switch (verdict) {
+                case NOT_REGISTERED:
+                    LOG.error("oslo reporter: {}", StateRpc.notRegisteredText(s.host()));
+                    break;
+                case REGISTERED:
+                    LOG.info("oslo reporter: host '{}' is a registered L3 agent in neutron-server", s.host());
+                    break;
+                default:
+                    LOG.warn("oslo reporter: cannot tell whether host '{}' is a registered L3 agent in neutron-server"
+                            + " ({}); reporting, and asking again in {} s", s.host(), c.hostVerdictDetail(),
+                            StateRpc.RECHECK_UNKNOWN_NANOS / 1_000_000_000L);
+            }
+        }
+        if (verdict == StateRpc.HostVerdict.NOT_REGISTERED) {
+            throw c.notRegistered(s.host());
+        }
         try {
             c.updateHaRoutersStates(s.host(), states);
         } catch (RpcException e) {
@@ -364,14 +387,16 @@ public final class OsloReporter {
     /**
      * @return the counters of {@link ReporterStats#counters}, plus {@code active} (1 while
      *         transport_url is set), {@code tls} (1 while connecting over TLS) and
-     *         {@code config_rejected} (1 while the last configuration was rejected)
+     *         {@code config_rejected} (1 while the last configuration was rejected), {@code host_not_registered}
+     *         (1 while neutron-server says {@code host} is not a registered L3 agent: reports are held)
      */
     Map<String, Long> counters() {
-        OsloClient c = client;
+        StateRpc c = client;
         Map<String, Long> out = new TreeMap<>(stats.counters(c != null && c.connected()));
         out.put("active", c != null ? 1L : 0L);
         out.put("tls", c != null && c.tls() != null ? 1L : 0L);
         out.put("config_rejected", rejected != null ? 1L : 0L);
+        out.put("host_not_registered", c != null && c.hostVerdict() == StateRpc.HostVerdict.NOT_REGISTERED ? 1L : 0L);
         return out;
     }
 
@@ -382,8 +407,11 @@ public final class OsloReporter {
      */
     HealthResult check() {
         OsloSettings s = settings;
-        OsloClient c = client;
+        StateRpc c = client;
         String problem = rejected;
+        if (c != null && c.hostVerdict() == StateRpc.HostVerdict.NOT_REGISTERED) {
+            return HealthResult.critical(StateRpc.notRegisteredText(s.host()));
+        }
         HealthResult delivery = stats.health(s == null || !s.active() || c == null ? null
                 : s.transportUrl() + " " + transport(c.tls()) + ", exchange " + s.controlExchange() + " topic "
                         + s.topic());
@@ -399,7 +427,7 @@ public final class OsloReporter {
     }
 
     /** @return the client in use, null while inactive (tests) */
-    OsloClient client() {
+    StateRpc client() {
         return client;
     }
 
@@ -456,7 +484,7 @@ public final class OsloReporter {
         }
     }
 
-    private static void closeQuietly(OsloClient c) {
+    private static void closeQuietly(StateRpc c) {
         if (c == null) {
             return;
         }

@@ -9,12 +9,14 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.l3ha.api.HealthResult;
+import org.l3ha.oslo.OsloClient;
+import org.l3ha.oslo.RpcException;
 
 /**
  * Counters and the health verdict of the oslo reporter. Lives as long as the component, across
  * reconfigurations that replace the client.
  */
-final class ReporterStats {
+final class ReporterStats implements OsloClient.Listener {
     /** A reporter that has delivered nothing for this long while failing is CRITICAL. */
     static final Duration CRITICAL_AFTER = Duration.ofMinutes(10);
 
@@ -62,18 +64,21 @@ final class ReporterStats {
         }
     }
 
-    void connected() {
+    @Override
+    public void connected() {
         connectionsOpened.incrementAndGet();
         synchronized (this) {
             everConnected = true;
         }
     }
 
-    void connectionLost() {
+    @Override
+    public void connectionLost() {
         connectionsLost.incrementAndGet();
     }
 
-    void recovered() {
+    @Override
+    public void recovered() {
         recoveries.incrementAndGet();
         synchronized (this) {
             everConnected = true;

@@ -10,6 +10,9 @@ import org.osgi.service.cm.ConfigurationPlugin;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.TransportUrl;
+
 /**
  * Hides the broker password of PID {@value OsloSettings#PID} from whoever reads the configuration
  * without being its consumer: Config Admin runs this plugin for

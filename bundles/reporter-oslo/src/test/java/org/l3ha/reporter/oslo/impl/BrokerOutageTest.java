@@ -29,6 +29,9 @@ import org.l3ha.api.HealthResult.Status;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.notifier.impl.BatchNotifier;
+import org.l3ha.oslo.testing.OsloServerProcess;
+import org.l3ha.oslo.testing.TcpProxy;
+import org.l3ha.oslo.testing.TestBroker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +67,7 @@ class BrokerOutageTest {
                     TestBroker.url(proxy.port()), "control_exchange", exchange, "topic", topic,
                     "rpc_response_timeout", "5", "rabbit_retry_interval", "0.5", "rabbit_retry_backoff", "0.5",
                     "rabbit_interval_max", "2");
-            component = OsloReporterTest.activate(bundle, props, OsloClient.RPC_VERSION);
+            component = OsloReporterTest.activate(bundle, props, StateRpc.RPC_VERSION);
             broker.queue(component.client().replyQueue());
             StatsProvider reporterStats = bundle.active(StatsProvider.class).get(0);
 

@@ -24,7 +24,14 @@ import com.rabbitmq.client.Delivery;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
+
+import org.l3ha.oslo.OsloClient;
+import org.l3ha.oslo.OsloCodec;
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.RpcException.Kind;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.TcpProxy;
+import org.l3ha.oslo.testing.TestBroker;
 
 /**
  * Connection handling against the machine's RabbitMQ, through a {@link TcpProxy} the test cuts:
@@ -40,7 +47,7 @@ class OsloClientConnectionTest {
     private String exchange;
     private String topic;
     private final BlockingQueue<Delivery> received = new LinkedBlockingQueue<>();
-    private final List<OsloClient> clients = new ArrayList<>();
+    private final List<StateRpc> clients = new ArrayList<>();
     private final ReporterStats stats = new ReporterStats(Clock.systemUTC());
 
     @BeforeEach
@@ -62,18 +69,18 @@ class OsloClientConnectionTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (OsloClient c : clients) {
+        for (StateRpc c : clients) {
             c.close();
         }
         proxy.close();
         broker.close();
     }
 
-    private OsloClient client(int port, String mode, String timeout) {
+    private StateRpc client(int port, String mode, String timeout) {
         OsloSettings s = OsloSettings.parse(OsloReporterTest.props("transport_url", TestBroker.url(port),
                 "control_exchange", exchange, "topic", topic, "rpc_mode", mode, "rpc_response_timeout", timeout,
                 "rabbit_retry_interval", "0.2", "rabbit_retry_backoff", "0", "rabbit_interval_max", "0.2"));
-        OsloClient c = new OsloClient(s, OsloClient.RPC_VERSION, new OsloCodec(), stats);
+        StateRpc c = new StateRpc(s, StateRpc.RPC_VERSION, new OsloCodec(), stats);
         clients.add(c);
         broker.queue(c.replyQueue());
         return c;
@@ -82,7 +89,7 @@ class OsloClientConnectionTest {
     private static List<String> clientThreads() {
         List<String> names = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.isAlive() && t.getName().startsWith(OsloClient.THREAD_PREFIX)) {
+            if (t.isAlive() && t.getName().startsWith(StateRpc.THREAD_PREFIX)) {
                 names.add(t.getName());
             }
         }
@@ -92,7 +99,7 @@ class OsloClientConnectionTest {
     @Test
     void aBlackholedBrokerFailsWithinTheTimeoutInsteadOfHanging() {
         proxy.blackhole();
-        OsloClient c = client(proxy.port(), "call", "1");
+        StateRpc c = client(proxy.port(), "call", "1");
         RpcException e = assertTimeoutPreemptively(Duration.ofSeconds(15),
                 () -> assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES)));
         assertEquals(Kind.CONNECTION, e.kind());
@@ -102,7 +109,7 @@ class OsloClientConnectionTest {
     @Test
     void closeEndsEveryThreadOfTheClient() throws Exception {
         bindConsumer(false);
-        OsloClient c = client(TestBroker.PORT, "cast", "10");
+        StateRpc c = client(TestBroker.PORT, "cast", "10");
         c.updateHaRoutersStates("net-1", STATES);
         assertTrue(c.connected());
         assertTrue(c.liveThreads() > 0);
@@ -121,7 +128,7 @@ class OsloClientConnectionTest {
         bindConsumer(false);
         OsloSettings s = OsloSettings.parse(OsloReporterTest.props("transport_url", TestBroker.url(proxy.port()),
                 "control_exchange", exchange, "topic", topic, "rpc_mode", "cast", "rabbit_retry_interval", "30"));
-        OsloClient c = new OsloClient(s, OsloClient.RPC_VERSION, new OsloCodec(), stats);
+        StateRpc c = new StateRpc(s, StateRpc.RPC_VERSION, new OsloCodec(), stats);
         clients.add(c);
         c.updateHaRoutersStates("net-1", STATES);
         proxy.cut(); // the recovery now waits 30 s before its first attempt
@@ -134,7 +141,7 @@ class OsloClientConnectionTest {
     @Test
     void aLostConnectionIsRecoveredAutomatically() throws Exception {
         bindConsumer(false);
-        OsloClient c = client(proxy.port(), "cast", "10");
+        StateRpc c = client(proxy.port(), "cast", "10");
         c.updateHaRoutersStates("net-1", STATES);
         proxy.cut();
         await().atMost(Duration.ofSeconds(10)).until(() -> stats.counters(c.connected()).get("connections_lost") == 1);
@@ -151,13 +158,13 @@ class OsloClientConnectionTest {
     @Test
     void duringAnOutageABatchFailsFastAndTheFirstAfterItReconnects() throws Exception {
         bindConsumer(false);
-        OsloClient c = client(proxy.port(), "call", "10");
+        StateRpc c = client(proxy.port(), "call", "10");
         proxy.cut();
         RpcException e = assertTimeoutPreemptively(Duration.ofSeconds(15),
                 () -> assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES)));
         assertEquals(Kind.CONNECTION, e.kind());
         proxy.restore();
-        OsloClient cast = client(proxy.port(), "cast", "10");
+        StateRpc cast = client(proxy.port(), "cast", "10");
         cast.updateHaRoutersStates("net-1", STATES);
         assertNotNull(received.poll(10, TimeUnit.SECONDS));
     }
@@ -165,7 +172,7 @@ class OsloClientConnectionTest {
     @Test
     void aCallWaitingForItsReplyFailsAtOnceWhenTheConnectionBreaks() throws Exception {
         bindConsumer(false); // routed, but nobody replies
-        OsloClient c = client(proxy.port(), "call", "60");
+        StateRpc c = client(proxy.port(), "call", "60");
         Thread cutter = new Thread(() -> {
             try {
                 received.poll(10, TimeUnit.SECONDS); // the call is out: now cut
@@ -185,7 +192,7 @@ class OsloClientConnectionTest {
     @Test
     void anExistingExchangeWithOtherFlagsIsUsedAsItIs() throws Exception {
         bindConsumer(true); // durable, as with amqp_durable_queues = true on neutron-server
-        OsloClient c = client(TestBroker.PORT, "cast", "10");
+        StateRpc c = client(TestBroker.PORT, "cast", "10");
         c.updateHaRoutersStates("net-1", STATES);
         assertNotNull(received.poll(10, TimeUnit.SECONDS));
         c.updateHaRoutersStates("net-1", STATES);
@@ -194,7 +201,7 @@ class OsloClientConnectionTest {
 
     @Test
     void theReplyQueueIsDeclaredLikeOslosAndReusedByEveryCall() throws Exception {
-        OsloClient c = client(TestBroker.PORT, "call", "0.5");
+        StateRpc c = client(TestBroker.PORT, "call", "0.5");
         assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES));
         assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES));
         assertEquals(1L, stats.counters(true).get("connections_opened"));
@@ -233,7 +240,7 @@ class OsloClientConnectionTest {
     void heartbeatsDoNotEndACallAndAChannelErrorFailsItAtOnce() throws Exception {
         channel.exchangeDeclare(exchange, "topic", false, false, null);
         respond();
-        OsloClient c = client(TestBroker.PORT, "call", "1.5");
+        StateRpc c = client(TestBroker.PORT, "call", "1.5");
 
         answer = false; // call-monitor heartbeats only: the call must still time out
         RpcException timeout = assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES));
@@ -263,7 +270,7 @@ class OsloClientConnectionTest {
         String q = channel.queueDeclare("", false, true, true,
                 Map.of("x-max-length", 0, "x-overflow", "reject-publish")).getQueue();
         channel.queueBind(q, exchange, topic);
-        OsloClient c = client(TestBroker.PORT, "cast", "10");
+        StateRpc c = client(TestBroker.PORT, "cast", "10");
         RpcException e = assertThrows(RpcException.class, () -> c.updateHaRoutersStates("net-1", STATES));
         assertEquals(Kind.NACKED, e.kind(), e.getMessage());
         assertEquals(1L, stats.counters(true).get("failures_nacked"));
@@ -276,7 +283,7 @@ class OsloClientConnectionTest {
         OsloSettings s = OsloSettings.parse(OsloReporterTest.props("transport_url", "rabbit://guest:guest@127.0.0.1:"
                 + proxy.port() + ",guest:guest@" + TestBroker.HOST + ":" + TestBroker.PORT + "/",
                 "control_exchange", exchange, "topic", topic, "rpc_mode", "cast"));
-        OsloClient c = new OsloClient(s, OsloClient.RPC_VERSION, new OsloCodec(), stats);
+        StateRpc c = new StateRpc(s, StateRpc.RPC_VERSION, new OsloCodec(), stats);
         clients.add(c);
         c.updateHaRoutersStates("net-1", STATES);
         assertNotNull(received.poll(10, TimeUnit.SECONDS));

@@ -26,6 +26,8 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.testing.LogCapture;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.TestBroker;
 import org.osgi.framework.Constants;
 import org.osgi.service.cm.ManagedService;
 
@@ -51,7 +53,7 @@ class OsloReporterTest {
     }
 
     private OsloReporter activate(Map<String, Object> props) {
-        reporter = activate(bundle, props, OsloClient.RPC_VERSION);
+        reporter = activate(bundle, props, StateRpc.RPC_VERSION);
         return reporter;
     }
 
@@ -114,7 +116,7 @@ class OsloReporterTest {
         assertEquals(0, bundle.active(StateReporter.class).size());
         configure(reporter, props("transport_url", TestBroker.url()));
         assertEquals(1, bundle.active(StateReporter.class).size());
-        OsloClient first = reporter.client();
+        StateRpc first = reporter.client();
         configure(reporter, props("transport_url", TestBroker.url(), "rpc_mode", "cast"));
         assertEquals(1, bundle.active(StateReporter.class).size(), "reconfiguring keeps the one registration");
         assertNotSame(first, reporter.client());
@@ -131,7 +133,7 @@ class OsloReporterTest {
     @Test
     void anUnchangedConfigurationKeepsTheClient() {
         activate(props("transport_url", TestBroker.url()));
-        OsloClient c = reporter.client();
+        StateRpc c = reporter.client();
         configure(reporter, props("transport_url", TestBroker.url()));
         assertSame(c, reporter.client());
     }
@@ -139,7 +141,7 @@ class OsloReporterTest {
     @Test
     void aBadConfigurationIsRejectedAndTheLastGoodOneKept() {
         activate(props("transport_url", TestBroker.url()));
-        OsloClient c = reporter.client();
+        StateRpc c = reporter.client();
         configure(reporter, props("transport_url", "rabbit://u:Secr3t@h:0/"));
         configure(reporter, props("transport_url", TestBroker.url(), "rpc_mode", "fanout"));
         assertSame(c, reporter.client());
@@ -171,7 +173,7 @@ class OsloReporterTest {
     @Test
     void deactivateUnregistersEverythingAndIsIdempotent() {
         activate(props("transport_url", TestBroker.url()));
-        OsloClient c = reporter.client();
+        StateRpc c = reporter.client();
         reporter.deactivate();
         reporter.deactivate();
         assertTrue(bundle.all().stream().allMatch(r -> r.unregistered));
@@ -226,7 +228,7 @@ class OsloReporterTest {
         try (LogCapture log = new LogCapture()) {
             // what DS would pass if someone wrote transport_url into PID org.l3ha.agent: named, not used
             reporter = new OsloReporter(bundle.context, props("transport_url", "rabbit://n:S3cret@h/"), Clock.systemUTC(),
-                    OsloClient.RPC_VERSION);
+                    StateRpc.RPC_VERSION);
             assertEquals(List.of(), bundle.active(StateReporter.class));
             assertTrue(log.has("WARN", "key(s) 'transport_url' of PID org.l3ha.reporter.oslo found in PID org.l3ha.agent:"
                     + " not used there"), log.text());
@@ -250,7 +252,7 @@ class OsloReporterTest {
     void aRedactedPasswordWrittenBackIsRejectedSayingSo() {
         try (LogCapture log = new LogCapture()) {
             activate(props("transport_url", TestBroker.url()));
-            OsloClient c = reporter.client();
+            StateRpc c = reporter.client();
             configure(reporter, props("transport_url", "rabbit://guest:***@127.0.0.1:5672/"));
             assertSame(c, reporter.client());
             assertEquals(1, log.lines("ERROR", "holds the redacted password '***'").size(), log.text());

@@ -23,7 +23,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
+
+import org.l3ha.oslo.OsloCodec;
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.RpcException.Kind;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.OsloMessages;
+import org.l3ha.oslo.testing.OsloServerProcess;
+import org.l3ha.oslo.testing.TestBroker;
 
 /**
  * The other direction: what the real oslo.messaging client publishes when Neutron's agent reports
@@ -82,11 +89,11 @@ class PythonClientInteropTest {
         }
     }
 
-    private OsloClient l3haClient(String mode, String timeout) {
+    private StateRpc l3haClient(String mode, String timeout) {
         OsloSettings settings = OsloSettings.parse(OsloReporterTest.props("host", "net-1", "transport_url",
                 TestBroker.url(), "control_exchange", exchange, "topic", topic, "rpc_mode", mode,
                 "rpc_response_timeout", timeout));
-        OsloClient client = new OsloClient(settings, OsloClient.RPC_VERSION, codec, new ReporterStats(
+        StateRpc client = new StateRpc(settings, StateRpc.RPC_VERSION, codec, new ReporterStats(
                 java.time.Clock.systemUTC()));
         broker.queue(client.replyQueue());
         return client;
@@ -116,10 +123,10 @@ class PythonClientInteropTest {
         assertEquals(theirs.getProperties().getExpiration(), ours.getProperties().getExpiration());
         assertEquals(theirs.getProperties().getHeaders(), ours.getProperties().getHeaders());
         // both are 2.0 envelopes whose oslo.message is a JSON string
-        assertEquals(OsloCodecTest.keys(JSON.readTree(theirs.getBody())), OsloCodecTest.keys(JSON.readTree(ours.getBody())));
+        assertEquals(OsloMessages.keys(JSON.readTree(theirs.getBody())), OsloMessages.keys(JSON.readTree(ours.getBody())));
         ObjectNode a = codec.decode(theirs.getBody());
         ObjectNode b = codec.decode(ours.getBody());
-        OsloCodecTest.assertSameStructure(a, b);
+        OsloMessages.assertSameStructure(a, b);
         assertEquals("net-1", b.get("args").get("host").asText());
         assertEquals(JSON.readTree(STATES_JSON), b.get("args").get("states"));
     }
@@ -127,7 +134,7 @@ class PythonClientInteropTest {
     @Test
     void castDecodesLikeOslosCast() throws Exception {
         runPythonClient("cast", 2);
-        try (OsloClient ours = l3haClient("cast", "10")) {
+        try (StateRpc ours = l3haClient("cast", "10")) {
             ours.updateHaRoutersStates("net-1", states());
         }
         Delivery theirs = next();
@@ -141,7 +148,7 @@ class PythonClientInteropTest {
     @Test
     void callDecodesLikeOslosCall() throws Exception {
         runPythonClient("call", 2); // nobody answers: it times out after 2 s, as ours does below
-        try (OsloClient ours = l3haClient("call", "2")) {
+        try (StateRpc ours = l3haClient("call", "2")) {
             RpcException e = assertThrows(RpcException.class, () -> ours.updateHaRoutersStates("net-1", states()));
             assertEquals(Kind.TIMEOUT, e.kind());
         }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,10 +21,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.HealthResult.Status;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
+import org.l3ha.common.testing.LogCapture;
+import org.l3ha.oslo.RpcException.Kind;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.OsloServerProcess;
+import org.l3ha.oslo.testing.TestBroker;
 
 /**
  * l3ha's reporter (the DS component, with a fake bundle context) against a real oslo.messaging RPC
@@ -113,7 +119,7 @@ class PythonServerInteropTest {
     @Test
     void callAndCastDeliverHostAndStatesExactly() throws Exception {
         OsloServerProcess server = startServer();
-        Activated a = reporter(OsloClient.RPC_VERSION, "rpc_response_timeout", "20");
+        Activated a = reporter(StateRpc.RPC_VERSION, "rpc_response_timeout", "20");
         Map<String, String> first = states("0b2c6e3a-1111-2222-3333-444455556666", "active",
                 "7d1f0000-aaaa-bbbb-cccc-000000000001", "standby", "4c1e2f3a-0000-4000-8000-00000000000a", "unknown");
 
@@ -154,7 +160,7 @@ class PythonServerInteropTest {
     @Test
     void anExceptionInTheServerIsARemoteErrorWithItsClassAndMessage() throws Exception {
         OsloServerProcess server = startServer();
-        Activated a = reporter(OsloClient.RPC_VERSION, "host", "l3ha-raise", "rpc_response_timeout", "20");
+        Activated a = reporter(StateRpc.RPC_VERSION, "host", "l3ha-raise", "rpc_response_timeout", "20");
         RpcException e = assertThrows(RpcException.class, () -> a.reporter().report(states("r-1", "active")));
         assertEquals(Kind.REMOTE, e.kind());
         assertTrue(e.getMessage().endsWith("builtins.ValueError: l3ha test failure for 1 routers"), e.getMessage());
@@ -163,14 +169,14 @@ class PythonServerInteropTest {
 
     @Test
     void withoutServerCallTimesOutAndCastIsUnroutableThenBothDeliverOnceItRuns() throws Exception {
-        Activated call = reporter(OsloClient.RPC_VERSION, "rpc_response_timeout", "1.5");
-        Activated cast = reporter(OsloClient.RPC_VERSION, "rpc_mode", "cast", "rpc_response_timeout", "5");
+        Activated call = reporter(StateRpc.RPC_VERSION, "rpc_response_timeout", "1.5");
+        Activated cast = reporter(StateRpc.RPC_VERSION, "rpc_mode", "cast", "rpc_response_timeout", "5");
         Map<String, String> s1 = states("0b2c6e3a-1111-2222-3333-444455556666", "active");
         Map<String, String> s2 = states("7d1f0000-aaaa-bbbb-cccc-000000000001", "standby");
 
         RpcException timeout = assertThrows(RpcException.class, () -> call.reporter().report(s1));
         assertEquals(Kind.TIMEOUT, timeout.kind());
-        assertTrue(timeout.getMessage().startsWith("no reply from neutron-server within 1500 ms"), timeout.getMessage());
+        assertTrue(timeout.getMessage().startsWith("no reply from neutron-server to update_ha_routers_states within 1500 ms"), timeout.getMessage());
         RpcException unroutable = assertThrows(RpcException.class, () -> cast.reporter().report(s2));
         assertEquals(Kind.UNROUTABLE, unroutable.kind());
         assertTrue(unroutable.getMessage().contains("312 NO_ROUTE"), unroutable.getMessage());
@@ -186,5 +192,36 @@ class PythonServerInteropTest {
         assertRecord(records.get(1), "net-7.example", s2);
         assertEquals(1L, call.counters().get("batches_delivered"));
         assertEquals(1L, cast.counters().get("batches_delivered"));
+    }
+
+    @Test
+    void aHostThatIsNotARegisteredL3AgentIsHeldWithAnErrorNamingItUntilHostIsRight() throws Exception {
+        OsloServerProcess server = startServer();
+        Activated a = reporter(StateRpc.RPC_VERSION, "host", "unregistered-node", "rpc_mode", "cast",
+                "rpc_response_timeout", "20");
+        Map<String, String> s1 = states("0b2c6e3a-1111-2222-3333-444455556666", "active");
+        try (LogCapture log = new LogCapture()) {
+            RpcException e = assertThrows(RpcException.class, () -> a.reporter().report(s1));
+            assertEquals(Kind.REMOTE, e.kind());
+            assertEquals(Optional.of(StateRpc.AGENT_NOT_FOUND), e.remoteClass());
+            assertTrue(e.getMessage().startsWith("host 'unregistered-node' is not a registered L3 agent"), e.getMessage());
+            assertThrows(RpcException.class, () -> a.reporter().report(s1)); // the notifier's retry: held again
+            assertEquals(1, log.lines("ERROR", "host 'unregistered-node' is not a registered L3 agent").size(),
+                    log.text());
+        }
+        assertEquals(List.of(), server.records(), "a report from an unregistered host reached neutron-server");
+        assertEquals(1L, a.counters().get("host_not_registered"));
+        assertEquals(2L, a.counters().get("failures_remote_error"));
+        HealthResult health = a.bundle().active(HealthCheck.class).get(0).check();
+        assertEquals(Status.CRITICAL, health.status());
+        assertTrue(health.message().contains("'unregistered-node'"), health.message());
+
+        Map<String, Object> fixed = new LinkedHashMap<>(a.props());
+        fixed.put("host", "net-7.example");
+        OsloReporterTest.configure(a.component(), fixed);
+        a.reporter().report(s1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.records().size() == 1);
+        assertRecord(server.records().get(0), "net-7.example", s1);
+        assertEquals(0L, a.counters().get("host_not_registered"));
     }
 }

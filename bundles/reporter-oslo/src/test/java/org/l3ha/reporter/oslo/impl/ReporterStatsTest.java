@@ -8,9 +8,10 @@ import java.time.Instant;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
-import org.l3ha.api.HealthResult;
 import org.l3ha.api.HealthResult.Status;
-import org.l3ha.reporter.oslo.impl.RpcException.Kind;
+import org.l3ha.api.HealthResult;
+import org.l3ha.oslo.RpcException.Kind;
+import org.l3ha.oslo.RpcException;
 
 class ReporterStatsTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:00:00Z"));

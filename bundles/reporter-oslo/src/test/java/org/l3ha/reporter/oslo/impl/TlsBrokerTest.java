@@ -22,13 +22,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.HealthCheck;
-import org.l3ha.api.HealthResult;
 import org.l3ha.api.HealthResult.Status;
+import org.l3ha.api.HealthResult;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.testing.LogCapture;
-import org.l3ha.reporter.oslo.impl.TestPki.Issued;
-import org.l3ha.reporter.oslo.impl.TestPki.KeyKind;
+import org.l3ha.oslo.OsloSettings;
+import org.l3ha.oslo.RpcException;
+import org.l3ha.oslo.testing.OsloServerProcess;
+import org.l3ha.oslo.testing.TestBroker;
+import org.l3ha.oslo.testing.TestPki.Issued;
+import org.l3ha.oslo.testing.TestPki.KeyKind;
+import org.l3ha.oslo.testing.TestPki;
+import org.l3ha.oslo.testing.TlsRabbitNode;
 
 /**
  * The reporter (the DS component with a fake bundle context) over TLS against a real RabbitMQ node
@@ -105,7 +111,7 @@ class TlsBrokerTest {
             props.put((String) kv[i], kv[i + 1]);
         }
         FakeBundleContext bundle = new FakeBundleContext();
-        OsloReporter component = OsloReporterTest.activate(bundle, props, OsloClient.RPC_VERSION);
+        OsloReporter component = OsloReporterTest.activate(bundle, props, StateRpc.RPC_VERSION);
         components.add(component);
         return new Activated(component, bundle, props);
     }

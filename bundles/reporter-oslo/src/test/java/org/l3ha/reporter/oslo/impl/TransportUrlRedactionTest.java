@@ -13,6 +13,8 @@ import java.util.Hashtable;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.ServiceReference;
 
+import org.l3ha.oslo.OsloSettings;
+
 /**
  * The ConfigurationPlugin as Felix Config Admin calls it: {@code getProcessedProperties(null)} (what
  * Karaf's {@code config:list} prints) with a null reference, deliveries to a consumer with its

@@ -1,0 +1,154 @@
+package org.l3ha.oslo;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Address;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ExceptionHandler;
+import com.rabbitmq.client.Method;
+import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.SocketConfigurators;
+
+/**
+ * What every connection l3ha makes to the broker shares: the connection factory built from the
+ * oslo options (credentials, virtual host, timeouts, heartbeat, automatic recovery with
+ * oslo.messaging's reconnection delays, TLS), exchange declaration as oslo.messaging does it, and
+ * one-line reasons for the RabbitMQ client's exceptions.
+ */
+final class Brokers {
+    /** Upper bound of one TCP connect or AMQP handshake (also bounded by rpc_response_timeout). */
+    static final int CONNECT_TIMEOUT_MAX_MS = 10_000;
+    static final int HEARTBEAT_SECONDS = 30;
+    static final int PRECONDITION_FAILED = 406;
+
+    private Brokers() {
+    }
+
+    /** @return the broker addresses of {@code transport_url}, in its order */
+    static List<Address> addresses(OsloSettings settings) {
+        List<Address> out = new ArrayList<>();
+        for (TransportUrl.Host h : settings.transportUrl().hosts()) {
+            out.add(new Address(h.host(), h.port()));
+        }
+        return out;
+    }
+
+    /**
+     * @param tls the loaded TLS context, null for plaintext: every socket, the first and every
+     *        reconnection, is then made over TLS with host name verification
+     * @param threads makes every thread of the connections
+     * @param handler the connections' exception handler
+     * @param closeMillis how long closing a connection may take
+     */
+    static ConnectionFactory factory(OsloSettings settings, BrokerTls tls, ThreadFactory threads,
+            ExceptionHandler handler, long closeMillis) {
+        TransportUrl url = settings.transportUrl();
+        int rpcMillis = (int) Math.min(Integer.MAX_VALUE, settings.rpcResponseTimeout().toMillis());
+        int connectMillis = Math.min(rpcMillis, CONNECT_TIMEOUT_MAX_MS);
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setUsername(url.username());
+        factory.setPassword(url.password());
+        factory.setVirtualHost(url.virtualHost());
+        factory.setAutomaticRecoveryEnabled(true);
+        factory.setTopologyRecoveryEnabled(true);
+        factory.setRecoveryDelayHandler(settings::reconnectDelayMillis);
+        factory.setConnectionTimeout(connectMillis);
+        factory.setHandshakeTimeout(connectMillis);
+        factory.setChannelRpcTimeout(rpcMillis);
+        factory.setShutdownTimeout((int) closeMillis);
+        factory.setRequestedHeartbeat(HEARTBEAT_SECONDS);
+        factory.setThreadFactory(threads);
+        factory.setExceptionHandler(handler);
+        if (tls != null) {
+            // the context's socket factory makes every socket; the configurator turns on host name
+            // verification and the protocols before it connects (no plaintext socket is ever made)
+            factory.useSslProtocol(tls.context());
+            factory.setSocketConfigurator(socket -> {
+                SocketConfigurators.defaultConfigurator().configure(socket);
+                tls.configure(socket);
+            });
+        }
+        return factory;
+    }
+
+    /**
+     * Declares an exchange as oslo.messaging does. An existing exchange with other flags makes the
+     * broker close the channel (406 PRECONDITION_FAILED); then it is used as it is, and
+     * {@code mismatch} is given the broker's reason.
+     *
+     * @return an open channel on which the exchange exists
+     */
+    static Channel declareExchange(Connection c, String exchange, String type, boolean durable, boolean autoDelete,
+            Consumer<String> mismatch) throws IOException {
+        Channel ch = c.createChannel();
+        try {
+            ch.exchangeDeclare(exchange, type, durable, autoDelete, null);
+            return ch;
+        } catch (IOException e) {
+            if (replyCode(e) != PRECONDITION_FAILED) {
+                throw e;
+            }
+            Channel again = c.createChannel();
+            again.exchangeDeclarePassive(exchange);
+            mismatch.accept(reason(e));
+            return again;
+        }
+    }
+
+    /** @return the AMQP reply code of the channel or connection close behind {@code e}, 0 if none */
+    static int replyCode(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException) {
+                Method m = ((ShutdownSignalException) t).getReason();
+                if (m instanceof AMQP.Channel.Close) {
+                    return ((AMQP.Channel.Close) m).getReplyCode();
+                }
+                if (m instanceof AMQP.Connection.Close) {
+                    return ((AMQP.Connection.Close) m).getReplyCode();
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** A one-line reason for an exception from the RabbitMQ client. */
+    public static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ShutdownSignalException) {
+                Method m = ((ShutdownSignalException) t).getReason();
+                if (m instanceof AMQP.Channel.Close) {
+                    return ((AMQP.Channel.Close) m).getReplyText();
+                }
+                if (m instanceof AMQP.Connection.Close) {
+                    return ((AMQP.Connection.Close) m).getReplyText();
+                }
+                if (t.getCause() != null) {
+                    return describe(t.getCause());
+                }
+            }
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return describe(root);
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
+            return "timed out" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
+        }
+        if (t instanceof java.io.EOFException) {
+            return "connection closed by the peer";
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}
