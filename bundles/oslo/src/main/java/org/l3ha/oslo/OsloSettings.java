@@ -382,6 +382,12 @@ public record OsloSettings(
         return all;
     }
 
+    /** @return these settings with {@code rpc_mode} replaced (the registry always calls) */
+    public OsloSettings withRpcMode(RpcMode mode) {
+        return new OsloSettings(transportUrl, controlExchange, topic, mode, rpcResponseTimeout, retryInterval,
+                retryBackoff, intervalMax, durable, autoDelete, host, tls);
+    }
+
     /** Delay before reconnection attempt {@code attempt} (0 = the first): oslo.messaging's rule. */
     public long reconnectDelayMillis(int attempt) {
         long delay = retryInterval.toMillis() + retryBackoff.toMillis() * Math.max(0, attempt);
