@@ -84,15 +84,7 @@ final class KarafInstance implements AutoCloseable {
 
     /** Replaces {@code l3ha/<version>} in featuresBoot by the state-change path's features. */
     private void bootStateChangePathOnly() throws IOException {
-        Path cfg = karaf.home().resolve("etc/org.apache.karaf.features.cfg");
-        String text = Files.readString(cfg, StandardCharsets.ISO_8859_1);
-        Matcher m = Pattern.compile("(?m)^(\\s*)l3ha/[^,\\s]+,").matcher(text);
-        if (!m.find()) {
-            throw new IllegalStateException("featuresBoot of " + cfg + " has no l3ha/<version> entry to replace");
-        }
-        String joined = String.join(", \\\n", FEATURES.stream().map(f -> m.group(1) + f).toList());
-        text = text.substring(0, m.start()) + joined + text.substring(m.end() - 1);
-        Files.writeString(cfg, text, StandardCharsets.ISO_8859_1);
+        karaf.replaceL3haBootFeature(FEATURES);
     }
 
     /**

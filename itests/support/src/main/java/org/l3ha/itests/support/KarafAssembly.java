@@ -95,6 +95,22 @@ public final class KarafAssembly implements AutoCloseable {
         return k;
     }
 
+    /**
+     * Replaces feature {@code l3ha/<version>} in {@code featuresBoot} by {@code features}: to boot
+     * a part of l3ha, or another registry than the file registry.
+     */
+    public void replaceL3haBootFeature(List<String> features) throws IOException {
+        Path cfg = home.resolve("etc/org.apache.karaf.features.cfg");
+        String text = Files.readString(cfg, StandardCharsets.ISO_8859_1);
+        Matcher m = Pattern.compile("(?m)^(\\s*)l3ha/[^,\\s]+,").matcher(text);
+        if (!m.find()) {
+            throw new IllegalStateException("featuresBoot of " + cfg + " has no l3ha/<version> entry to replace");
+        }
+        String joined = String.join(", \\\n", features.stream().map(f -> m.group(1) + f).toList());
+        text = text.substring(0, m.start()) + joined + text.substring(m.end() - 1);
+        Files.writeString(cfg, text, StandardCharsets.ISO_8859_1);
+    }
+
     public Path home() {
         return home;
     }
