@@ -16,6 +16,9 @@ import com.rabbitmq.client.ExceptionHandler;
 import com.rabbitmq.client.Method;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
+import com.rabbitmq.client.impl.DefaultExceptionHandler;
+
+import org.slf4j.Logger;
 
 /**
  * What every connection l3ha makes to the broker shares: the connection factory built from the
@@ -150,5 +153,29 @@ final class Brokers {
             return "connection closed by the peer";
         }
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /**
+     * Routes the RabbitMQ client's connection-level noise to DEBUG: its owner logs a lost
+     * connection once, in its own words.
+     */
+    static final class QuietExceptionHandler extends DefaultExceptionHandler {
+        private final String name;
+        private final Logger log;
+
+        QuietExceptionHandler(String name, Logger log) {
+            this.name = name;
+            this.log = log;
+        }
+
+        @Override
+        public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
+            log.debug("{}: connection driver error: {}", name, exception.toString());
+        }
+
+        @Override
+        public void handleConnectionRecoveryException(Connection conn, Throwable exception) {
+            log.debug("{}: reconnection attempt failed: {}", name, exception.toString());
+        }
     }
 }

@@ -21,7 +21,6 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
-import com.rabbitmq.client.impl.DefaultExceptionHandler;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +109,7 @@ public final class NotificationFeed implements AutoCloseable {
         this.sink = sink;
         this.threads = new TrackingThreadFactory(threadPrefix + "feed-");
         this.connectionName = threadPrefix.replaceAll("-+$", "") + " feed " + settings.host();
-        this.factory = Brokers.factory(settings, tls, threads, new QuietExceptionHandler(), CLOSE_TIMEOUT_MS);
+        this.factory = Brokers.factory(settings, tls, threads, new Brokers.QuietExceptionHandler(name, LOG), CLOSE_TIMEOUT_MS);
         this.deliveries = Executors.newSingleThreadExecutor(threads);
         this.connector = Executors.newSingleThreadScheduledExecutor(threads);
     }
@@ -312,19 +311,6 @@ public final class NotificationFeed implements AutoCloseable {
                 }
                 connector.execute(NotificationFeed.this::connect);
             }
-        }
-    }
-
-    /** Routes the RabbitMQ client's connection-level noise to DEBUG: loss is logged once above. */
-    private final class QuietExceptionHandler extends DefaultExceptionHandler {
-        @Override
-        public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
-            LOG.debug("{}: connection driver error: {}", name, exception.toString());
-        }
-
-        @Override
-        public void handleConnectionRecoveryException(Connection conn, Throwable exception) {
-            LOG.debug("{}: reconnection attempt failed: {}", name, exception.toString());
         }
     }
 }

@@ -30,7 +30,6 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.Return;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
-import com.rabbitmq.client.impl.DefaultExceptionHandler;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,7 +141,7 @@ public final class OsloClient implements AutoCloseable {
         this.connectionName = threadPrefix.replaceAll("-+$", "") + " " + settings.host();
         this.replyQueue = "reply_" + codec.newHexId();
         addresses.addAll(Brokers.addresses(settings));
-        factory = Brokers.factory(settings, tls, threads, new QuietExceptionHandler(), CLOSE_TIMEOUT_MS);
+        factory = Brokers.factory(settings, tls, threads, new Brokers.QuietExceptionHandler(name, LOG), CLOSE_TIMEOUT_MS);
         consumerPool = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadPrefix + "replies");
             t.setDaemon(true);
@@ -575,19 +574,6 @@ public final class OsloClient implements AutoCloseable {
             owner.broken = true;
             LOG.warn("{}: the broker cancelled the consumer of reply queue {}; re-creating it", name, replyQueue);
             failWaiting(new RpcException(Kind.CONNECTION, "reply queue " + replyQueue + " was deleted"));
-        }
-    }
-
-    /** Routes the RabbitMQ client's connection-level noise to DEBUG: connection loss is logged once above. */
-    private final class QuietExceptionHandler extends DefaultExceptionHandler {
-        @Override
-        public void handleUnexpectedConnectionDriverException(Connection conn, Throwable exception) {
-            LOG.debug("{}: connection driver error: {}", name, exception.toString());
-        }
-
-        @Override
-        public void handleConnectionRecoveryException(Connection conn, Throwable exception) {
-            LOG.debug("{}: reconnection attempt failed: {}", name, exception.toString());
         }
     }
 
