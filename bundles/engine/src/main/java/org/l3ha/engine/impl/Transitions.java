@@ -67,6 +67,8 @@ final class Transitions {
         /** The listener generation this router's applied state was last given to. */
         long listenerGen;
         Runnable cancelTimer;
+        /** The registry's data of the router changed since its state was last given to the listeners. */
+        boolean routerChanged;
 
         Slot(String id) {
             this.id = id;
@@ -287,7 +289,7 @@ final class Transitions {
                     target = slot.desired;
                     replay = target == null || target == slot.applied;
                     if (replay) {
-                        if (slot.applied == null || slot.listenerGen >= ls.generation()) {
+                        if (slot.applied == null || slot.listenerGen >= ls.generation() && !slot.routerChanged) {
                             slot.phase = IDLE;
                             return;
                         }
@@ -309,7 +311,9 @@ final class Transitions {
                             return;
                         }
                     }
-                    since = slot.listenerGen;
+                    // a router whose data changed is given to every listener again (an apply does so anyway)
+                    since = slot.routerChanged ? Long.MIN_VALUE : slot.listenerGen;
+                    slot.routerChanged = false;
                 }
                 if (replay) {
                     replay(slot, router, target, ls, since);
@@ -420,11 +424,14 @@ final class Transitions {
         report(slot.id, target);
     }
 
-    /** Gives the applied state to the listeners bound since the router's last apply; no report. */
+    /**
+     * Gives the applied state to the listeners bound after generation {@code since} (all of them
+     * when the router's data changed); no report.
+     */
     private void replay(Slot slot, Router router, HaState state, ListenerSet ls, long since) {
         for (Listener l : ls.listeners()) {
             if (l.generation() > since) {
-                LOG.debug("Router {}: giving {} to listener {} bound since", slot.id, state.word(), l.name());
+                LOG.debug("Router {}: giving {} to listener {} again", slot.id, state.word(), l.name());
                 call(slot, l, router, state);
                 replayed.increment();
             }
@@ -504,7 +511,11 @@ final class Transitions {
         }
     }
 
-    /** The registry changed: apply held states of routers it now knows, resync the others. */
+    /**
+     * The registry changed: apply held states of routers it now knows, resync the others; a router
+     * with an applied state and nothing pending also has that state given again to every listener
+     * with the registry's new data (a subnet added to a primary: radvd must advertise it).
+     */
     void routersChanged(Set<String> ids) {
         RouterRegistry reg = registry;
         if (reg == null) {
@@ -518,6 +529,11 @@ final class Transitions {
                     pending = !slot.dropped && slot.desired != null && slot.desired != slot.applied;
                     if (pending && slot.phase == IDLE) {
                         submit(slot);
+                    } else if (!pending && !slot.dropped && slot.applied != null && reg.find(id).isPresent()) {
+                        slot.routerChanged = true;
+                        if (slot.phase == IDLE) {
+                            submit(slot);
+                        }
                     }
                 }
             }

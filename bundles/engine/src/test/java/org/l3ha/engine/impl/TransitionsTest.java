@@ -571,4 +571,36 @@ class TransitionsTest {
         notify(unknown, BACKUP);
         assertTrue(t.slotKey(R3) == unknown, "an unknown router keeps the id it was notified with");
     }
+
+    @Test
+    void aChangedRouterIsGivenItsAppliedStateAgainWithItsNewDataAndNothingElseChanges() {
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        List<org.l3ha.api.Router> given = Collections.synchronizedList(new ArrayList<>());
+        t.setListeners(List.of(new Transitions.Listener((router, state) -> {
+            seen.add(router.id() + " " + state);
+            given.add(router);
+        }, "radvd", 2)));
+        settle(R1, PRIMARY);
+        clock.runReady();
+        seen.clear();
+        given.clear();
+        long appliedBefore = t.applied.sum();
+
+        // neutron-server added a subnet: the registry has new data for R1 and says so
+        org.l3ha.api.Router changed = Fakes.router(R1);
+        registry.routers.put(R1, changed);
+        t.routersChanged(Set.of(R1));
+        clock.runReady();
+        assertEquals(List.of(R1 + " PRIMARY"), seen, "the applied state given again, once");
+        assertTrue(given.get(0) == changed, "with the registry's new data");
+        assertEquals(appliedBefore, t.applied.sum(), "not a transition");
+        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+
+        // a router with no applied state, and one the registry no longer has, are given nothing
+        seen.clear();
+        t.routersChanged(Set.of(R2, R3));
+        clock.runReady();
+        clock.advance(10);
+        assertEquals(List.of(), seen);
+    }
 }
