@@ -174,10 +174,20 @@ public final class KarafAssembly implements AutoCloseable {
 
     /** Starts {@code bin/karaf server} in the background, output to {@code console.log}. */
     public void start() throws IOException {
+        start(List.of());
+    }
+
+    /**
+     * Starts {@code bin/karaf server} in the background behind {@code prefix}, a command that execs
+     * the rest (such as {@code nsenter -t <pid> -m --}: Karaf in another mount namespace).
+     */
+    public void start(List<String> prefix) throws IOException {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
         }
-        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/karaf").toString(), "server")
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of(home.resolve("bin/karaf").toString(), "server"));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));

@@ -71,6 +71,7 @@ final class Keepalived implements AutoCloseable {
     private final Path pidFile;
     private final Path vrrpPidFile;
     private final Path log;
+    private final List<String> prefix;
     private Process process;
 
     /**
@@ -79,6 +80,12 @@ final class Keepalived implements AutoCloseable {
      * @param vrrpPidFile {@code -r} (Neutron: {@code <ha_confs_path>/<id>.pid.keepalived-vrrp})
      */
     Keepalived(String namespace, Path conf, Path pidFile, Path vrrpPidFile, Path log) {
+        this(List.of(), namespace, conf, pidFile, vrrpPidFile, log);
+    }
+
+    /** @param prefix a command that execs the rest, such as {@code nsenter -t <pid> -m --} (another mount namespace) */
+    Keepalived(List<String> prefix, String namespace, Path conf, Path pidFile, Path vrrpPidFile, Path log) {
+        this.prefix = List.copyOf(prefix);
         this.namespace = namespace;
         this.conf = conf;
         this.pidFile = pidFile;
@@ -97,8 +104,10 @@ final class Keepalived implements AutoCloseable {
     Keepalived start(List<Instance> instances) throws IOException {
         Files.createDirectories(conf.getParent());
         Files.writeString(conf, render(instances), StandardCharsets.UTF_8);
-        process = new ProcessBuilder("ip", "netns", "exec", namespace, "keepalived", "-n", "-l", "-D", "-P",
-                "-f", conf.toString(), "-p", pidFile.toString(), "-r", vrrpPidFile.toString())
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("ip", "netns", "exec", namespace, "keepalived", "-n", "-l", "-D", "-P",
+                "-f", conf.toString(), "-p", pidFile.toString(), "-r", vrrpPidFile.toString()));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .start();

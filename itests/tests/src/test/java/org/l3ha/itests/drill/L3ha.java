@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.l3ha.itests.support.Journal;
 import org.l3ha.itests.support.KarafAssembly;
+import org.l3ha.itests.support.NeutronServer;
 
 /**
  * l3ha as an operator runs it: the built Karaf assembly ({@link KarafAssembly}, {@code bin/karaf
@@ -19,12 +20,19 @@ import org.l3ha.itests.support.KarafAssembly;
  */
 final class L3ha implements AutoCloseable {
     static final int CHECK_CHILD_PROCESSES_INTERVAL = 2;
+    /** The features a node booting the neutron registry runs (in place of {@code l3ha}, which boots the file registry). */
+    static final List<String> NEUTRON_FEATURES = List.of("l3ha-endpoint", "l3ha-engine", "l3ha-notifier", "l3ha-registry-neutron",
+            "l3ha-reporter-journal", "l3ha-reporter-oslo", "l3ha-ipv6", "l3ha-metadata-proxy", "l3ha-radvd", "l3ha-health",
+            "l3ha-shell");
+
     private final KarafAssembly karaf;
     private final Path statePath;
+    private final List<String> prefix;
 
-    private L3ha(KarafAssembly karaf, Path statePath) {
+    private L3ha(KarafAssembly karaf, Path statePath, List<String> prefix) {
         this.karaf = karaf;
         this.statePath = statePath;
+        this.prefix = List.copyOf(prefix);
     }
 
     /**
@@ -48,7 +56,41 @@ final class L3ha implements AutoCloseable {
         k.setAgent("check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
-        L3ha l = new L3ha(k, state);
+        return checked(new L3ha(k, state, List.of()));
+    }
+
+    /**
+     * One node of a drill against a real neutron-server: unpacked under {@code work/karaf} with
+     * state_path {@code work/state} and {@code host}, booting the neutron registry
+     * ({@link #NEUTRON_FEATURES}), the oslo reporter pointed at {@code peer} in {@code rpcMode}, the
+     * metadata proxy on and the process monitor every {@value #CHECK_CHILD_PROCESSES_INTERVAL} s;
+     * not started.
+     *
+     * @param prefix a command Karaf and the node's monitor are started behind (its mount namespace), or empty
+     */
+    static L3ha neutronNode(Path work, String host, NeutronServer peer, String rpcMode, int advertInt, Path metadataSocket,
+            List<String> prefix) throws Exception {
+        Path state = work.resolve("state");
+        Path unused = work.resolve("routers"); // the file registry's directory; that registry is not booted
+        Files.createDirectories(state);
+        Files.createDirectories(unused);
+        KarafAssembly k = KarafAssembly.unpack(work.resolve("karaf"));
+        k.configureAgent(state, host, unused);
+        k.setAgent("ha_vrrp_advert_int", Integer.toString(advertInt));
+        k.setAgent("enable_metadata_proxy", "true");
+        k.setAgent("metadata_proxy_socket", metadataSocket.toString());
+        k.setAgent("check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
+        k.setConfig("org.l3ha.reporter.oslo", "transport_url", peer.transportUrl());
+        k.setConfig("org.l3ha.reporter.oslo", "control_exchange", peer.controlExchange());
+        k.setConfig("org.l3ha.reporter.oslo", "rpc_mode", rpcMode);
+        k.setConfig("org.l3ha.reporter.oslo", "rpc_response_timeout", "30");
+        k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
+        k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
+        k.replaceL3haBootFeature(NEUTRON_FEATURES);
+        return checked(new L3ha(k, state, prefix));
+    }
+
+    private static L3ha checked(L3ha l) {
         if (l.socket().toString().length() > 107) {
             throw new IllegalStateException("socket path too long for a unix socket: " + l.socket());
         }
@@ -57,6 +99,15 @@ final class L3ha implements AutoCloseable {
 
     Path statePath() {
         return statePath;
+    }
+
+    /** @return the command Karaf runs behind (and the node's monitors should), or empty */
+    List<String> prefix() {
+        return prefix;
+    }
+
+    KarafAssembly karaf() {
+        return karaf;
     }
 
     Path socket() {
@@ -93,7 +144,7 @@ final class L3ha implements AutoCloseable {
 
     /** Starts Karaf and waits until the state-change socket is there. */
     void start() throws IOException {
-        karaf.start();
+        karaf.start(prefix);
         karaf.awaitFile(socket(), Duration.ofSeconds(120));
     }
 

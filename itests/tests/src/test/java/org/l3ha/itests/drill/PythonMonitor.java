@@ -37,12 +37,14 @@ final class PythonMonitor extends Monitor {
     Monitor start() throws Exception {
         Files.createDirectories(pidFile().getParent());
         Files.deleteIfExists(pidFile());
-        Exec.ok(Duration.ofSeconds(180), null, List.of(PYTHON, "-c", // Neutron's imports alone take long on a loaded box
+        List<String> command = new java.util.ArrayList<>(l3ha.prefix()); // l3ha's mount namespace, if it has its own
+        command.addAll(List.of(PYTHON, "-c", // Neutron's imports alone take long on a loaded box
                 "import sys; from neutron.cmd.keepalived_state_change import main; sys.exit(main())",
                 "--router_id", router.id(), "--namespace", router.namespace(), "--conf_dir", confDir().toString(),
                 "--monitor_interface", router.ha(), "--monitor_cidr", cidr(), "--pid_file", pidFile().toString(),
                 "--state_path", l3ha.statePath().toString(), "--user", "0", "--group", "0",
                 "--log-file", log.toString()));
+        Exec.ok(Duration.ofSeconds(180), null, command);
         // the launcher returns after the first fork; the daemon writes its pid file a moment later
         await("python monitor pid file " + pidFile()).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
                 .until(() -> Pids.running(pidFile(), router.id()));
