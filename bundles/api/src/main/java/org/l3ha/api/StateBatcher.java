@@ -17,4 +17,18 @@ public interface StateBatcher {
      * @param state the state to report
      */
     void queue(String routerId, HaState state);
+
+    /**
+     * Drops every state of one router not yet delivered, for every reporter, and the state kept to
+     * give reporters that bind later, so the router is reported no more (it has left this node).
+     * A batch already being delivered is not recalled, but if it fails the router's state in it
+     * is not retried. A later {@link #queue} for the router is reported as usual. Never blocks on
+     * a reporter.
+     *
+     * <p>The default does nothing, for a batcher that keeps no state per router.
+     *
+     * @param routerId the router id
+     */
+    default void forget(String routerId) {
+    }
 }

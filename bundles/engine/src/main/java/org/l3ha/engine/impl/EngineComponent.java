@@ -55,8 +55,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Hot swap: every reference is dynamic and greedy; while no registry is bound transitions are
  * held, while no batcher is bound reports are skipped and a resync of every router follows when
- * one binds. On deactivate, desired states not yet applied are written to
- * {@code <state_path>/l3ha-engine.pending} and the next activation carries on with them.
+ * one binds. On deactivate, desired states not yet applied, and router removals not yet carried
+ * out, are written to {@code <state_path>/l3ha-engine.pending} and the next activation carries on
+ * with them. Unbinding a registry, or binding one that lacks a router, removes no router: only a
+ * bound registry's {@link #routersChanged} does ({@link Transitions}).
  *
  * <p>{@code state_path} may belong to another account: files there are handled as
  * {@link StateFiles} and {@link PendingFile} say, and the health check is WARN while another
@@ -312,7 +314,7 @@ public final class EngineComponent
         }
     }
 
-    /** @return counters for the operator: notifications, applied, debounced, held, failures */
+    /** @return counters for the operator: notifications, applied, debounced, held, removed, failures */
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> c = new TreeMap<>();
@@ -328,6 +330,8 @@ public final class EngineComponent
         c.put("listener_failures", transitions.listenerFailures.sum());
         transitions.listenerFailuresByName.forEach((name, n) -> c.put("listener_failures." + name, n.sum()));
         c.put("routers", (long) transitions.routers());
+        c.put("routers_removed", transitions.routersRemoved.sum());
+        c.put("state_remove_failures", transitions.stateRemoveFailures.sum());
         return c;
     }
 

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The hand-over file {@code <state_path>/l3ha-engine.pending}: the transitions a stopping engine
  * had not applied, one line per router, {@code <router_id> <primary|backup|fault> <epoch millis it
- * became desired>}, for the next engine instance to carry on with.
+ * became desired>}, and the removals the registry asked for that it had not carried out,
+ * {@code <router_id> removed <epoch millis>}, for the next engine instance to carry on with.
  *
  * <p>{@code state_path} may belong to another account, so the file is written 0600 under a fresh
  * name and renamed into place ({@link SafeFiles#write}); and it is taken only if it is what l3ha
@@ -34,6 +35,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PendingFile {
     static final String NAME = "l3ha-engine.pending";
+    /** The word of a removal line. */
+    static final String REMOVED = "removed";
     /** Far above what an engine writes (about 60 bytes per router); anything larger is refused. */
     static final int MAX_BYTES = 16 << 20;
     /** Bad lines named by number in the log line; the rest are counted. */
@@ -52,7 +55,8 @@ final class PendingFile {
         }
         StringBuilder sb = new StringBuilder(pending.size() * 64);
         for (Transitions.Pending p : pending) {
-            sb.append(p.routerId()).append(' ').append(p.state().word()).append(' ').append(p.sinceMillis()).append('\n');
+            sb.append(p.routerId()).append(' ').append(p.isRemoval() ? REMOVED : p.state().word()).append(' ')
+                    .append(p.sinceMillis()).append('\n');
         }
         SafeFiles.write(file, sb.toString().getBytes(StandardCharsets.US_ASCII), SafeFiles.FILE_0600, true,
                 SafeFiles.DIR_0755);
@@ -134,7 +138,7 @@ final class PendingFile {
         }
         if (bad > 0) {
             LOG.warn("Pending transitions in {}: {} bad line(s) skipped (line {}{}); a line must be '<router id>"
-                    + " primary|backup|fault <epoch milliseconds>'", LogText.path(file), bad, named,
+                    + " primary|backup|fault|removed <epoch milliseconds>'", LogText.path(file), bad, named,
                     bad > BAD_LINES_NAMED ? ", ..." : "");
         }
         return pending;
@@ -145,6 +149,9 @@ final class PendingFile {
         String[] f = line.split(" ", -1);
         if (f.length != 3 || !RouterIds.isUuid(f[0]) || !isMillis(f[2])) {
             return null;
+        }
+        if (f[1].equals(REMOVED)) {
+            return Transitions.Pending.removal(RouterIds.normalize(f[0]), Long.parseLong(f[2]));
         }
         HaState state = switch (f[1]) {
             case "primary" -> HaState.PRIMARY;

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +46,20 @@ final class StateFiles {
 
     private static final Logger LOG = LoggerFactory.getLogger(StateFiles.class);
     private static final Path STATE = Path.of(FILE_NAME);
+    /** The temporary names {@link SafeFiles#write} gives a new state file before renaming it. */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.state\\.[0-9a-f]{16}\\.tmp");
+
+    /** What {@link #remove} found and did. */
+    enum Removal {
+        /** No router directory. */
+        NOTHING,
+        /** The state file and the directory, then empty, were removed. */
+        DIRECTORY_REMOVED,
+        /** The state file (if any) was removed; the directory was kept: other files are in it. */
+        DIRECTORY_KEPT,
+        /** The router's directory is a symbolic link or not a directory: left alone, not followed. */
+        NOT_A_DIRECTORY
+    }
 
     private final Path haConfsPath;
 
@@ -165,6 +182,90 @@ final class StateFiles {
                 return Optional.empty();
             }
             return Optional.of(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * @return whether the router's directory (not a link) holds a {@code state} entry, whatever
+     *         it is; false if it cannot be told (logged at DEBUG)
+     */
+    boolean exists(String routerId) {
+        Path name = Path.of(RouterIds.normalize(routerId));
+        try (SecureDirectoryStream<Path> confs = SafeFiles.openDirectory(haConfsPath)) {
+            Optional<PosixFileAttributes> d = SafeFiles.attributes(confs, name);
+            if (d.isEmpty() || !d.get().isDirectory()) {
+                return false;
+            }
+            try (SecureDirectoryStream<Path> router = confs.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                return SafeFiles.attributes(router, STATE).isPresent();
+            }
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Cannot tell whether {} exists: {}", LogText.path(file(name.toString())), e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Removes what l3ha keeps for a router that left the node, as the class comment says: in
+     * {@code <ha_confs_path>/<id>/} the {@code state} entry (unless it is a directory; a link is
+     * removed, never what it points to) and l3ha's temporary files, then the directory if it is
+     * empty. Every step works on directory handles opened without following links, so an account
+     * that can write {@code ha_confs_path} cannot make it remove anything elsewhere.
+     *
+     * @throws IOException if something could not be removed (the message names it)
+     */
+    Removal remove(String routerId) throws IOException {
+        Path name = Path.of(RouterIds.normalize(routerId));
+        try (SecureDirectoryStream<Path> confs = SafeFiles.openDirectory(haConfsPath)) {
+            Optional<PosixFileAttributes> d = SafeFiles.attributes(confs, name);
+            if (d.isEmpty()) {
+                return Removal.NOTHING;
+            }
+            if (!d.get().isDirectory()) {
+                return Removal.NOT_A_DIRECTORY;
+            }
+            int others = 0;
+            try (SecureDirectoryStream<Path> router = confs.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+                List<Path> ours = new ArrayList<>();
+                for (Path entry : router) {
+                    String n = entry.getFileName().toString();
+                    if (n.equals(FILE_NAME) || TEMPORARY.matcher(n).matches()) {
+                        ours.add(Path.of(n));
+                    } else {
+                        others++;
+                    }
+                }
+                for (Path n : ours) {
+                    Optional<PosixFileAttributes> a = SafeFiles.attributes(router, n);
+                    if (a.isEmpty()) {
+                        continue;
+                    }
+                    if (a.get().isDirectory()) {
+                        others++;
+                        continue;
+                    }
+                    try {
+                        router.deleteFile(n);
+                    } catch (NoSuchFileException e) {
+                        // removed meanwhile
+                    }
+                }
+            }
+            if (others > 0) {
+                return Removal.DIRECTORY_KEPT;
+            }
+            try {
+                confs.deleteDirectory(name);
+            } catch (DirectoryNotEmptyException e) {
+                return Removal.DIRECTORY_KEPT; // a file was put there meanwhile
+            } catch (NoSuchFileException e) {
+                // removed meanwhile
+            }
+            return Removal.DIRECTORY_REMOVED;
+        } catch (NoSuchFileException e) {
+            return Removal.NOTHING;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.l3ha.engine.impl;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +22,7 @@ import org.l3ha.api.Transition;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.LogText;
+import org.l3ha.common.RouterIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +44,19 @@ import org.slf4j.LoggerFactory;
  * <p>A router the registry does not know is held (its state applied if the registry learns it)
  * within the bounds of {@link UnknownRouters}: memory stays bounded by the known routers plus
  * that limit, whatever is notified.
+ *
+ * <p>Removal (a router that left this node: deleted, or unscheduled from this host). Only the
+ * bound registry's {@link #routersChanged} for an id it no longer finds asks for it; a registry
+ * unbound or newly bound without a router removes nothing. The removal runs in the router's
+ * serial work like a transition, so no apply runs beside or after it unless the registry has the
+ * router again; and only for a router the engine knows (an applied state, a state read from its
+ * file, or a state file on disk: {@code router_deleted} goes to every agent). It tells the bound
+ * listeners in descending order ({@link TransitionListener#remove}), removes the router's state
+ * file and directory ({@link StateFiles#remove}), has the batcher forget the router, and drops the
+ * router's slot and history: a later notification is held like any unknown router's, and a router
+ * added back is applied like a new one. Notifications received before the removal was asked for
+ * are dropped with it. Listeners bound within 10 minutes after a removal (a hot swap) are told too
+ * ({@link RemovedRouters}).
  */
 final class Transitions {
     private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
@@ -49,6 +64,11 @@ final class Transitions {
     private static final byte IDLE = 0;
     private static final byte QUEUED = 1;
     private static final byte WAITING = 2;
+
+    /** {@link Slot#removeAfter} when no removal is to be carried out: no listener is newer. */
+    static final long NO_REMOVAL = Long.MAX_VALUE;
+    /** {@link Slot#removeAfter} of a removal that every listener is to be told of. */
+    static final long ALL_LISTENERS = Long.MIN_VALUE;
 
     /** Per-router state; every field is guarded by the slot's monitor. */
     static final class Slot {
@@ -69,6 +89,15 @@ final class Transitions {
         Runnable cancelTimer;
         /** The registry's data of the router changed since its state was last given to the listeners. */
         boolean routerChanged;
+        /**
+         * A removal to carry out: the listeners bound after this generation are told of it
+         * ({@link #ALL_LISTENERS}: every one; {@link #NO_REMOVAL}: none, no removal asked for).
+         */
+        long removeAfter = NO_REMOVAL;
+        /** Whether that removal was asked for by the registry (else it is one given to listeners bound since). */
+        boolean removalAnnounced;
+        /** The desired state when the registry asked for the removal: restored if the router is not removed. */
+        HaState desiredBeforeRemoval;
 
         Slot(String id) {
             this.id = id;
@@ -86,8 +115,22 @@ final class Transitions {
     private record ListenerSet(long generation, List<Listener> listeners) {
     }
 
-    /** A desired state not yet applied, as handed over between engine instances. */
+    /**
+     * A desired state not yet applied, or a removal not yet carried out ({@code state} null), as
+     * handed over between engine instances.
+     */
     record Pending(String routerId, HaState state, long sinceMillis) {
+        static Pending removal(String routerId, long millis) {
+            return new Pending(routerId, null, millis);
+        }
+
+        boolean isRemoval() {
+            return state == null;
+        }
+    }
+
+    /** A removal taken from a slot to be carried out. */
+    private record Removal(long after, boolean announced, boolean knownInMemory, HaState desiredBefore) {
     }
 
     /** Transitions kept for {@code l3ha:router}, for all routers together. */
@@ -97,6 +140,7 @@ final class Transitions {
     private final TransitionLog log = new TransitionLog(HISTORY_CAPACITY);
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
     final UnknownRouters unknownRouters;
+    final RemovedRouters removedRouters;
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile boolean closed;
 
@@ -115,6 +159,8 @@ final class Transitions {
     final LongAdder resynced = new LongAdder();
     final LongAdder replayed = new LongAdder();
     final LongAdder listenerFailures = new LongAdder();
+    final LongAdder routersRemoved = new LongAdder();
+    final LongAdder stateRemoveFailures = new LongAdder();
     /** "router listener" pairs whose last call failed, to log a repeated failure once. */
     private final Set<String> failingListeners = ConcurrentHashMap.newKeySet();
     final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
@@ -128,6 +174,7 @@ final class Transitions {
         this.scheduler = scheduler;
         this.store = store;
         this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos);
+        this.removedRouters = new RemovedRouters();
         setAdvertInterval(haVrrpAdvertInt);
     }
 
@@ -168,13 +215,28 @@ final class Transitions {
         return states.size();
     }
 
-    /** Restores desired states handed over by a previous engine instance, wait included. */
+    /**
+     * Restores desired states handed over by a previous engine instance, wait included, and
+     * removals it had not carried out (done once a registry is bound, if it does not have the
+     * router).
+     */
     void restorePending(Collection<Pending> pending) {
         long nowNanos = scheduler.nanoTime();
         long nowMillis = scheduler.currentTimeMillis();
         for (Pending p : pending) {
             Slot slot = slots.computeIfAbsent(p.routerId(), Slot::new);
             synchronized (slot) {
+                if (p.isRemoval()) {
+                    // as requestRemoval: the state read from its file goes with it; a desired state
+                    // handed over after this line came after the removal was asked for
+                    if (slot.desired != null) {
+                        slot.desiredBeforeRemoval = slot.desired;
+                        slot.desired = null;
+                    }
+                    slot.removeAfter = ALL_LISTENERS;
+                    slot.removalAnnounced = true;
+                    continue;
+                }
                 long elapsed = TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - p.sinceMillis()));
                 slot.desired = p.state();
                 slot.desiredSince = nowNanos - elapsed;
@@ -277,6 +339,25 @@ final class Transitions {
         try {
             while (true) {
                 ListenerSet ls = listenerSet;
+                Removal removal;
+                synchronized (slot) {
+                    if (closed || slot.dropped) {
+                        slot.phase = IDLE;
+                        return;
+                    }
+                    RouterRegistry reg = registry;
+                    if (slot.removeAfter != NO_REMOVAL && reg == null) {
+                        // kept until a registry is bound: that one says whether the router is gone
+                        slot.phase = IDLE;
+                        return;
+                    }
+                    removal = takeRemoval(slot, reg);
+                }
+                if (removal != null) {
+                    // outside the monitor, like an apply: notifications never wait for listeners or files
+                    remove(slot, removal, ls);
+                    continue;
+                }
                 HaState target;
                 Router router;
                 boolean replay;
@@ -285,6 +366,9 @@ final class Transitions {
                     if (closed || slot.dropped) {
                         slot.phase = IDLE;
                         return;
+                    }
+                    if (slot.removeAfter != NO_REMOVAL) {
+                        continue; // asked for meanwhile: it goes first
                     }
                     target = slot.desired;
                     replay = target == null || target == slot.applied;
@@ -389,6 +473,214 @@ final class Transitions {
         }
     }
 
+    // ------------------------------------------------------------------ removal
+
+    /**
+     * The registry no longer finds {@code routerId}: asks for its removal, carried out in the
+     * router's serial work ({@link #remove}). Notifications received until now are dropped with
+     * the router (kept if it turns out not to be removed). Non-blocking.
+     */
+    private void requestRemoval(String routerId) {
+        while (true) {
+            Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+            synchronized (slot) {
+                if (slot.dropped) {
+                    continue; // dropped meanwhile: a fresh slot takes it
+                }
+                if (slot.desired != null) {
+                    slot.desiredBeforeRemoval = slot.desired;
+                    slot.desired = null;
+                }
+                slot.removeAfter = ALL_LISTENERS;
+                slot.removalAnnounced = true;
+                schedule(slot);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Tells the listeners bound after {@code generation} of the removal of {@code routerId}, in
+     * the router's serial work, unless the router was applied again since.
+     */
+    private void requestToldRemoval(String routerId, long generation) {
+        while (true) {
+            Slot slot = slots.computeIfAbsent(routerId, Slot::new);
+            synchronized (slot) {
+                if (slot.dropped) {
+                    continue;
+                }
+                if (slot.applied != null) {
+                    removedRouters.forget(routerId); // it is back
+                    return;
+                }
+                slot.removeAfter = Math.min(slot.removeAfter, generation);
+                schedule(slot);
+                return;
+            }
+        }
+    }
+
+    /** Runs the slot's work now, cutting a primary's wait short; called under the slot's monitor. */
+    private void schedule(Slot slot) {
+        if (slot.phase == IDLE) {
+            submit(slot);
+        } else if (slot.phase == WAITING) {
+            cancelTimer(slot);
+            submit(slot);
+        }
+    }
+
+    /**
+     * Takes the slot's removal, if one was asked for, to be carried out by {@link #remove}; called
+     * under the slot's monitor, with a registry bound if a removal is there.
+     *
+     * @return null if there is none, or if the registry has the router again (the removal is then
+     *         dropped, and notifications it set aside are restored)
+     */
+    private Removal takeRemoval(Slot slot, RouterRegistry reg) {
+        if (slot.removeAfter == NO_REMOVAL) {
+            return null;
+        }
+        Removal removal = null;
+        if (reg.find(slot.id).isEmpty()) {
+            removal = new Removal(slot.removeAfter, slot.removalAnnounced, slot.applied != null || slot.persisted != null,
+                    slot.desiredBeforeRemoval);
+        } else {
+            LOG.debug("Router {}: in the registry again before its removal ran; not removed", slot.id);
+            restoreDesired(slot, slot.desiredBeforeRemoval);
+            removedRouters.forget(slot.id);
+        }
+        slot.removeAfter = NO_REMOVAL;
+        slot.removalAnnounced = false;
+        slot.desiredBeforeRemoval = null;
+        return removal;
+    }
+
+    private static void restoreDesired(Slot slot, HaState before) {
+        if (slot.desired == null && before != null) {
+            slot.desired = before; // desiredSince is still the one of that notification
+        }
+    }
+
+    /**
+     * Carries out a removal in the router's serial work, outside its monitor: listeners in
+     * descending order (those bound after {@code removal.after()}), then, for a removal the
+     * registry asked for, the state directory, one INFO line, the batcher, the history and the
+     * slot. A router the engine does not know (no state applied or read, no state file) is left
+     * as it is: nothing of it is on the node.
+     */
+    private void remove(Slot slot, Removal removal, ListenerSet ls) {
+        String id = slot.id;
+        if (removal.announced() && !removal.knownInMemory() && !store.exists(id)) {
+            synchronized (slot) {
+                restoreDesired(slot, removal.desiredBefore());
+                dropIfEmpty(slot);
+            }
+            LOG.debug("Router {}: not in the registry any more, and not known here: nothing to remove", id);
+            return;
+        }
+        // recorded first: a listener bound from now on is told by a removal queued behind this one
+        if (removal.announced()) {
+            removedRouters.removed(id, ls.generation(), scheduler.nanoTime());
+        } else {
+            removedRouters.told(id, ls.generation());
+        }
+        List<Listener> listeners = ls.listeners();
+        int told = 0;
+        int failed = 0;
+        for (int i = listeners.size() - 1; i >= 0; i--) {
+            Listener l = listeners.get(i);
+            if (l.generation() > removal.after()) {
+                told++;
+                if (!callRemove(id, l)) {
+                    failed++;
+                }
+                if (!removal.announced()) {
+                    replayed.increment();
+                }
+            }
+        }
+        if (!removal.announced()) {
+            synchronized (slot) {
+                dropIfEmpty(slot);
+            }
+            return;
+        }
+        String files = removeStateDirectory(id);
+        synchronized (slot) {
+            // under the monitor, which a resync holds while it queues: no report of the router follows
+            StateBatcher b = batcher;
+            if (b != null) {
+                try {
+                    b.forget(id);
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.warn("Router {}: the batcher did not forget it: {}", id, e.toString());
+                }
+            }
+            slot.applied = null;
+            slot.persisted = null;
+            slot.lastChangeMillis = 0;
+            slot.listenerGen = 0;
+            dropIfEmpty(slot);
+        }
+        log.forget(id);
+        failingListeners.removeIf(k -> k.startsWith(id + ' '));
+        routersRemoved.increment();
+        LOG.info("Router {} removed from this agent (no longer in the registry): {} listener(s) told{}, {}; no longer"
+                + " reported", id, told, failed > 0 ? " (" + failed + " failed)" : "", files);
+    }
+
+    /** @return what was done, for the log line; a failure is logged and counted */
+    private String removeStateDirectory(String id) {
+        StateFiles s = store;
+        Path dir = s.root().resolve(id);
+        try {
+            return switch (s.remove(id)) {
+                case NOTHING -> "no state directory";
+                case DIRECTORY_REMOVED -> "state directory " + LogText.path(dir) + " removed";
+                case DIRECTORY_KEPT -> "state file removed, directory " + LogText.path(dir)
+                        + " kept (other files than l3ha's are in it)";
+                case NOT_A_DIRECTORY -> LogText.path(dir) + " left alone (a link or not a directory: not followed)";
+            };
+        } catch (IOException | RuntimeException e) {
+            stateRemoveFailures.increment();
+            LOG.error("Router {}: cannot remove its state from {}: {}", id, LogText.path(dir), LogText.escape(String.valueOf(e)));
+            return "state not removed from " + LogText.path(dir) + " (see the error above)";
+        }
+    }
+
+    /**
+     * Drops the slot if it holds nothing (no desired, applied or read state, no removal to carry
+     * out): a removed router keeps no memory. Called under the slot's monitor.
+     */
+    private void dropIfEmpty(Slot slot) {
+        if (slot.desired != null || slot.applied != null || slot.persisted != null || slot.removeAfter != NO_REMOVAL) {
+            return;
+        }
+        slot.dropped = true;
+        slots.remove(slot.id, slot);
+        if (slot.unknownStamp != 0) {
+            slot.unknownStamp = 0;
+            unknownRouters.forget(slot.id);
+        }
+    }
+
+    /** Tells one listener a router is gone; a failure is logged with the router id and counted. */
+    private boolean callRemove(String id, Listener l) {
+        try {
+            l.listener().remove(id);
+            return true;
+        } catch (Exception | LinkageError e) {
+            listenerFailures.increment();
+            listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
+            LOG.error("Router {}: listener {} failed to remove the router: {} (counted in l3ha:stats)", id, l.name(),
+                    e.toString());
+            LOG.debug("Router {}: listener {} removal failure", id, l.name(), e);
+            return false;
+        }
+    }
+
     /** Persist the state file → listeners in order → report. Runs outside the slot's monitor. */
     private void apply(Slot slot, Router router, HaState target, ListenerSet ls) {
         HaState before;
@@ -420,6 +712,7 @@ final class Transitions {
             slot.listenerGen = ls.generation();
         }
         log.add(slot.id, now, target);
+        removedRouters.forget(slot.id);
         applied.increment();
         report(slot.id, target);
     }
@@ -508,13 +801,17 @@ final class Transitions {
         listenerSet = new ListenerSet(Math.max(generation, old.generation()), List.copyOf(sorted));
         if (generation > old.generation()) {
             kickAll();
+            for (RemovedRouters.Removed r : removedRouters.toldBefore(generation, scheduler.nanoTime())) {
+                requestToldRemoval(r.routerId(), r.generation());
+            }
         }
     }
 
     /**
-     * The registry changed: apply held states of routers it now knows, resync the others; a router
-     * with an applied state and nothing pending also has that state given again to every listener
-     * with the registry's new data (a subnet added to a primary: radvd must advertise it).
+     * The registry changed: removes the routers it no longer finds (see the class comment), applies
+     * held states of routers it now knows, resyncs the others; a router with an applied state and
+     * nothing pending also has that state given again to every listener with the registry's new
+     * data (a subnet added to a primary: radvd must advertise it).
      */
     void routersChanged(Set<String> ids) {
         RouterRegistry reg = registry;
@@ -522,6 +819,13 @@ final class Transitions {
             return;
         }
         for (String id : ids) {
+            if (!RouterIds.isUuid(id)) {
+                continue;
+            }
+            if (reg.find(id).isEmpty()) {
+                requestRemoval(RouterIds.normalize(id));
+                continue;
+            }
             Slot slot = slots.get(id);
             boolean pending = false;
             if (slot != null) {
@@ -549,7 +853,8 @@ final class Transitions {
         for (Slot slot : slots.values()) {
             synchronized (slot) {
                 boolean behind = slot.desired != null && slot.desired != slot.applied
-                        || slot.applied != null && slot.listenerGen < generation;
+                        || slot.applied != null && slot.listenerGen < generation
+                        || slot.removeAfter != NO_REMOVAL;
                 if (slot.phase == IDLE && behind) {
                     submit(slot);
                 }
@@ -574,6 +879,9 @@ final class Transitions {
         }
         Slot slot = slot(routerId);
         synchronized (slot) {
+            if (slot.dropped) {
+                return false; // removed meanwhile
+            }
             HaState state;
             if (slot.applied != null) {
                 state = slot.applied;
@@ -700,7 +1008,8 @@ final class Transitions {
 
     /**
      * @return the desired states not yet applied, with when they became desired, so that the next
-     *         engine instance carries on with them (debounce wait included)
+     *         engine instance carries on with them (debounce wait included), and the removals the
+     *         registry asked for that were not carried out
      */
     List<Pending> pending() {
         long nowNanos = scheduler.nanoTime();
@@ -709,6 +1018,9 @@ final class Transitions {
         for (Slot slot : slots.values()) {
             synchronized (slot) {
                 cancelTimer(slot);
+                if (!slot.dropped && slot.removalAnnounced) {
+                    pending.add(Pending.removal(slot.id, nowMillis));
+                }
                 if (!slot.dropped && slot.desired != null && slot.desired != slot.applied) {
                     long since = nowMillis - TimeUnit.NANOSECONDS.toMillis(nowNanos - slot.desiredSince);
                     pending.add(new Pending(slot.id, slot.desired, since));

@@ -98,9 +98,17 @@ final class Fakes {
             this.name = name;
         }
 
+        /** Routers the engine told this batcher to forget, in order. */
+        final List<String> forgotten = java.util.Collections.synchronizedList(new ArrayList<>());
+
         @Override
         public void queue(String routerId, HaState state) {
             events.add(new Event(clock.getAsDouble(), routerId, state, name));
+        }
+
+        @Override
+        public void forget(String routerId) {
+            forgotten.add(routerId);
         }
 
         TransitionListener listener(List<Event> shared, RuntimeException failure) {
@@ -108,6 +116,24 @@ final class Fakes {
                 shared.add(new Event(clock.getAsDouble(), router.id(), state, name));
                 if (failure != null) {
                     throw failure;
+                }
+            };
+        }
+
+        /** A listener that records its applies in {@code applies} and its removals ({@code "<name> <router id>"}) in {@code removals}. */
+        TransitionListener removable(List<Event> applies, List<String> removals, Exception removeFailure) {
+            return new TransitionListener() {
+                @Override
+                public void apply(Router router, HaState state) {
+                    applies.add(new Event(clock.getAsDouble(), router.id(), state, name));
+                }
+
+                @Override
+                public void remove(String routerId) throws Exception {
+                    removals.add(name + " " + routerId);
+                    if (removeFailure != null) {
+                        throw removeFailure;
+                    }
                 }
             };
         }

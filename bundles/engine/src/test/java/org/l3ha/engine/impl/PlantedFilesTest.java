@@ -182,6 +182,75 @@ class PlantedFilesTest {
         }
     }
 
+    // ------------------------------------------------------------------ removing a router's state
+
+    @Test
+    void aRemovedRoutersStateFileTemporaryFilesAndEmptyDirectoryAreRemoved() throws IOException {
+        Path dir = nobody.directory(confs.resolve(R1));
+        Files.writeString(dir.resolve("state"), "primary");
+        Files.writeString(dir.resolve(".state.0123456789abcdef.tmp"), "backup");
+        assertTrue(new StateFiles(confs).exists(R1));
+        assertEquals(StateFiles.Removal.DIRECTORY_REMOVED, new StateFiles(confs).remove(R1));
+        assertFalse(Files.exists(dir, LinkOption.NOFOLLOW_LINKS));
+        assertFalse(new StateFiles(confs).exists(R1));
+        assertEquals(StateFiles.Removal.NOTHING, new StateFiles(confs).remove(R1), "idempotent");
+    }
+
+    @Test
+    void otherFilesInARemovedRoutersDirectoryKeepItAndAreNotTouched() throws IOException {
+        Path dir = nobody.directory(confs.resolve(R1));
+        Files.writeString(dir.resolve("state"), "primary");
+        Files.writeString(dir.resolve("keepalived.conf"), "vrrp_instance VR_1 {}");
+        Files.writeString(dir.resolve(".state.not-ours.tmp"), "x");
+        Files.createDirectory(dir.resolve(".state.0123456789abcdef.tmp"));
+        assertEquals(StateFiles.Removal.DIRECTORY_KEPT, new StateFiles(confs).remove(R1));
+        assertEquals(List.of(".state.0123456789abcdef.tmp", ".state.not-ours.tmp", "keepalived.conf"), list(dir));
+    }
+
+    @Test
+    void aRemovedRoutersDirectoryThatIsALinkIsLeftAloneAndNotFollowed() throws IOException {
+        Path real = Files.createDirectory(elsewhere.resolve("router"));
+        Files.writeString(real.resolve("state"), "primary");
+        Path link = nobody.link(confs.resolve(R1), real);
+        assertFalse(new StateFiles(confs).exists(R1), "a link is no router directory");
+        assertEquals(StateFiles.Removal.NOT_A_DIRECTORY, new StateFiles(confs).remove(R1));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals(List.of("state"), list(real), "nothing removed through the link");
+    }
+
+    @Test
+    void aStateFileLinkedToARootFileIsRemovedNotItsTarget() throws IOException {
+        Path dir = nobody.directory(confs.resolve(R1));
+        nobody.link(dir.resolve("state"), secret);
+        assertEquals(StateFiles.Removal.DIRECTORY_REMOVED, new StateFiles(confs).remove(R1));
+        assertFalse(Files.exists(dir, LinkOption.NOFOLLOW_LINKS));
+        assertEquals("primary", Files.readString(secret), "the link's target is untouched");
+    }
+
+    @Test
+    void aRemovalUnderAHaConfsPathLinkedByAnotherAccountRemovesNothingThereAndIsCounted() throws IOException {
+        Transitions t = engine();
+        assertTrue(t.accept(R1, BACKUP));
+        clock.runReady();
+        // nobody swaps ha_confs for a link to a root directory holding a router directory of its own
+        Path rootConfs = Files.createDirectory(elsewhere.resolve("confs"));
+        Files.createDirectory(rootConfs.resolve(R1));
+        Files.writeString(rootConfs.resolve(R1).resolve("state"), "backup");
+        Files.move(confs, tmp.resolve("moved"));
+        nobody.link(confs, rootConfs);
+        try (LogCapture log = new LogCapture()) {
+            registry.routers.remove(R1);
+            t.routersChanged(java.util.Set.of(R1));
+            clock.runReady();
+            assertEquals(1, log.lines("ERROR", R1, "cannot remove its state", "is a symbolic link owned by nobody").size(),
+                    log.text());
+            assertEquals(1, log.lines("INFO", "Router " + R1 + " removed from this agent").size(), log.text());
+        }
+        assertEquals(1, t.stateRemoveFailures.sum());
+        assertEquals(1, t.routersRemoved.sum(), "the rest of the removal happened");
+        assertEquals(List.of("state"), list(rootConfs.resolve(R1)), "nothing removed through the link");
+    }
+
     // ------------------------------------------------------------------ the hand-over file
 
     Map<String, Object> props() {

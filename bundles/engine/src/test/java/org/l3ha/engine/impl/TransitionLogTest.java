@@ -23,4 +23,20 @@ class TransitionLogTest {
         assertEquals(1, log.history("a", 1).size());
         assertEquals(List.of(), log.history("c", 10));
     }
+
+    @Test
+    void aForgottenRoutersEntriesAreGoneAndTheOthersKept() {
+        TransitionLog log = new TransitionLog(4);
+        log.add("a", 1, HaState.BACKUP);
+        log.add("b", 2, HaState.BACKUP);
+        log.add("a", 3, HaState.PRIMARY);
+        log.forget("a");
+        assertEquals(List.of(), log.history("a", 10));
+        assertEquals(1, log.history("b", 10).size());
+        log.add("a", 4, HaState.FAULT);
+        log.add("c", 5, HaState.FAULT);
+        log.add("c", 6, HaState.BACKUP); // the ring wraps over a blanked entry
+        assertEquals(List.of(4L), log.history("a", 10).stream().map(t -> t.time().toEpochMilli()).toList());
+        assertEquals(List.of(6L, 5L), log.history("c", 10).stream().map(t -> t.time().toEpochMilli()).toList());
+    }
 }

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * set, as Neutron does; then the apply fails with one exception naming the router, the keys and
  * the errors, so the engine counts it. Also the {@link StatsProvider} and {@link HealthCheck}
  * named {@code ipv6}. Holds no threads and no per-router state except the routers whose last apply
- * failed (for health).
+ * failed (for health). A removed router needs nothing undone ({@link #remove}).
  */
 @Component(name = "org.l3ha.ipv6", configurationPid = AgentSettings.PID, immediate = true,
         service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
@@ -187,6 +187,19 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
         }
         applied.increment();
         failing.succeeded(id);
+    }
+
+    /**
+     * A router that left the node needs nothing undone here: the sysctls live in its namespace
+     * ({@code qrouter-<id>}), which goes away with the router (whoever deletes the router deletes
+     * the namespace, as Neutron's agent does), and this listener writes no file. Only the router's
+     * entry in the health check is dropped, so a removed router is not named there.
+     */
+    @Override
+    public void remove(String routerId) {
+        if (RouterIds.isUuid(routerId)) {
+            failing.succeeded(RouterIds.normalize(routerId));
+        }
     }
 
     private void run(String id, HaState state, String ns, List<SysctlPlan.Sysctl> plan, Settings s)

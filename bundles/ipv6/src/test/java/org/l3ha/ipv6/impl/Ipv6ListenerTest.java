@@ -219,6 +219,19 @@ class Ipv6ListenerTest {
     }
 
     @Test
+    void aRemovedRouterRunsNoCommandAndIsNoLongerNamedByTheHealthCheck() throws Exception {
+        failing = c -> true;
+        Ipv6Listener l = listener();
+        assertThrows(IOException.class, () -> l.apply(router(R, false, gatewayV4Only()), HaState.PRIMARY));
+        assertEquals(HealthResult.Status.WARN, l.check().status());
+        commands.clear();
+        l.remove(R.toUpperCase());
+        assertEquals(List.of(), commands, "the sysctls go with the router's namespace");
+        assertEquals(HealthResult.Status.OK, l.check().status(), l.check().message());
+        assertEquals(0L, l.counters().get("routers_failing"));
+    }
+
+    @Test
     void missingNamespaceIsAClearErrorWithRouterId() {
         String other = "11111111-2222-4333-8444-555555555555";
         Ipv6Listener l = listener();

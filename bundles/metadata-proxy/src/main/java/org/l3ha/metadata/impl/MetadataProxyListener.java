@@ -57,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * if the configuration on disk differs from the new one (pid file lines aside) the running proxy
  * is stopped first and started with the new one;</li>
  * <li>otherwise (backup, fault): stops haproxy (unregistered from the monitor first; SIGTERM,
- * SIGKILL after 5 s) and deletes the configuration.</li>
+ * SIGKILL after 5 s) and deletes the configuration;</li>
+ * <li>when the router leaves this node ({@link #remove}), whatever its state or kind: the same as
+ * on backup.</li>
  * </ul>
  * Also the {@link StatsProvider} and {@link HealthCheck} named {@code metadata}.
  *
@@ -190,6 +192,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     private final LongAdder stopped = new LongAdder();
     private final LongAdder restarted = new LongAdder();
     private final LongAdder skipped = new LongAdder();
+    private final LongAdder removals = new LongAdder();
     private final LongAdder failures = new LongAdder();
 
     /**
@@ -348,6 +351,43 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         failing.succeeded(id);
     }
 
+    /**
+     * The router left this node: its haproxy is stopped and its configuration deleted as on backup
+     * (a distributed router's too), and the router is dropped from what this listener keeps. With
+     * {@code enable_metadata_proxy=false} nothing is stopped, as for every other transition.
+     *
+     * @throws IOException if haproxy could not be stopped or its configuration removed (the
+     *         message names the router)
+     * @throws IllegalStateException if no {@link ProcessManager} is bound
+     */
+    @Override
+    public void remove(String routerId) throws IOException {
+        String id = RouterIds.normalize(routerId);
+        failing.succeeded(id); // a removed router is no concern of the health check any more
+        Settings s = settings;
+        if (!s.enabled()) {
+            running.remove(id);
+            skipped.increment();
+            LOG.debug("Router {}: enable_metadata_proxy=false, metadata proxy left alone on removal", id);
+            return;
+        }
+        ProcessManager pm = processManager.get();
+        if (pm == null) {
+            running.remove(id);
+            failures.increment();
+            throw new IllegalStateException("Metadata proxy for router " + id + " not stopped on the router's removal:"
+                    + " no ProcessManager service is bound (is bundle org.l3ha.process active?)");
+        }
+        try {
+            stop(pm, s, id, HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id), null));
+        } catch (IOException | RuntimeException e) {
+            failures.increment();
+            throw e;
+        }
+        removals.increment();
+        LOG.debug("Router {}: metadata proxy stopped and its configuration removed (router removed)", id);
+    }
+
     private void start(ProcessManager pm, Settings s, String id) throws IOException {
         String namespace = Devices.namespace(id);
         if (!Files.exists(netnsDir.resolve(namespace))) {
@@ -424,7 +464,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
                 : Optional.empty();
     }
 
-    /** @return started, stopped, restarted_config_changed, skipped_disabled, failures, routers_failing */
+    /** @return started, stopped, restarted_config_changed, skipped_disabled, removals, failures, routers_failing */
     @Override
     public Map<String, Long> counters() {
         Map<String, Long> c = new TreeMap<>();
@@ -432,6 +472,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         c.put("stopped", stopped.sum());
         c.put("restarted_config_changed", restarted.sum());
         c.put("skipped_disabled", skipped.sum());
+        c.put("removals", removals.sum());
         c.put("failures", failures.sum());
         c.put("routers_failing", (long) failing.count());
         return c;

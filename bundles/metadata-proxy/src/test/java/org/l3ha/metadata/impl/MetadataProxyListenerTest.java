@@ -219,6 +219,56 @@ class MetadataProxyListenerTest {
     }
 
     @Test
+    void aRemovedRoutersProxyIsStoppedAndItsConfigDeletedEvenForADistributedRouter() throws Exception {
+        MetadataProxyListener l = listener();
+        l.apply(r(true), HaState.BACKUP); // a DVR-HA standby serves: its proxy runs
+        assertTrue(Files.exists(conf()));
+        assertTrue(l.daemon(R).isPresent());
+
+        l.remove(R.toUpperCase());
+
+        assertEquals(List.of("enable", "disable"), pm.ops());
+        DaemonSpec stopped = pm.calls.get(1).spec();
+        assertEquals(List.of("haproxy", R, NS, state.resolve("external/pids").resolve(R + ".pid.haproxy")),
+                List.of(stopped.service(), stopped.uuid(), stopped.namespace(), stopped.pidFile()));
+        assertEquals(15, stopped.stopSignal(), "SIGTERM, then SIGKILL, as on backup");
+        assertFalse(Files.exists(conf()), "configuration deleted");
+        assertTrue(l.daemon(R).isEmpty(), "a new process manager is not given it to rebuild");
+        assertEquals(1L, l.counters().get("removals"));
+
+        l.remove(R); // idempotent
+        assertEquals(List.of("enable", "disable", "disable"), pm.ops());
+    }
+
+    @Test
+    void aRemovedRouterIsNoLongerNamedByTheHealthCheckAndAFailedRemovalThrowsNamingIt() throws Exception {
+        MetadataProxyListener l = listener();
+        pm.enableFailure = new IOException("exit status 255");
+        assertThrows(IOException.class, () -> l.apply(r(false), HaState.PRIMARY));
+        assertEquals(HealthResult.Status.WARN, l.check().status());
+        l.remove(R);
+        assertEquals(HealthResult.Status.OK, l.check().status(), l.check().message());
+
+        pm.disableFailure = new IOException("pid 4242 still running after SIGKILL");
+        IOException e = assertThrows(IOException.class, () -> l.remove(R));
+        assertTrue(e.getMessage().contains("router " + R + " not stopped"), e.getMessage());
+        l.unbindProcessManager(pm);
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> l.remove(R));
+        assertTrue(none.getMessage().contains(R) && none.getMessage().contains("removal"), none.getMessage());
+    }
+
+    @Test
+    void disabledARemovalStopsNothing() throws Exception {
+        Files.createDirectories(conf().getParent());
+        Files.writeString(conf(), "left by an earlier run\n");
+        MetadataProxyListener l = listener("enable_metadata_proxy", "false");
+        l.unbindProcessManager(pm);
+        l.remove(R);
+        assertEquals(List.of(), pm.ops());
+        assertEquals("left by an earlier run\n", Files.readString(conf()));
+    }
+
+    @Test
     void case22DisabledNeitherSpawnsNorDestroys() throws Exception {
         Files.createDirectories(conf().getParent());
         Files.writeString(conf(), "left by an earlier run\n");

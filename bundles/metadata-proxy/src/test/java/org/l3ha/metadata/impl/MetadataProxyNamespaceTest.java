@@ -184,6 +184,25 @@ class MetadataProxyNamespaceTest {
         assertEquals(List.of(), netns.pids(ns), "nothing left in the namespace");
     }
 
+    /** The router leaves the node while primary: haproxy is stopped for good and its files are gone. */
+    @Test
+    void aRemovedRoutersHaproxyIsStoppedAndItsFilesRemoved() throws Exception {
+        listener.apply(router, HaState.PRIMARY);
+        long pid = pid();
+        assertServedWithRouterHeader("http://127.0.0.1:" + PORT + "/latest/meta-data/");
+        assertEquals(1L, processes.counters().get("monitored"));
+
+        listener.remove(routerId);
+
+        assertFalse(running(pid), "haproxy still running");
+        assertFalse(Files.exists(conf), "config not removed");
+        assertFalse(Files.exists(pidFile), "pid file not removed");
+        assertEquals(0L, processes.counters().get("monitored"), "unregistered: the monitor does not bring it back");
+        assertTrue(listener.daemon(routerId).isEmpty(), "and no new process manager rebuilds it");
+        assertEquals(List.of(), netns.pids(ns), "nothing left in the namespace");
+        assertEquals(1L, listener.counters().get("removals"));
+    }
+
     @Test
     void killedHaproxyIsRespawnedByTheMonitor() throws Exception {
         listener.apply(router, HaState.PRIMARY);

@@ -84,6 +84,7 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
 
     private final AtomicLong queued = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
+    private final AtomicLong forgotten = new AtomicLong();
     private final AtomicBoolean ignoredWarned = new AtomicBoolean();
     private final ReporterChannel.Totals totals = new ReporterChannel.Totals();
 
@@ -252,7 +253,27 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
     }
 
     /**
-     * @return {@code queued}, {@code ignored}, {@code routers}, {@code reporters},
+     * Drops the router from the states kept for reporters that bind later and from every
+     * reporter's pending states; a batch already in delivery is not recalled, but the router's
+     * state in it is not retried if it fails ({@link ChannelQueue#forget}).
+     */
+    @Override
+    public void forget(String routerId) {
+        if (routerId == null) {
+            return;
+        }
+        synchronized (lock) {
+            lastKnown.remove(routerId);
+            for (ReporterChannel c : channels.values()) {
+                c.forget(routerId);
+            }
+        }
+        forgotten.incrementAndGet();
+        LOG.debug("Router {}: forgotten, no state of it is reported any more", routerId);
+    }
+
+    /**
+     * @return {@code queued}, {@code ignored}, {@code forgotten}, {@code routers}, {@code reporters},
      *         {@code batches_sent}, {@code states_reported}, {@code report_failures},
      *         {@code bad_entries}, and per bound reporter {@code reporter.<name>.pending},
      *         {@code .batches_sent}, {@code .states_reported}, {@code .report_failures}
@@ -262,6 +283,7 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
         Map<String, Long> out = new TreeMap<>();
         out.put("queued", queued.get());
         out.put("ignored", ignored.get());
+        out.put("forgotten", forgotten.get());
         out.put("batches_sent", totals.batchesSent.get());
         out.put("states_reported", totals.statesReported.get());
         out.put("report_failures", totals.reportFailures.get());

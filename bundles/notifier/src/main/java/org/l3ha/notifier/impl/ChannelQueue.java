@@ -1,8 +1,10 @@
 package org.l3ha.notifier.impl;
 
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -28,7 +30,8 @@ import org.l3ha.api.HaState;
  *     {@code min(60 s, max(interval, 1 s) * 2^(n-1))} after the end of the last attempt.</li>
  * </ul>
  * A failed batch is merged back in front of what arrived meanwhile; a router that got a newer
- * state meanwhile keeps the newer one.
+ * state meanwhile keeps the newer one, and a router {@link #forget forgotten} meanwhile is not
+ * merged back.
  */
 final class ChannelQueue {
     /** {@link #nanosUntilDue()} when nothing is due until something changes. */
@@ -41,6 +44,8 @@ final class ChannelQueue {
     private LinkedHashMap<String, HaState> pending = new LinkedHashMap<>();
     /** The batch being delivered, or null. */
     private LinkedHashMap<String, HaState> inFlight;
+    /** Routers of the batch in flight forgotten since it was taken: not kept if it fails. Null if none. */
+    private Set<String> forgottenInFlight;
     /** Whether an attempt has ended yet; until then the first batch is due at once. */
     private boolean attempted;
     /** Clock value at the end of the last attempt. */
@@ -73,6 +78,22 @@ final class ChannelQueue {
     void offer(String routerId, HaState state) {
         pending.remove(routerId);
         pending.put(routerId, state);
+    }
+
+    /**
+     * Drops the router's pending state (the router has left the node). If the batch in flight
+     * holds the router, it is not recalled, but it is not kept for a retry if that batch fails.
+     *
+     * @return whether a pending state was dropped
+     */
+    boolean forget(String routerId) {
+        if (inFlight != null && inFlight.containsKey(routerId)) {
+            if (forgottenInFlight == null) {
+                forgottenInFlight = new HashSet<>();
+            }
+            forgottenInFlight.add(routerId);
+        }
+        return pending.remove(routerId) != null;
     }
 
     /** {@link #offer}s every entry, in the map's order. */
@@ -141,6 +162,7 @@ final class ChannelQueue {
     void succeeded() {
         requireInFlight();
         inFlight = null;
+        forgottenInFlight = null;
         failures = 0;
         ended();
     }
@@ -153,6 +175,10 @@ final class ChannelQueue {
         requireInFlight();
         LinkedHashMap<String, HaState> failed = inFlight;
         inFlight = null;
+        if (forgottenInFlight != null) {
+            failed.keySet().removeAll(forgottenInFlight);
+            forgottenInFlight = null;
+        }
         if (pending.isEmpty()) {
             pending = failed;
         } else {

@@ -95,6 +95,19 @@ final class ReporterChannel {
         }
     }
 
+    /**
+     * Drops the router's state not yet delivered ({@link ChannelQueue#forget}); never waits for
+     * the reporter.
+     */
+    void forget(String routerId) {
+        lock.lock();
+        try {
+            queue.forget(routerId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A new interval, used from the next batch on. */
     void setIntervalNanos(long intervalNanos) {
         lock.lock();

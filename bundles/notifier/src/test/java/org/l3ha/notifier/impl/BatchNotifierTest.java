@@ -143,6 +143,59 @@ class BatchNotifierTest {
     }
 
     @Test
+    void aForgottenRouterIsReportedToNoReporterNorToOnesBoundLater() {
+        BatchNotifier n = notifier("0.1");
+        FakeReporter a = new FakeReporter();
+        FakeReporter b = new FakeReporter();
+        n.bindReporter(a, named("a"));
+        n.bindReporter(b, Map.of("l3ha.reporter", "b", "service.id", 2L));
+        CountDownLatch gateA = block(a);
+        CountDownLatch enteredA = a.entered;
+        CountDownLatch gateB = block(b);
+        CountDownLatch enteredB = b.entered;
+        n.queue(R3, PRIMARY);
+        await().atMost(WAIT).until(() -> enteredA.getCount() == 0 && enteredB.getCount() == 0);
+        n.queue(R1, PRIMARY);
+        n.queue(R2, BACKUP);
+        n.forget(R1);
+        assertEquals(2L, n.counters().get("reporter.a.pending"), "R3 in flight and R2, not R1: " + n.counters());
+        gateA.countDown();
+        gateB.countDown();
+        await().atMost(WAIT).until(() -> a.batches.size() == 2 && b.batches.size() == 2);
+        assertEquals(Map.of(R2, "standby"), a.batches.get(1));
+        assertEquals(Map.of(R2, "standby"), b.batches.get(1));
+        assertEquals(2L, n.counters().get("routers"), "nor kept for later reporters");
+        assertEquals(1L, n.counters().get("forgotten"));
+
+        FakeReporter late = new FakeReporter();
+        n.bindReporter(late, Map.of("l3ha.reporter", "late", "service.id", 3L));
+        await().atMost(WAIT).until(() -> late.batches.size() == 1);
+        assertEquals(Map.of(R3, "active", R2, "standby"), late.batches.get(0));
+        n.queue(R1, BACKUP); // it came back
+        await().atMost(WAIT).until(() -> late.picture().containsKey(R1));
+        assertEquals("standby", late.picture().get(R1));
+    }
+
+    @Test
+    void aRouterForgottenWhileItsBatchFailsIsNotRetried() {
+        BatchNotifier n = notifier("0");
+        FakeReporter r = new FakeReporter();
+        r.failing = true;
+        CountDownLatch gate = block(r);
+        CountDownLatch entered = r.entered;
+        n.bindReporter(r, named("a"));
+        n.queue(R1, PRIMARY);
+        n.queue(R2, BACKUP);
+        await().atMost(WAIT).until(() -> entered.getCount() == 0);
+        n.forget(R1);
+        gate.countDown();
+        await().atMost(WAIT).until(() -> n.counters().get("report_failures") >= 1);
+        r.failing = false;
+        await().atMost(WAIT).until(() -> r.batches.size() == 1);
+        assertEquals(Map.of(R2, "standby"), r.batches.get(0));
+    }
+
+    @Test
     void case30_throwingReporterGetsTheBatchLaterWithNewestStates() {
         BatchNotifier n = notifier("0");
         FakeReporter r = new FakeReporter();

@@ -258,4 +258,36 @@ class ChannelQueueTest {
         assertEquals(9, q.pendingCount());
         assertEquals(List.of(R3, R1), new ArrayList<>(q.poll().keySet()).subList(0, 2));
     }
+
+    @Test
+    void aForgottenRouterLeavesThePendingStates() {
+        ChannelQueue q = new ChannelQueue(() -> 0, 0);
+        q.offer(R1, PRIMARY);
+        q.offer(R2, BACKUP);
+        assertTrue(q.forget(R1));
+        assertFalse(q.forget(R3), "nothing pending for it");
+        assertEquals(Map.of(R2, BACKUP), q.poll());
+    }
+
+    @Test
+    void aRouterForgottenDuringASendIsNotRetriedWhenTheSendFails() {
+        ChannelQueue q = new ChannelQueue(() -> 0, 0);
+        q.offer(R1, PRIMARY);
+        q.offer(R2, BACKUP);
+        q.offer(R3, FAULT);
+        assertEquals(3, q.poll().size());
+        assertFalse(q.forget(R1), "in flight, not pending");
+        q.forget(R3);
+        q.offer(R3, BACKUP); // queued again after it was forgotten: a new state, kept
+        q.failed();
+        Map<String, HaState> retry = q.pollNow();
+        assertEquals(List.of(R2, R3), new ArrayList<>(retry.keySet()));
+        assertEquals(BACKUP, retry.get(R3));
+        // forgetting ends with that send: the next failed batch keeps R1 again
+        q.failed();
+        q.offer(R1, PRIMARY);
+        assertEquals(Map.of(R2, BACKUP, R3, BACKUP, R1, PRIMARY), q.pollNow());
+        q.failed();
+        assertEquals(3, q.pendingCount());
+    }
 }

@@ -100,7 +100,9 @@ class ProcessSecurityTest extends RealProcesses {
             pm.disable(d);
             assertTrue(alive(poser.pid()));
         } finally {
-            poser.destroyForcibly();
+            // waited for: the clean-up after each test kills what still carries the router id, and a
+            // poser dying meanwhile made its kill fail ("No such process") and count as a leftover
+            poser.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 

@@ -120,9 +120,19 @@ abstract class RealProcesses {
             if (leftovers.size() > 10) {
                 throw new AssertionError("refusing to kill " + leftovers.size() + " processes said to carry " + uuid);
             }
+            List<Long> killed = new ArrayList<>();
             for (long pid : leftovers) {
-                signal(pid, 9);
+                try {
+                    signal(pid, 9);
+                    killed.add(pid);
+                } catch (AssertionError e) {
+                    if (alive(pid)) {
+                        throw e;
+                    }
+                    // ended by itself between the listing and the kill: not left running
+                }
             }
+            leftovers = killed;
             for (Process p : unrelated) {
                 p.destroyForcibly();
                 p.waitFor(5, TimeUnit.SECONDS);

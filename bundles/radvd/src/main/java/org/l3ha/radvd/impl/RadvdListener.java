@@ -71,6 +71,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Backup, fault.</b> radvd is disabled: unregistered from the monitor, {@code kill -9}, pid
  * file removed; then {@code <ra_confs>/<id>.*} is removed (Neutron bug #1440699).
  *
+ * <p><b>Removal</b> (the router left this node, {@link #remove}): radvd is disabled and its files
+ * removed exactly as on backup, and the router is dropped from what this listener keeps (the
+ * daemon a new process manager would rebuild, the health check's failing routers).
+ *
  * <p><b>Failures</b> (radvd or the namespace missing, a file that cannot be written, no process
  * manager) are thrown with the router id in the message; the engine logs and counts them and goes
  * on with the other listeners and the report. The health check is WARN while the last apply for
@@ -156,6 +160,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     private final LongAdder reloadRequests = new LongAdder();
     private final LongAdder configWrites = new LongAdder();
     private final LongAdder disables = new LongAdder();
+    private final LongAdder removals = new LongAdder();
     private final LongAdder noIpv6 = new LongAdder();
     private final LongAdder keepalivedDown = new LongAdder();
     private final LongAdder failed = new LongAdder();
@@ -298,6 +303,36 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         }
     }
 
+    /**
+     * The router left this node: radvd is stopped and its files removed as on backup (unregistered
+     * from the monitor, {@code kill -9}, pid file removed, {@code <ra_confs>/<id>.radvd.conf} and
+     * the router's other files there removed).
+     *
+     * @throws Exception if radvd could not be stopped or its files removed (the message names the
+     *         router), or no process manager is bound
+     */
+    @Override
+    public void remove(String routerId) throws Exception {
+        String id = RouterIds.normalize(routerId);
+        // nothing of the router is kept: no daemon to rebuild for a new process manager, no health entry
+        failures.succeeded(id);
+        pendingReload.remove(id);
+        ProcessManager pm = processManager.get();
+        if (pm == null) {
+            running.remove(id);
+            failed.increment();
+            throw new IllegalStateException("radvd for router " + id + ": no ProcessManager service is bound (is bundle"
+                    + " org.l3ha.process active?); not stopped on the router's removal");
+        }
+        try {
+            disable(pm, settings, id, "router removed");
+        } catch (Exception e) {
+            failed.increment();
+            throw e;
+        }
+        removals.increment();
+    }
+
     private void primary(ProcessManager pm, RadvdSettings s, Router router, String id) throws IOException {
         Path keepalivedPid = s.keepalivedPidFile(id);
         if (Files.exists(keepalivedPid, LinkOption.NOFOLLOW_LINKS) && !pm.isActive(Daemon.keepalived(id, s))) {
@@ -430,6 +465,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     /**
      * @return applied_primary, applied_standby (backup or fault), enables (radvd made sure to run),
      *         reload_requests (enables with a changed configuration), config_writes, disables,
+     *         removals (routers that left the node, radvd stopped and files removed),
      *         no_ipv6 (primary without an IPv6 subnet), keepalived_down (primary while keepalived's
      *         pid file names no live keepalived), failures, routers_failing (now)
      */
@@ -442,6 +478,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         c.put("reload_requests", reloadRequests.sum());
         c.put("config_writes", configWrites.sum());
         c.put("disables", disables.sum());
+        c.put("removals", removals.sum());
         c.put("no_ipv6", noIpv6.sum());
         c.put("keepalived_down", keepalivedDown.sum());
         c.put("failures", failed.sum());

@@ -185,6 +185,52 @@ class RadvdListenerTest {
     }
 
     @Test
+    void aRemovedRoutersRadvdIsDisabledAndEveryFileOfItRemovedWhateverItsState() throws Exception {
+        String other = UUID.randomUUID().toString();
+        Path ra = Files.createDirectories(dir.resolve("ra"));
+        Files.writeString(ra.resolve(id + ".old-radvd.conf"), "left by someone");
+        Files.writeString(ra.resolve(other + ".radvd.conf"), "another router");
+        listener = listener(props()); // lists ra_confs on activation
+        listener.apply(router, HaState.PRIMARY);
+        Files.writeString(ra.resolve(id + ".radvd.conf.tmp"), "left by a crash");
+        assertTrue(listener.daemon(id).isPresent());
+        pm.clear();
+
+        listener.remove(id.toUpperCase());
+
+        List<FakeProcessManager.Call> disables = pm.calls("disable");
+        assertEquals(1, disables.size());
+        assertEquals(id, disables.get(0).spec().uuid());
+        assertEquals(9, disables.get(0).spec().stopSignal(), "kill -9, as on backup");
+        assertEquals(List.of(), pm.calls("enable"));
+        assertFalse(pm.isActive(disables.get(0).spec()));
+        try (var files = Files.list(ra)) {
+            assertEquals(List.of(other + ".radvd.conf"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "only the other router's file remains");
+        }
+        assertTrue(listener.daemon(id).isEmpty(), "a new process manager is not given it to rebuild");
+        assertEquals(1L, listener.counters().get("removals"));
+
+        listener.remove(id); // idempotent
+        assertEquals(2L, listener.counters().get("removals"));
+    }
+
+    @Test
+    void aRemovedRouterIsNoLongerNamedByTheHealthCheckAndAFailedRemovalThrowsNamingIt() throws Exception {
+        pm.failEnable = new IOException("no namespace");
+        assertThrows(IOException.class, () -> listener.apply(router, HaState.PRIMARY));
+        assertEquals(HealthResult.Status.WARN, listener.check().status());
+
+        listener.remove(id);
+        assertEquals(HealthResult.Status.OK, listener.check().status(), listener.check().message());
+        assertEquals(0L, listener.counters().get("routers_failing"));
+
+        listener.unbindProcessManager(pm);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> listener.remove(id));
+        assertTrue(e.getMessage().contains(id) && e.getMessage().contains("removal"), e.getMessage());
+    }
+
+    @Test
     void backupTwiceIsHarmless() throws Exception {
         listener.apply(router, HaState.BACKUP);
         listener.apply(router, HaState.BACKUP);

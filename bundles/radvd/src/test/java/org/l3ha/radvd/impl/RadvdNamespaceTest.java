@@ -225,6 +225,28 @@ class RadvdNamespaceTest {
         assertEquals(HealthResult.Status.OK, listener.check().status());
     }
 
+    /** The router leaves the node while primary: radvd is stopped for good and its files are gone. */
+    @Test
+    void aRemovedRoutersRadvdIsStoppedAndItsFilesRemoved() throws Exception {
+        ProcessComponent pm = processManager();
+        RadvdListener listener = listener(props(), pm);
+        listener.apply(router, HaState.PRIMARY);
+        long pid = radvdPid();
+        assertTrue(has(solicit(), "Prefix", "2001:db8:1::/64"));
+        assertEquals(1L, pm.counters().get("monitored"));
+
+        listener.remove(id);
+
+        await().atMost(WAIT).until(() -> !alive(pid));
+        assertFalse(Files.exists(pidFile()), "pid file removed");
+        assertEquals(List.of(), routerFiles(dir.resolve("ra")), "configuration removed");
+        assertEquals(0L, pm.counters().get("monitored"), "unregistered: the monitor does not bring it back");
+        assertTrue(listener.daemon(id).isEmpty(), "and no new process manager rebuilds it");
+        assertEquals(List.of(), radvdPidsOfRouter());
+        assertFalse(answers(), "no router advertisement any more");
+        assertEquals(HealthResult.Status.OK, listener.check().status());
+    }
+
     @Test
     void case55_57_theMonitorRespawnsAKilledRadvdAndIsNotFooledByAnUnrelatedPid() throws Exception {
         ProcessComponent pm = processManager();
