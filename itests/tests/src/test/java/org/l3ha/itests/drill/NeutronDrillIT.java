@@ -52,14 +52,15 @@ import org.l3ha.itests.support.Pids;
  * live in a mount namespace of their own ({@link MountNamespace}), where its Karaf, keepalived and
  * monitor run too. The HA devices are the two ends of one veth; the IPv6 interfaces of both nodes
  * are ports of one bridge in a client namespace, where {@code rdisc6} listens; the other devices
- * are dummies. Neutron's Python monitor runs per node, pointed at that node's l3ha socket.
+ * are veths with nothing behind them. Neutron's Python monitor runs per node, pointed at that node's l3ha socket.
  *
  * <p>Steps, each timed and printed as {@code NEUTRON-DRILL …}; only generous bounds are asserted:
  * (1) the API shows node-a active, node-b standby; (2) node-a's keepalived crashes: the API shows
  * node-b active within master-down + ha_vrrp_advert_int + one batch interval + 2 s +
  * {@link #LOAD_ALLOWANCE}, and rdisc6 sees the prefix from node-b; (3) a second IPv6 SLAAC subnet
- * is added to the router: node-b's radvd advertises it; (4) the router is deleted: both nodes stop
- * its radvd and haproxy and its state — run only when the API has
+ * is added to the router: node-b's radvd advertises it; (4) its interfaces are removed (neutron-server
+ * deletes no router with interfaces): node-b's radvd stops; the router is deleted: both nodes stop
+ * its haproxy, remove its state directory and report it no more — run only when the API has
  * {@code TransitionListener.remove} (the engine's removal of a router that left the node).
  */
 class NeutronDrillIT {
@@ -287,23 +288,43 @@ class NeutronDrillIT {
                     + " of a router that left the node, branch i14-remove, is not in this build)");
             return;
         }
-        List<Long> daemons = new ArrayList<>();
-        for (Node n : List.of(a, b)) {
-            daemons.addAll(daemonPids(n));
+        // node-b, primary, runs both; node-a is still primary in l3ha (its keepalived died holding the VIP), keeps its
+        // haproxy, and stopped its radvd when the router changed (ports rebound to node-b): keepalived no longer runs there
+        // neutron-server deletes a router only without interfaces: removing them first (routers_updated) leaves no IPv6
+        // subnet, so radvd stops then; the deletion (router_deleted) stops the rest and the reporting
+        long radvdB = Pids.read(b.l3ha.radvdPidFile(routerId)).orElseThrow();
+        long haproxyB = Pids.read(b.l3ha.haproxyPidFile(routerId)).orElseThrow();
+        assertTrue(Pids.alive(radvdB) && Pids.alive(haproxyB), "radvd and haproxy run on node-b");
+        // node-a is still primary in l3ha (its keepalived died holding the VIP): it keeps its haproxy; its radvd was
+        // stopped when the router changed (ports rebound to node-b), keepalived no longer running there
+        List<Long> onA = daemonPids(a);
+        a.l3ha.logText().lines().filter(l -> l.contains("radvd for router") || l.contains("keepalived for router"))
+                .forEach(l -> System.out.println("NEUTRON-DRILL node-a log: " + l));
+        long removing = System.nanoTime();
+        for (String subnet : List.of(v4, v6, v6b)) {
+            api.removeRouterInterface(routerId, subnet);
         }
-        assertEquals(4, daemons.size(), "radvd and haproxy on both nodes (node-a never left primary): " + daemons);
-        int markA = a.l3ha.journal().size();
-        int markB = b.l3ha.journal().size();
+        time("step 4: remove_router_interface x3 calls", removing);
+        await("node-b's radvd stopped (no IPv6 subnet left)").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> !Pids.alive(radvdB));
+        time("step 4: interfaces removed -> node-b's radvd gone", removing);
+        List<Long> haproxies = new ArrayList<>(List.of(haproxyB));
+        onA.stream().filter(p -> Pids.commandLine(p).contains("haproxy")).forEach(haproxies::add);
+        assertTrue(haproxies.stream().allMatch(Pids::alive), "haproxy still runs until the deletion: " + haproxies);
         long deleted = System.nanoTime();
         api.deleteRouter(routerId);
-        await("radvd and haproxy of " + routerId + " gone on both nodes").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(200)).until(() -> daemons.stream().noneMatch(Pids::alive));
-        double deleteToGone = time("step 4: router deleted -> radvd and haproxy gone on both nodes", deleted);
+        await("haproxy of " + routerId + " gone on both nodes").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> haproxies.stream().noneMatch(Pids::alive));
+        double deleteToGone = time("step 4: router deleted -> haproxy gone on both nodes (" + haproxies.size() + ")", deleted);
         await("state directories removed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> Files.notExists(a.l3ha.stateFile(routerId)) && Files.notExists(b.l3ha.stateFile(routerId)));
-        await("no report of " + routerId + " any more").during(Duration.ofSeconds(2L * ADVERT_INT + 1))
-                .atMost(Duration.ofSeconds(2L * ADVERT_INT + 10)).pollInterval(Duration.ofMillis(200))
-                .until(() -> a.l3ha.reported(routerId, markA).isEmpty() && b.l3ha.reported(routerId, markB).isEmpty());
+        assertEquals(List.of(), daemonPids(a), "nothing of the router runs on node-a");
+        assertEquals(List.of(), daemonPids(b), "nothing of the router runs on node-b");
+        // a batch already on its way may still carry it (one batch interval); nothing after that
+        java.time.Instant quietFrom = java.time.Instant.now().plusSeconds(ADVERT_INT + 1L);
+        await("no report of " + routerId + " any more").during(Duration.ofSeconds(3L * ADVERT_INT + 2))
+                .atMost(Duration.ofSeconds(3L * ADVERT_INT + 15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> reportsSince(a, quietFrom).isEmpty() && reportsSince(b, quietFrom).isEmpty());
         System.out.printf("NEUTRON-DRILL step 4: deleted -> daemons gone %.1f s%n", deleteToGone);
     }
 
@@ -328,7 +349,7 @@ class NeutronDrillIT {
     /**
      * node-a's {@code qrouter-<id>} (root mount namespace), node-b's (its own), a client namespace
      * with a bridge; the HA veth between the nodes, the IPv6 interfaces on the bridge, the other
-     * interfaces and the gateway as dummies; the HA addresses; all up, DAD off (as the other drill).
+     * interfaces and the gateway as veths with nothing behind them; the HA addresses; all up, DAD off (as the other drill).
      */
     private void topology(Node a, Node b) throws IOException {
         netns.add(List.of(qrouter(), clientNs()));
@@ -348,21 +369,30 @@ class NeutronDrillIT {
         for (Node n : List.of(a, b)) {
             n.ip(qrouter(), "addr", "add", n.view.haIp() + "/18", "dev", n.view.ha());
             n.ip(qrouter(), "link", "set", n.view.ha(), "up");
-            n.ip(qrouter(), "link", "add", n.view.qg(), "type", "dummy");
-            n.ip(qrouter(), "link", "set", n.view.qg(), "up");
+            pairInside(n, n.view.qg());
             for (String port : n.view.interfaces().keySet()) {
                 if (n.view.ipv6Ports().contains(port)) {
                     plugQr(n, port);
                 } else {
-                    String qr = DrillRouter.device("qr-", port);
-                    n.ip(qrouter(), "link", "add", qr, "type", "dummy");
-                    n.ip(qrouter(), "link", "set", qr, "up");
+                    pairInside(n, DrillRouter.device("qr-", port));
                 }
             }
         }
         DrillBed.awaitUp(qrouter(), a.view.ha());
         await(b.view.ha() + " up in node-b").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
                 .until(() -> b.ip(qrouter(), "-br", "link", "show", "dev", b.view.ha()).contains(" UP "));
+    }
+
+    /**
+     * {@code device} (up, with carrier) as one end of a veth pair whose other end ({@code z} in
+     * place of its first letter) stays in the same namespace: a port with nothing behind it
+     * (no dummy driver in this container).
+     */
+    private void pairInside(Node n, String device) throws IOException {
+        String peer = "z" + device.substring(1);
+        n.ip(qrouter(), "link", "add", device, "type", "veth", "peer", "name", peer);
+        n.ip(qrouter(), "link", "set", peer, "up");
+        n.ip(qrouter(), "link", "set", device, "up");
     }
 
     /** Router port {@code port} of node {@code n} as a veth whose other end is a port of the client bridge. */
@@ -426,6 +456,11 @@ class NeutronDrillIT {
                     Map<String, String> now = api.haStates(routerId);
                     return wanted.entrySet().stream().allMatch(e -> e.getValue().equals(now.get(e.getKey())));
                 });
+    }
+
+    /** @return the journal lines of node {@code n} reporting the router, written after {@code from} */
+    private List<Journal.Line> reportsSince(Node n, java.time.Instant from) throws IOException {
+        return n.l3ha.journal().stream().filter(l -> l.states().containsKey(routerId) && l.time().isAfter(from)).toList();
     }
 
     private boolean daemonsRunning(Node n) {
