@@ -258,7 +258,7 @@ public final class OsloClient implements AutoCloseable {
         } catch (ShutdownSignalException e) {
             l.broken = true;
             throw new RpcException(Kind.CONNECTION, "connection lost before the broker confirmed the cast: "
-                    + reason(e), e);
+                    + Brokers.reason(e), e);
         } catch (InterruptedException e) {
             l.broken = true; // the unconfirmed message would be waited for by the next cast
             throw e;
@@ -280,7 +280,8 @@ public final class OsloClient implements AutoCloseable {
             l.publish.basicPublish(settings.controlExchange(), settings.topic(), mandatory, props, body);
         } catch (IOException | ShutdownSignalException e) {
             l.broken = true;
-            throw new RpcException(Kind.CONNECTION, "cannot publish to " + settings.transportUrl() + ": " + reason(e), e);
+            throw new RpcException(Kind.CONNECTION, "cannot publish to " + settings.transportUrl() + ": "
+                    + Brokers.reason(e), e);
         }
     }
 
@@ -348,7 +349,8 @@ public final class OsloClient implements AutoCloseable {
                 }
                 throw new RpcException(Kind.TLS, tlsFailure, e);
             }
-            RpcException failure = new RpcException(Kind.CONNECTION, "cannot connect to " + url + ": " + reason(e), e);
+            RpcException failure = new RpcException(Kind.CONNECTION, "cannot connect to " + url + ": "
+                    + Brokers.reason(e), e);
             if (down.compareAndSet(false, true)) {
                 LOG.warn("{}: {}; retrying with the next request", name, failure.getMessage());
             } else {
@@ -395,7 +397,7 @@ public final class OsloClient implements AutoCloseable {
             l.abort();
             RpcException failure = new RpcException(Kind.CONNECTION, "cannot set up exchange " + settings.controlExchange()
                     + " and reply queue " + replyQueue + " on " + url + ": "
-                    + reason(e), e);
+                    + Brokers.reason(e), e);
             if (down.compareAndSet(false, true)) {
                 LOG.warn("{}: {}", name, failure.getMessage());
             }
@@ -446,10 +448,11 @@ public final class OsloClient implements AutoCloseable {
             return; // our own close or abort
         }
         failWaiting(new RpcException(Kind.CONNECTION, "connection to " + settings.transportUrl() + " lost: "
-                + reason(cause)));
+                + Brokers.reason(cause)));
         listener.connectionLost();
         if (down.compareAndSet(false, true)) {
-            LOG.warn("{}: connection to {} lost ({}); reconnecting", name, settings.transportUrl(), reason(cause));
+            LOG.warn("{}: connection to {} lost ({}); reconnecting", name, settings.transportUrl(),
+                    Brokers.reason(cause));
         }
     }
 
@@ -459,9 +462,9 @@ public final class OsloClient implements AutoCloseable {
             return; // our own close, or the connection's shutdown, handled there
         }
         l.broken = true;
-        failWaiting(new RpcException(Kind.CONNECTION, "channel closed by the broker: " + reason(cause)));
+        failWaiting(new RpcException(Kind.CONNECTION, "channel closed by the broker: " + Brokers.reason(cause)));
         LOG.warn("{}: the broker closed the publishing channel ({}); reconnecting with the next request", name,
-                reason(cause));
+                Brokers.reason(cause));
     }
 
     private void recovered(Link l) {
@@ -575,11 +578,6 @@ public final class OsloClient implements AutoCloseable {
             LOG.warn("{}: the broker cancelled the consumer of reply queue {}; re-creating it", name, replyQueue);
             failWaiting(new RpcException(Kind.CONNECTION, "reply queue " + replyQueue + " was deleted"));
         }
-    }
-
-    /** A one-line reason for an exception from the RabbitMQ client. */
-    static String reason(Throwable e) {
-        return Brokers.reason(e);
     }
 
     private static String seconds(long millis) {

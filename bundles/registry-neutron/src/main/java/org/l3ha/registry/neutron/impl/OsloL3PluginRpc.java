@@ -35,15 +35,14 @@ final class OsloL3PluginRpc implements L3PluginRpc {
         args.put("host", host);
         JsonNode reply = call("get_router_ids", GET_ROUTER_IDS_VERSION, args);
         if (!reply.isArray()) {
-            throw new NeutronRpcException(NeutronRpcException.Kind.OTHER, "get_router_ids answered a JSON "
-                    + reply.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ", not a list");
+            throw new NeutronRpcException(NeutronRpcException.Kind.OTHER, "get_router_ids answered "
+                    + L3Notification.kind(reply) + ", not a list");
         }
         List<String> ids = new ArrayList<>(reply.size());
         for (JsonNode id : reply) {
             if (!id.isTextual()) {
                 throw new NeutronRpcException(NeutronRpcException.Kind.OTHER,
-                        "get_router_ids answered a list holding a JSON " + id.getNodeType().toString()
-                                .toLowerCase(java.util.Locale.ROOT) + ", not only router ids");
+                        "get_router_ids answered a list holding " + L3Notification.kind(id) + ", not only router ids");
             }
             ids.add(id.asText());
         }

@@ -89,8 +89,7 @@ final class StateRpc implements AutoCloseable {
     HostVerdict checkHost(String host) throws InterruptedException {
         long now = nanoTime.getAsLong();
         HostVerdict v = verdict;
-        if (v == HostVerdict.REGISTERED && now - nextCheckNanos < 0
-                || v == HostVerdict.UNKNOWN && now - nextCheckNanos < 0) {
+        if ((v == HostVerdict.REGISTERED || v == HostVerdict.UNKNOWN) && now - nextCheckNanos < 0) {
             return v;
         }
         ObjectNode args = codec.mapper().createObjectNode();
