@@ -1,18 +1,12 @@
 package org.l3ha.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-import org.l3ha.common.testing.Exec;
 import org.l3ha.itests.support.Journal;
 import org.l3ha.itests.support.KarafAssembly;
 
@@ -27,7 +21,6 @@ final class KarafInstance implements AutoCloseable {
     /** The features booted instead of {@code l3ha} (which also brings the data plane). */
     static final List<String> FEATURES = List.of("l3ha-endpoint", "l3ha-engine", "l3ha-notifier", "l3ha-registry-file",
             "l3ha-reporter-journal", "l3ha-health", "l3ha-shell");
-    private static final String USER = "bench";
 
     private final Path work;
     private final KarafAssembly karaf;
@@ -51,10 +44,7 @@ final class KarafInstance implements AutoCloseable {
         k.karaf.setAgent("enable_metadata_proxy", "false");
         k.karaf.setAgent("check_child_processes_interval", "0");
         k.bootStateChangePathOnly();
-        // a console user for bin/client (l3ha:stats), this instance only
-        Path users = k.karaf.home().resolve("etc/users.properties");
-        Files.writeString(users, "\n" + USER + " = " + USER + ",_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
-                StandardCharsets.ISO_8859_1, StandardOpenOption.APPEND);
+        k.karaf.addConsoleUser(); // for l3ha:stats
         return k;
     }
 
@@ -114,23 +104,7 @@ final class KarafInstance implements AutoCloseable {
 
     /** @return the counters of {@code l3ha:stats}, as {@code <component>.<counter>} */
     Map<String, Long> stats() throws IOException {
-        String out = Exec.okWithOpenStdin(Duration.ofSeconds(90), List.of(karaf.home().resolve("bin/client").toString(),
-                "-a", Integer.toString(karaf.sshPort()), "-h", "127.0.0.1", "-u", USER, "-p", USER, "-r", "30", "-d", "1", "l3ha:stats"));
-        Map<String, Long> stats = new TreeMap<>();
-        String section = null;
-        Pattern counter = Pattern.compile("^\\s+(\\S+) = (-?\\d+)\\s*$");
-        for (String line : out.split("\\R")) {
-            Matcher m = counter.matcher(line);
-            if (m.matches() && section != null) {
-                stats.put(section + "." + m.group(1), Long.parseLong(m.group(2)));
-            } else if (line.matches("^\\S+:\\s*$")) {
-                section = line.trim().substring(0, line.trim().length() - 1);
-            }
-        }
-        if (!stats.containsKey("endpoint.accepted")) {
-            throw new IllegalStateException("l3ha:stats gave no endpoint counters: " + out);
-        }
-        return stats;
+        return karaf.stats(Duration.ofSeconds(90));
     }
 
     String tail(int lines) {

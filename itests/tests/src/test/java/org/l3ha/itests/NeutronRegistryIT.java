@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,6 +19,7 @@ import org.l3ha.itests.support.Journal;
 import org.l3ha.itests.support.KarafAssembly;
 import org.l3ha.itests.support.NeutronApi;
 import org.l3ha.itests.support.NeutronServer;
+import org.l3ha.itests.support.StepTimes;
 
 /**
  * The built assembly with the neutron registry instead of the file registry, against Debian's real
@@ -41,19 +40,18 @@ class NeutronRegistryIT {
 
     @Test
     void routersComeFromNeutronServerAndTheirStatesGoBackIntoIt() throws Exception {
-        Map<String, Double> times = new LinkedHashMap<>();
-        long t0 = System.nanoTime();
+        StepTimes times = new StepTimes("NeutronRegistryIT");
+        long t0 = times.start();
         try (NeutronServer peer = NeutronServer.up(work.resolve("peer"), HOST)) {
-            times.put("neutron-server up, agents of " + HOST + " registered", seconds(t0));
+            times.done("neutron-server up, agents of " + HOST + " registered", t0);
             NeutronApi api = peer.api();
-            JsonNode ext = api.createExternalNetwork("ext", "public");
-            api.createSubnet(ext.get("id").asText(), "203.0.113.0/24");
+            String ext = api.createPublicNetwork();
             JsonNode net = api.createNetwork("tenant");
             JsonNode v4 = api.createSubnet(net.get("id").asText(), "10.10.0.0/24");
-            long t1 = System.nanoTime();
-            String router = api.createHaRouter("r1", ext.get("id").asText()).get("id").asText();
+            long t1 = times.start();
+            String router = api.createHaRouter("r1", ext).get("id").asText();
             api.addRouterInterface(router, v4.get("id").asText());
-            times.put("HA router created, interface added", seconds(t1));
+            times.done("HA router created, interface added", t1);
 
             Path state = work.resolve("s");
             Path routers = work.resolve("routers");
@@ -62,47 +60,44 @@ class NeutronRegistryIT {
                 karaf.configureAgent(state, HOST, routers);
                 karaf.setAgent("ha_vrrp_advert_int", "1");
                 karaf.setAgent("enable_metadata_proxy", "false");
-                karaf.setConfig("org.l3ha.reporter.oslo", "transport_url", peer.transportUrl());
-                karaf.setConfig("org.l3ha.reporter.oslo", "control_exchange", peer.controlExchange());
-                karaf.setConfig("org.l3ha.reporter.oslo", "rpc_mode", "call");
-                karaf.setConfig("org.l3ha.reporter.oslo", "rpc_response_timeout", "30");
+                karaf.useNeutronServer(peer, "call");
                 karaf.setConfig("org.l3ha.registry.neutron", "periodic_interval", "600"); // no drift check in the test
                 karaf.replaceL3haBootFeature(FEATURES);
-                long t2 = System.nanoTime();
+                long t2 = times.start();
                 karaf.start();
                 Path socket = state.resolve("keepalived-state-change");
                 karaf.awaitFile(socket, DEADLINE);
-                times.put("container up, socket listening", seconds(t2));
+                times.done("container up, socket listening", t2);
 
                 // the start-up resync reports what the registry got from neutron-server
                 Journal journal = new Journal(state.resolve("ha-states.jsonl"));
                 karaf.await("router " + router + " from neutron-server in the journal", DEADLINE,
-                        () -> journal.latest().containsKey(router), () -> "journal: " + lines(journal));
-                times.put("router synced from neutron-server and resynced", seconds(t2));
+                        () -> journal.latest().containsKey(router), () -> "journal: " + journal.describe());
+                times.done("router synced from neutron-server and resynced", t2);
 
                 // the monitor says primary: neutron-server shows this host active
-                long t3 = System.nanoTime();
+                long t3 = times.start();
                 assertEquals(200, UdsClient.notify(socket, router, "primary").status());
                 karaf.await("ha_state active for " + HOST + " in neutron-server's API", DEADLINE,
                         () -> "active".equals(api.haStates(router).get(HOST)), () -> states(api, router));
-                times.put("primary posted -> API shows " + HOST + " active", seconds(t3));
+                times.done("primary posted -> API shows " + HOST + " active", t3);
 
                 // a router created now arrives at once (routers_updated, or the lookup of an unknown id), not
                 // at the next periodic check
-                long t4 = System.nanoTime();
-                String second = api.createHaRouter("r2", ext.get("id").asText()).get("id").asText();
+                long t4 = times.start();
+                String second = api.createHaRouter("r2", ext).get("id").asText();
                 assertEquals(200, UdsClient.notify(socket, second, "backup").status());
                 karaf.await("router " + second + " reported standby", DEADLINE,
-                        () -> "standby".equals(journal.latest().get(second)), () -> "journal: " + lines(journal));
-                times.put("second router created -> known and reported", seconds(t4));
+                        () -> "standby".equals(journal.latest().get(second)), () -> "journal: " + journal.describe());
+                times.done("second router created -> known and reported", t4);
 
                 // deleted: router_deleted (fanout) takes it out of the registry
-                long t5 = System.nanoTime();
+                long t5 = times.start();
                 api.deleteRouter(second);
                 karaf.await("the registry's removal of " + second + " in karaf.log", DEADLINE,
                         () -> karaf.logText().contains("routers removed by neutron-server's notifications"),
                         () -> karaf.tail(40));
-                times.put("second router deleted -> removed from the registry", seconds(t5));
+                times.done("second router deleted -> removed from the registry", t5);
 
                 String log = karaf.logText();
                 assertFalse(log.contains("is not a registered L3 agent"), "host check failed: " + karaf.tail(60));
@@ -110,21 +105,11 @@ class NeutronRegistryIT {
                 karaf.stop(Duration.ofSeconds(60));
             }
         } finally {
-            times.forEach((k, v) -> System.out.printf("NeutronRegistryIT: %-55s %7.1f s%n", k, v));
+            times.print();
         }
     }
 
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
 
-    private static String lines(Journal journal) {
-        try {
-            return journal.lines().toString();
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
-    }
 
     private static String states(NeutronApi api, String router) {
         try {

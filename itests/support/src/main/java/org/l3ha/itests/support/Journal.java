@@ -48,6 +48,15 @@ public final class Journal {
         return List.copyOf(lines);
     }
 
+    /** @return the lines so far as text, or why they cannot be read: for a failure's report */
+    public String describe() {
+        try {
+            return lines().toString();
+        } catch (IOException e) {
+            return "cannot read " + file + ": " + e;
+        }
+    }
+
     /** @return how many complete lines there are */
     public synchronized int size() throws IOException {
         read();

@@ -9,12 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -36,9 +39,12 @@ public final class KarafAssembly implements AutoCloseable {
     public static final String REGISTRY_PID = "org.l3ha.registry.file";
     /** Lines of karaf.log a failure shows. */
     private static final int TAIL = 40;
+    /** The console user {@link #addConsoleUser()} adds (its password is its name). */
+    private static final String CONSOLE_USER = "itest";
 
     private final Path home;
     private final int sshPort;
+    private boolean consoleUser;
     private Process process;
 
     private KarafAssembly(Path home, int sshPort) {
@@ -160,6 +166,17 @@ public final class KarafAssembly implements AutoCloseable {
         setConfig(REGISTRY_PID, "routers_dir", routersDir.toString());
     }
 
+    /**
+     * Points the oslo reporter (and with it the neutron registry, which uses its broker settings) at
+     * {@code peer}'s broker and exchange, in {@code rpcMode} ({@code call} or {@code cast}).
+     */
+    public void useNeutronServer(NeutronServer peer, String rpcMode) throws IOException {
+        setConfig("org.l3ha.reporter.oslo", "transport_url", peer.transportUrl());
+        setConfig("org.l3ha.reporter.oslo", "control_exchange", peer.controlExchange());
+        setConfig("org.l3ha.reporter.oslo", "rpc_mode", rpcMode);
+        setConfig("org.l3ha.reporter.oslo", "rpc_response_timeout", "30");
+    }
+
     /** @return the value of {@code key} in {@code etc/<pid>.cfg}, if set */
     public Optional<String> config(String pid, String key) throws IOException {
         Pattern p = Pattern.compile("^\\s*" + Pattern.quote(key) + "\\s*=\\s*(.*?)\\s*$");
@@ -170,6 +187,61 @@ public final class KarafAssembly implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Adds a console user with the admin group to {@code etc/users.properties} (the assembly ships
+     * none), for {@link #shell(String, Duration)}. Before {@link #start()}.
+     */
+    public void addConsoleUser() throws IOException {
+        if (consoleUser) {
+            return;
+        }
+        Files.writeString(home.resolve("etc/users.properties"), "\n" + CONSOLE_USER + " = " + CONSOLE_USER
+                + ",_g_:admingroup\n_g_\\:admingroup = group,admin,manager,viewer,systembundles,ssh\n",
+                StandardCharsets.ISO_8859_1, StandardOpenOption.APPEND);
+        consoleUser = true;
+    }
+
+    /**
+     * Runs one console command through {@code bin/client} over SSH, as the user
+     * {@link #addConsoleUser()} added, with its standard input held open (the client ends its
+     * session when its input ends).
+     *
+     * @return what the command printed
+     * @throws IOException when the client fails or does not finish within {@code timeout}
+     */
+    public String shell(String command, Duration timeout) throws IOException {
+        if (!consoleUser) {
+            throw new IllegalStateException("no console user: call addConsoleUser() before start()");
+        }
+        return Exec.okWithOpenStdin(timeout, List.of("env", "JAVA_HOME=" + System.getProperty("java.home"),
+                home.resolve("bin/client").toString(), "-a", Integer.toString(sshPort),
+                "-h", "127.0.0.1", "-u", CONSOLE_USER, "-p", CONSOLE_USER, "-r", "30", "-d", "1", command));
+    }
+
+    /**
+     * @return the counters {@code l3ha:stats} prints, as {@code <section>.<counter>} (e.g.
+     *         {@code endpoint.accepted})
+     * @throws IOException as {@link #shell(String, Duration)}, or when the output has no endpoint counters
+     */
+    public Map<String, Long> stats(Duration timeout) throws IOException {
+        String out = shell("l3ha:stats", timeout);
+        Map<String, Long> stats = new TreeMap<>();
+        String section = null;
+        Pattern counter = Pattern.compile("^\\s+(\\S+) = (-?\\d+)\\s*$");
+        for (String line : out.split("\\R")) {
+            Matcher m = counter.matcher(line);
+            if (m.matches() && section != null) {
+                stats.put(section + "." + m.group(1), Long.parseLong(m.group(2)));
+            } else if (line.matches("^\\S+:\\s*$")) {
+                section = line.trim().substring(0, line.trim().length() - 1);
+            }
+        }
+        if (!stats.containsKey("endpoint.accepted")) {
+            throw new IOException("l3ha:stats gave no endpoint counters: " + out);
+        }
+        return stats;
     }
 
     /** Starts {@code bin/karaf server} in the background, output to {@code console.log}. */
@@ -313,6 +385,20 @@ public final class KarafAssembly implements AutoCloseable {
         try {
             List<String> all = Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8) : List.of();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /**
+     * @return the last {@code lines} lines of karaf.log that {@code skip} does not match (or why they
+     *         cannot be read): what a failure shows when, say, every transition is logged under load
+     */
+    public String tail(int lines, Pattern skip) {
+        try {
+            List<String> kept = Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8).stream()
+                    .filter(l -> !skip.matcher(l).find()).toList() : List.of();
+            return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
         } catch (IOException e) {
             return e.toString();
         }

@@ -81,6 +81,16 @@ public final class NeutronApi {
         return post("/v2.0/networks", Map.of("network", n)).get("network");
     }
 
+    /**
+     * @return the id of a new external network {@code ext} on the peer's physical network
+     *         {@code public}, with IPv4 subnet 203.0.113.0/24 (TEST-NET-3): what a router's gateway needs
+     */
+    public String createPublicNetwork() throws IOException {
+        String id = createExternalNetwork("ext", "public").get("id").asText();
+        createSubnet(id, "203.0.113.0/24");
+        return id;
+    }
+
     /** @return a new IPv4 subnet ({@code cidr} such as {@code 10.0.0.0/24}; gateway and DHCP as Neutron chooses) */
     public JsonNode createSubnet(String networkId, String cidr) throws IOException {
         Map<String, Object> s = new LinkedHashMap<>();

@@ -80,10 +80,7 @@ final class L3ha implements AutoCloseable {
         k.setAgent("enable_metadata_proxy", "true");
         k.setAgent("metadata_proxy_socket", metadataSocket.toString());
         k.setAgent("check_child_processes_interval", Integer.toString(CHECK_CHILD_PROCESSES_INTERVAL));
-        k.setConfig("org.l3ha.reporter.oslo", "transport_url", peer.transportUrl());
-        k.setConfig("org.l3ha.reporter.oslo", "control_exchange", peer.controlExchange());
-        k.setConfig("org.l3ha.reporter.oslo", "rpc_mode", rpcMode);
-        k.setConfig("org.l3ha.reporter.oslo", "rpc_response_timeout", "30");
+        k.useNeutronServer(peer, rpcMode);
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.name", "org.l3ha.endpoint");
         k.setConfig("org.ops4j.pax.logging", "log4j2.logger.l3haendpoint.level", "DEBUG");
         k.replaceL3haBootFeature(NEUTRON_FEATURES);

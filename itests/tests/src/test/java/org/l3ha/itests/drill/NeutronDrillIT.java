@@ -193,12 +193,11 @@ class NeutronDrillIT {
 
         // ---- the router through the REST API
         long t = System.nanoTime();
-        JsonNode ext = api.createExternalNetwork("ext", "public");
-        api.createSubnet(ext.get("id").asText(), "203.0.113.0/24");
+        String ext = api.createPublicNetwork();
         String net = api.createNetwork("tenant").get("id").asText();
         String v4 = api.createSubnet(net, "10.10.0.0/24").get("id").asText();
         String v6 = api.createSlaacSubnet(net, PREFIX1).get("id").asText();
-        routerId = api.createHaRouter("drill", ext.get("id").asText()).get("id").asText();
+        routerId = api.createHaRouter("drill", ext).get("id").asText();
         api.addRouterInterface(routerId, v4);
         api.addRouterInterface(routerId, v6);
         time("HA router created with IPv4 + IPv6 SLAAC interfaces and a gateway", t);
