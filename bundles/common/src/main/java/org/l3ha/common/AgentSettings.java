@@ -127,6 +127,17 @@ public record AgentSettings(
     }
 
     /**
+     * Validates the options a component was activated with (the one place the PID is validated).
+     *
+     * @param config the component property type of PID {@value #PID}
+     * @return the settings
+     * @throws ConfigException naming every bad key and value
+     */
+    public static AgentSettings of(AgentConfig config) {
+        return parse(PropertyTypes.values(AgentConfig.class, config));
+    }
+
+    /**
      * Parses and validates the properties of PID {@value #PID}.
      *
      * @param props Config Admin properties (may be null or empty: all defaults)

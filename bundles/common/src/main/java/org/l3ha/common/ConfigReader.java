@@ -167,6 +167,11 @@ public final class ConfigReader {
                 + ": ignored (misspelt, or not an option of l3ha)";
     }
 
+    /** @return the exception for one bad value of {@code key} in {@code pid}, worded as {@link #done()} words it */
+    public static ConfigException rejected(String pid, String key, String value, String reason) {
+        return new ConfigException(pid, List.of(key + "=" + quote(value) + " " + reason));
+    }
+
     /** Records a problem with {@code key}; {@link #done()} will throw. */
     public void problem(String key, String value, String reason) {
         problems.add(key + "=" + quote(value) + " " + reason);

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
@@ -19,7 +18,10 @@ import org.l3ha.api.HealthResult;
 import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
+import org.l3ha.common.Counters;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
@@ -29,9 +31,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,23 +47,7 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.ipv6", configurationPid = AgentSettings.PID, immediate = true,
         service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
         property = {TransitionListener.ORDER + ":Integer=100", StatsProvider.NAME + "=ipv6", HealthCheck.NAME + "=ipv6"})
-@Designate(ocd = Ipv6Listener.Config.class)
 public final class Ipv6Listener implements TransitionListener, StatsProvider, HealthCheck {
-
-    /** The options of PID {@code org.l3ha.agent} this listener reads. */
-    @ObjectClassDefinition(name = "l3ha IPv6",
-            description = "Options of PID org.l3ha.agent read by the IPv6 transition listener")
-    public @interface Config {
-        @AttributeDefinition(name = "ipv6_gateway", required = false,
-                description = "IPv6 link-local address of the upstream router. If set, the gateway device"
-                        + " of a primary router does not accept router advertisements (accept_ra=0)")
-        String ipv6__gateway() default "";
-
-        @AttributeDefinition(name = "root_helper", required = false,
-                description = "Command prefix for privileged commands (ip netns exec ... sysctl), split on"
-                        + " whitespace; empty = run them directly (l3ha runs as root)")
-        String root__helper() default "";
-    }
 
     /**
      * What this listener uses of the configuration.
@@ -73,13 +56,11 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
      * @param rootHelper {@code root_helper}, split on whitespace
      */
     record Settings(String ipv6Gateway, List<String> rootHelper) {
-        static Settings parse(Map<String, ?> props) {
-            AgentSettings agent = AgentSettings.parse(props);
+        static Settings of(AgentConfig config) {
+            AgentSettings agent = AgentSettings.of(config);
             String gw = agent.ipv6Gateway();
             if (!gw.isEmpty() && !isIpv6Address(gw)) {
-                ConfigReader r = new ConfigReader(AgentSettings.PID, props);
-                r.problem(AgentSettings.IPV6_GATEWAY, gw, "is not an IPv6 address");
-                r.done();
+                throw ConfigReader.rejected(AgentSettings.PID, AgentSettings.IPV6_GATEWAY, gw, "is not an IPv6 address");
             }
             return new Settings(gw, agent.rootHelperCommand());
         }
@@ -97,51 +78,45 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
     private volatile Boolean hostIpv6;
     private final FailingRouters failing = new FailingRouters("IPv6");
 
-    private final LongAdder applied = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
-    private final LongAdder sysctls = new LongAdder();
-    private final LongAdder sysctlFailures = new LongAdder();
-    private final LongAdder failures = new LongAdder();
+    private final Counters counters = new Counters("applied", "skipped_ipv6_disabled", "sysctls", "sysctl_failures", "failures");
+    private final LongAdder applied = counters.counter("applied");
+    private final LongAdder skipped = counters.counter("skipped_ipv6_disabled");
+    private final LongAdder sysctls = counters.counter("sysctls");
+    private final LongAdder sysctlFailures = counters.counter("sysctl_failures");
+    private final LongAdder failures = counters.counter("failures");
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
-     * @throws ConfigException if it is invalid (logged); DS retries when it changes
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @throws ConfigException if they are invalid (logged); DS retries when they change
      */
     @Activate
-    public Ipv6Listener(Map<String, Object> props) {
-        this(props, CommandRunner.SYSTEM, HostIpv6.SYSTEM, NETNS_DIR);
+    public Ipv6Listener(AgentConfig config) {
+        this(config, CommandRunner.SYSTEM, HostIpv6.SYSTEM, NETNS_DIR);
     }
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param config the options of PID {@code org.l3ha.agent}
      * @param runner runs the sysctl commands
      * @param host tells whether IPv6 is enabled on the host
      * @param netnsDir where named namespaces are ({@code /run/netns})
      */
-    Ipv6Listener(Map<String, ?> props, CommandRunner runner, HostIpv6 host, Path netnsDir) {
+    Ipv6Listener(AgentConfig config, CommandRunner runner, HostIpv6 host, Path netnsDir) {
         this.runner = runner;
         this.host = host;
         this.netnsDir = netnsDir;
-        try {
-            settings = Settings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("IPv6 listener not started: {}", e.getMessage());
-            throw e;
-        }
+        settings = ConfigGate.atStart(LOG, "IPv6 listener", () -> Settings.of(config));
         LOG.info("IPv6 listener active: ipv6_gateway {}, root helper {}", label(settings.ipv6Gateway()),
                 settings.rootHelper().isEmpty() ? "none" : settings.rootHelper());
     }
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
     @Modified
-    void modified(Map<String, Object> props) {
-        Settings next;
-        try {
-            next = Settings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; the IPv6 listener keeps its previous configuration", e.getMessage());
+    void modified(AgentConfig config) {
+        Optional<Settings> parsed = ConfigGate.onModify(LOG, () -> Settings.of(config), () -> "the IPv6 listener's previous configuration");
+        if (parsed.isEmpty()) {
             return;
         }
+        Settings next = parsed.get();
         Settings old = settings;
         settings = next;
         if (!next.equals(old)) {
@@ -254,12 +229,7 @@ public final class Ipv6Listener implements TransitionListener, StatsProvider, He
     /** @return applied, skipped_ipv6_disabled, sysctls, sysctl_failures, failures, routers_failing */
     @Override
     public Map<String, Long> counters() {
-        Map<String, Long> c = new TreeMap<>();
-        c.put("applied", applied.sum());
-        c.put("skipped_ipv6_disabled", skipped.sum());
-        c.put("sysctls", sysctls.sum());
-        c.put("sysctl_failures", sysctlFailures.sum());
-        c.put("failures", failures.sum());
+        Map<String, Long> c = counters.snapshot();
         c.put("routers_failing", (long) failing.count());
         return c;
     }

@@ -1,5 +1,6 @@
 package org.l3ha.ipv6.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.TestRouters;
 
 import org.l3ha.common.HostIpv6;
@@ -57,7 +58,7 @@ class Ipv6ListenerTest {
         for (int i = 0; i < kv.length; i += 2) {
             props.put((String) kv[i], kv[i + 1]);
         }
-        return new Ipv6Listener(props, cmd -> {
+        return new Ipv6Listener(AgentConfigs.of(props), cmd -> {
             commands.add(List.copyOf(cmd));
             return failing.test(cmd)
                     ? new CommandRunner.Result(255, "sysctl: cannot stat /proc/sys/" + cmd.get(cmd.size() - 1) + ": No such file or directory")
@@ -195,7 +196,7 @@ class Ipv6ListenerTest {
 
     @Test
     void runnerExceptionIsCountedPerSysctlToo() {
-        Ipv6Listener l = new Ipv6Listener(Map.of(), cmd -> {
+        Ipv6Listener l = new Ipv6Listener(AgentConfigs.of(Map.of()), cmd -> {
             commands.add(cmd);
             throw new IOException("cannot run ip: No such file or directory");
         }, hostIpv6::get, netnsDir);
@@ -262,11 +263,11 @@ class Ipv6ListenerTest {
     @Test
     void modifiedRejectsBadConfigAndKeepsLastGood() throws Exception {
         Ipv6Listener l = listener("ipv6_gateway", "fe80::1");
-        l.modified(new HashMap<>(Map.of("ipv6_gateway", "nonsense")));
+        l.modified(AgentConfigs.of(new HashMap<>(Map.of("ipv6_gateway", "nonsense"))));
         l.apply(router(R, false, gatewayV4Only()), HaState.PRIMARY);
         assertEquals(sysctl("net.ipv6.conf." + QG + ".accept_ra=0"), commands.get(1), "kept fe80::1");
         commands.clear();
-        l.modified(new HashMap<>(Map.of("ipv6_gateway", "", "root_helper", "sudo")));
+        l.modified(AgentConfigs.of(new HashMap<>(Map.of("ipv6_gateway", "", "root_helper", "sudo"))));
         l.apply(router(R, false, gatewayV4Only()), HaState.PRIMARY);
         assertEquals(List.of("sudo", "ip", "netns", "exec", NS, "sysctl", "-w", "net.ipv6.conf." + QG + ".accept_ra=2"),
                 commands.get(1), "new good config taken");

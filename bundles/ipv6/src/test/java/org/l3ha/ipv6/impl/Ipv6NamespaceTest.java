@@ -1,5 +1,6 @@
 package org.l3ha.ipv6.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.TestRouters;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,7 +48,7 @@ class Ipv6NamespaceTest {
         peer = netns.addTestNamespace();
         netns.veth(ns, qg, peer, "tp-" + gwPort.substring(0, 8));
         router = router(routerId, false, port(gwPort, v4("203.0.113.0/24", "203.0.113.1")));
-        listener = new Ipv6Listener(Map.of());
+        listener = new Ipv6Listener(AgentConfigs.of(Map.of()));
         // a state Neutron's backup would not leave, so every value below must be written by the listener
         sysctlW("net.ipv6.conf.all.forwarding=0");
         sysctlW("net.ipv6.conf." + qg + ".accept_ra=1");
@@ -90,7 +91,7 @@ class Ipv6NamespaceTest {
 
     @Test
     void ipv6GatewayOptionKeepsRaOffOnPrimary() throws Exception {
-        listener.modified(Map.of("ipv6_gateway", "fe80::1"));
+        listener.modified(AgentConfigs.of(Map.of("ipv6_gateway", "fe80::1")));
         listener.apply(router, HaState.PRIMARY);
         assertEquals("0", read("net.ipv6.conf." + qg + ".accept_ra"));
         assertEquals("1", read("net.ipv6.conf." + qg + ".forwarding"));

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +18,9 @@ import org.l3ha.api.HealthResult;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,9 +30,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,23 +47,7 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.notifier", configurationPid = AgentSettings.PID,
         service = {StateBatcher.class, StatsProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=notifier", HealthCheck.NAME + "=notifier"}, immediate = true)
-@Designate(ocd = BatchNotifier.Config.class)
 public final class BatchNotifier implements StateBatcher, StatsProvider, HealthCheck {
-
-    /** The options of PID {@code org.l3ha.agent} the notifier reads. */
-    @ObjectClassDefinition(name = "l3ha batch notifier",
-            description = "Options of PID org.l3ha.agent read by the batch notifier")
-    public @interface Config {
-        @AttributeDefinition(name = "batch_interval", required = false, min = "0", max = "3600",
-                description = "Shortest time, in seconds (decimals allowed), from the end of one batch sent to a"
-                        + " reporter to the next one; 0 = send as soon as the previous send returned."
-                        + " Empty = ha_vrrp_advert_int, or 0.05 when that is 0.")
-        double batch__interval();
-
-        @AttributeDefinition(name = "ha_vrrp_advert_int", min = "0", max = "255",
-                description = "VRRP advert interval in seconds; the default batch_interval (0.05 s when 0)")
-        int ha__vrrp__advert__int() default AgentSettings.DEFAULT_HA_VRRP_ADVERT_INT;
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchNotifier.class);
     private static final String COMPONENT_NAME = "component.name";
@@ -89,39 +73,30 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
     private final ReporterChannel.Totals totals = new ReporterChannel.Totals();
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
-     * @throws ConfigException if it is invalid (logged at ERROR); DS retries when it changes
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @throws ConfigException if they are invalid (logged at ERROR); DS retries when they change
      */
     @Activate
-    public BatchNotifier(Map<String, Object> props) {
-        this(props, STOP_DEADLINE);
+    public BatchNotifier(AgentConfig config) {
+        this(config, STOP_DEADLINE);
     }
 
-    BatchNotifier(Map<String, Object> props, Duration stopDeadline) {
+    BatchNotifier(AgentConfig config, Duration stopDeadline) {
         this.stopDeadline = stopDeadline;
-        AgentSettings settings;
-        try {
-            settings = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("Batch notifier not started: {}", e.getMessage());
-            throw e;
-        }
+        AgentSettings settings = ConfigGate.atStart(LOG, "Batch notifier", () -> AgentSettings.of(config));
         intervalNanos = settings.batchInterval().toNanos();
         LOG.info("Batch notifier active, batch_interval {} ms", TimeUnit.NANOSECONDS.toMillis(intervalNanos));
     }
 
     /** A new {@code batch_interval} applies from the next batch; an invalid configuration is rejected. */
     @Modified
-    void modified(Map<String, Object> props) {
-        AgentSettings settings;
-        try {
-            settings = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; keeping batch_interval {} ms", e.getMessage(),
-                    TimeUnit.NANOSECONDS.toMillis(intervalNanos()));
+    void modified(AgentConfig config) {
+        Optional<AgentSettings> settings = ConfigGate.onModify(LOG, () -> AgentSettings.of(config),
+                () -> "batch_interval " + TimeUnit.NANOSECONDS.toMillis(intervalNanos()) + " ms");
+        if (settings.isEmpty()) {
             return;
         }
-        long nanos = settings.batchInterval().toNanos();
+        long nanos = settings.get().batchInterval().toNanos();
         synchronized (lock) {
             if (nanos == intervalNanos) {
                 return;

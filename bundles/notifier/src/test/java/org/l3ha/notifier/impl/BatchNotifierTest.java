@@ -1,5 +1,6 @@
 package org.l3ha.notifier.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +50,7 @@ class BatchNotifierTest {
     }
 
     private BatchNotifier notifier(String batchInterval, Duration stopDeadline) {
-        BatchNotifier n = new BatchNotifier(Map.of("batch_interval", batchInterval), stopDeadline);
+        BatchNotifier n = new BatchNotifier(AgentConfigs.of(Map.of("batch_interval", batchInterval)), stopDeadline);
         notifiers.add(n);
         return n;
     }
@@ -381,7 +382,7 @@ class BatchNotifierTest {
         n.queue(R1, PRIMARY);
         await().atMost(WAIT).until(() -> r.batches.size() == 1);
         n.queue(R2, PRIMARY); // would wait an hour
-        n.modified(Map.of("batch_interval", "0"));
+        n.modified(AgentConfigs.of(Map.of("batch_interval", "0")));
         assertEquals(0L, n.intervalNanos());
         await().atMost(WAIT).until(() -> r.batches.size() == 2);
         assertEquals(Map.of(R2, "active"), r.batches.get(1));
@@ -390,14 +391,14 @@ class BatchNotifierTest {
     @Test
     void modifiedRejectsAnInvalidConfigurationWithAnErrorAndKeepsTheLastGoodOne() {
         BatchNotifier n = notifier("0.5");
-        String log = captureStderr(() -> n.modified(Map.of("batch_interval", "soon")));
+        String log = captureStderr(() -> n.modified(AgentConfigs.of(Map.of("batch_interval", "soon"))));
         assertTrue(log.contains("ERROR"), log);
         assertTrue(log.contains("batch_interval='soon'"), log);
         assertEquals(TimeUnit.MILLISECONDS.toNanos(500), n.intervalNanos());
-        log = captureStderr(() -> n.modified(Map.of("batch_interval", "-1")));
+        log = captureStderr(() -> n.modified(AgentConfigs.of(Map.of("batch_interval", "-1"))));
         assertTrue(log.contains("batch_interval='-1'"), log);
         assertEquals(TimeUnit.MILLISECONDS.toNanos(500), n.intervalNanos());
-        n.modified(Map.of("batch_interval", "0.25"));
+        n.modified(AgentConfigs.of(Map.of("batch_interval", "0.25")));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(250), n.intervalNanos());
     }
 
@@ -405,23 +406,23 @@ class BatchNotifierTest {
     void invalidConfigurationAtActivationIsRejected() {
         String[] message = new String[1];
         String log = captureStderr(() -> message[0] = assertThrows(ConfigException.class,
-                () -> new BatchNotifier(Map.of("batch_interval", "abc"))).getMessage());
+                () -> new BatchNotifier(AgentConfigs.of(Map.of("batch_interval", "abc")))).getMessage());
         assertTrue(message[0].contains("batch_interval='abc'"), message[0]);
         assertTrue(log.contains("ERROR") && log.contains("batch_interval='abc'"), log);
     }
 
     @Test
     void batchIntervalDefaultsToTheAdvertInterval() {
-        assertEquals(TimeUnit.SECONDS.toNanos(2), new BatchNotifier(Map.of()).intervalNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(2), new BatchNotifier(AgentConfigs.of(Map.of())).intervalNanos());
         Map<String, Object> props = new HashMap<>();
         props.put("ha_vrrp_advert_int", "5");
-        assertEquals(TimeUnit.SECONDS.toNanos(5), new BatchNotifier(props).intervalNanos());
+        assertEquals(TimeUnit.SECONDS.toNanos(5), new BatchNotifier(AgentConfigs.of(props)).intervalNanos());
         props.put("ha_vrrp_advert_int", 0);
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(50), new BatchNotifier(props).intervalNanos(), "never 0 by default");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(50), new BatchNotifier(AgentConfigs.of(props)).intervalNanos(), "never 0 by default");
         props.put("batch_interval", "0");
-        assertEquals(0L, new BatchNotifier(props).intervalNanos(), "0 when set so");
+        assertEquals(0L, new BatchNotifier(AgentConfigs.of(props)).intervalNanos(), "0 when set so");
         props.put("batch_interval", "1.5");
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(1500), new BatchNotifier(props).intervalNanos());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(1500), new BatchNotifier(AgentConfigs.of(props)).intervalNanos());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.l3ha.notifier.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -44,7 +45,7 @@ public class NotifierBench {
             ids[i] = UUID.randomUUID().toString();
         }
         // a long batch interval: after the first batch the channel coalesces what is queued
-        notifier = new BatchNotifier(Map.of("ha_vrrp_advert_int", 2, "batch_interval", "3600"), Duration.ofSeconds(1));
+        notifier = new BatchNotifier(AgentConfigs.of(Map.of("ha_vrrp_advert_int", 2, "batch_interval", "3600")), Duration.ofSeconds(1));
         StateReporter reporter = states -> delivered.add(states.size());
         notifier.bindReporter(reporter, Map.of("service.id", 1L, StateReporter.NAME, "bench"));
     }

@@ -1,5 +1,6 @@
 package org.l3ha.notifier.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,7 @@ class NotifierHealthTest {
 
     @Test
     void healthFollowsTheReporters() {
-        BatchNotifier n = new BatchNotifier(Map.of("batch_interval", "0"));
+        BatchNotifier n = new BatchNotifier(AgentConfigs.of(Map.of("batch_interval", "0")));
         try {
             HealthResult r = n.check();
             assertEquals(HealthResult.Status.WARN, r.status());
