@@ -49,6 +49,16 @@ class AgentConfigTest {
     }
 
     @Test
+    void theMetatypeDesignatesThePidWithTypedDefaults() throws java.io.IOException {
+        String xml = java.nio.file.Files.readString(Path.of("target/classes/OSGI-INF/metatype/org.l3ha.common.AgentConfig.xml"));
+        assertTrue(xml.contains("<Designate pid=\"org.l3ha.agent\">"), xml);
+        assertTrue(xml.contains("<AD id=\"state_path\" type=\"String\"") && xml.contains("default=\"/var/lib/neutron\""), xml);
+        assertTrue(xml.contains("<AD id=\"ha_vrrp_advert_int\" type=\"Integer\""), xml);
+        assertTrue(xml.contains("<AD id=\"enable_metadata_proxy\" type=\"Boolean\""), xml);
+        assertTrue(xml.contains("<AD id=\"socket_mode\" type=\"String\"") && xml.contains("default=\"0600\""), xml);
+    }
+
+    @Test
     void memberNamesMapToPropertyNamesByTheDsRules() {
         assertEquals("state_path", PropertyTypes.key("state__path"));
         assertEquals("a.b", PropertyTypes.key("a_b"));

@@ -1,5 +1,7 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.Counters;
+
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
 import java.util.Collections;
@@ -67,7 +69,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
     /**
      * @param max most connections open at once (at least 1)
      * @param connector the connector to stop and restart accepting; its scheduler runs the checks
-     * @param counters where {@link Counters#CAP_REACHED} is counted
+     * @param counters where {@link CounterNames#CAP_REACHED} is counted
      */
     ConnectionCap(int max, AbstractConnector connector, Counters counters) {
         if (max < 1) {
@@ -111,7 +113,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
             }
         }
         if (reached) {
-            counters.increment(Counters.CAP_REACHED);
+            counters.increment(CounterNames.CAP_REACHED);
             if (schedule) {
                 scheduleReconcile();
             }

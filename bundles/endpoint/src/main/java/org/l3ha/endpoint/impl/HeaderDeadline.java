@@ -1,5 +1,7 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.Counters;
+
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Bounds the time a connection may take to deliver a complete request head: {@code deadline}
  * from its opening (right after the accept) and, on a keep-alive connection, from the end of its
  * previous exchange. A connection that misses it is closed, counted in
- * {@link Counters#CLOSED_HEADER_TIMEOUT} and reported by a rate-limited log line.
+ * {@link CounterNames#CLOSED_HEADER_TIMEOUT} and reported by a rate-limited log line.
  *
  * <p>Jetty 12.1 has no such bound: its idle timeout restarts with every byte read, so a client
  * trickling a header line every few seconds holds a connection for ever, and
@@ -32,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * handler runs) tells whether a head arrived in it. If none did, the connection is closed. If one
  * did but its exchange has not ended yet (a handler still reading the body, a reply not yet
  * written), it gets one more window from then: a request whose body or reply is still not done
- * after that is closed too, counted in {@link Counters#CLOSED_REQUEST_TIMEOUT} (the body is at
+ * after that is closed too, counted in {@link CounterNames#CLOSED_REQUEST_TIMEOUT} (the body is at
  * most 1 KiB and the reply is written at once, so only a client trickling its body or not reading
  * its reply gets there).
  *
@@ -234,7 +236,7 @@ final class HeaderDeadline implements Connection.Listener {
                     delay = deadlineNanos;
                 } else {
                     done = true;
-                    counter = windowIn > endedIn ? Counters.CLOSED_REQUEST_TIMEOUT : Counters.CLOSED_HEADER_TIMEOUT;
+                    counter = windowIn > endedIn ? CounterNames.CLOSED_REQUEST_TIMEOUT : CounterNames.CLOSED_HEADER_TIMEOUT;
                 }
                 if (delay >= 0) {
                     firesAt = now + delay;

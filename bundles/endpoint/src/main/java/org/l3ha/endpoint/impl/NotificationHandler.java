@@ -16,6 +16,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
+import org.l3ha.common.Counters;
 import org.l3ha.api.HaState;
 import org.l3ha.common.RouterIds;
 import org.slf4j.Logger;
@@ -79,7 +80,7 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         deadline.watchExchange(request);
-        counters.increment(Counters.RECEIVED);
+        counters.increment(CounterNames.RECEIVED);
         String method = request.getMethod();
         if (!"POST".equals(method) && !"GET".equals(method)) {
             response.getHeaders().put(HttpHeader.ALLOW, "GET, POST");
@@ -174,9 +175,9 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
                     "no engine is taking notifications and " + bufferCapacity + " routers are held already");
             return;
         }
-        counters.increment(Counters.ACCEPTED);
+        counters.increment(CounterNames.ACCEPTED);
         if (outcome == HoldingBuffer.Outcome.HELD) {
-            counters.increment(Counters.HELD);
+            counters.increment(CounterNames.HELD);
         }
         LOG.debug("Notification {} {}: {}", routerId, state.word(), outcome);
         reply(response, callback, HttpStatus.OK_200, "accepted");
@@ -211,7 +212,7 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
     }
 
     private void reject(Response response, Callback callback, int status, String reason, String message) {
-        counters.reject(reason);
+        counters.increment(CounterNames.REJECTED + reason);
         LOG.debug("Rejected ({}): {}", status, message);
         reply(response, callback, status, message);
     }
@@ -271,12 +272,12 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
             } else if (cause instanceof IOException) {
                 status = -1; // the client went away in the middle of a request
             } else if (status >= 500) {
-                counters.increment(Counters.ERRORS);
+                counters.increment(CounterNames.ERRORS);
                 LOG.warn("Internal error answering a state-change request (status {})", status, cause);
                 reply(response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500, "internal error");
                 return true;
             }
-            counters.increment(Counters.RECEIVED);
+            counters.increment(CounterNames.RECEIVED);
             String reason;
             String line;
             switch (status) {
@@ -309,7 +310,7 @@ final class NotificationHandler extends Handler.Abstract.NonBlocking {
                     }
                     break;
             }
-            counters.reject(reason);
+            counters.increment(CounterNames.REJECTED + reason);
             LOG.debug("Refused by the HTTP layer ({}): {}", status, line);
             reply(response, callback, status, line);
             return true;

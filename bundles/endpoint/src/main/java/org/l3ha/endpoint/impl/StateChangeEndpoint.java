@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -12,12 +13,15 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.HostPort;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.l3ha.common.Counters;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.StateChangeSink;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigException;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,9 +31,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,18 +50,7 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.endpoint", configurationPid = AgentSettings.PID, immediate = true,
         service = {StatsProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=endpoint", HealthCheck.NAME + "=endpoint"})
-@Designate(ocd = StateChangeEndpoint.Config.class)
 public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
-
-    @ObjectClassDefinition(name = "l3ha state-change endpoint",
-            description = "The unix-socket HTTP endpoint keepalived-state-change monitors notify (agent options)")
-    public @interface Config {
-        @AttributeDefinition(description = "Directory of the state-change socket keepalived-state-change")
-        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
-
-        @AttributeDefinition(description = "Octal permissions of the state-change socket, e.g. 0600 or 0660")
-        String socket__mode() default AgentSettings.DEFAULT_SOCKET_MODE;
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger(StateChangeEndpoint.class);
 
@@ -107,7 +97,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     private static final int MIN_THREADS = 4;
     private static final long POOL_IDLE_MS = 10_000;
 
-    private final Counters counters = new Counters(NotificationHandler.REASONS);
+    private final Counters counters = CounterNames.create(NotificationHandler.REASONS);
     private final int holdCapacity;
     private final Limits limits;
     private final HoldingBuffer buffer;
@@ -158,36 +148,30 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     /**
      * Parses the agent options and starts listening.
      *
-     * @param props Config Admin properties of PID {@code org.l3ha.agent}
+     * @param config the options of PID {@code org.l3ha.agent}
      * @throws ConfigException if an option is invalid (names key and value)
      * @throws IOException if the socket cannot be created (another listener, a file in the way)
      */
     @Activate
-    public StateChangeEndpoint(Map<String, Object> props) throws IOException {
-        this(props, HOLD_CAPACITY);
+    public StateChangeEndpoint(AgentConfig config) throws IOException {
+        this(config, HOLD_CAPACITY);
     }
 
     /** As the DS constructor, holding at most {@code holdCapacity} routers (tests). */
-    StateChangeEndpoint(Map<String, Object> props, int holdCapacity) throws IOException {
-        this(props, holdCapacity, Limits.DEFAULT);
+    StateChangeEndpoint(AgentConfig config, int holdCapacity) throws IOException {
+        this(config, holdCapacity, Limits.DEFAULT);
     }
 
     /** As the DS constructor, with other bounds on connections (tests). */
-    StateChangeEndpoint(Map<String, Object> props, Limits limits) throws IOException {
-        this(props, HOLD_CAPACITY, limits);
+    StateChangeEndpoint(AgentConfig config, Limits limits) throws IOException {
+        this(config, HOLD_CAPACITY, limits);
     }
 
-    private StateChangeEndpoint(Map<String, Object> props, int holdCapacity, Limits limits) throws IOException {
+    private StateChangeEndpoint(AgentConfig config, int holdCapacity, Limits limits) throws IOException {
         this.holdCapacity = holdCapacity;
         this.limits = limits;
         this.buffer = new HoldingBuffer(holdCapacity);
-        AgentSettings parsed;
-        try {
-            parsed = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; the state-change endpoint does not start", e.getMessage());
-            throw e;
-        }
+        AgentSettings parsed = ConfigGate.atStart(LOG, "State-change endpoint", () -> AgentSettings.of(config));
         synchronized (this) {
             settings = parsed;
             listener = open(parsed);
@@ -211,18 +195,16 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
      * invalid configuration is logged and ignored; the endpoint keeps its last good one.
      */
     @Modified
-    synchronized void modified(Map<String, Object> props) {
+    synchronized void modified(AgentConfig config) {
         if (closed) {
             return;
         }
-        AgentSettings next;
-        try {
-            next = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; the state-change endpoint keeps serving on {} with its last good configuration",
-                    e.getMessage(), settings.socketPath());
+        Optional<AgentSettings> parsed = ConfigGate.onModify(LOG, () -> AgentSettings.of(config),
+                () -> "serving on " + settings.socketPath() + " with the last good configuration");
+        if (parsed.isEmpty()) {
             return;
         }
+        AgentSettings next = parsed.get();
         Path oldPath = settings.socketPath();
         if (!next.socketPath().equals(oldPath)) {
             Listener fresh;

@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -65,7 +66,7 @@ class ConnectionBoundsTest {
     }
 
     private void start(Limits limits) throws IOException {
-        endpoint = new StateChangeEndpoint(Map.of("state_path", dir.toString()), limits);
+        endpoint = new StateChangeEndpoint(AgentConfigs.of(Map.of("state_path", dir.toString())), limits);
         endpoint.bindSink(sink);
         socket = dir.resolve("keepalived-state-change");
     }
@@ -165,9 +166,9 @@ class ConnectionBoundsTest {
                     + " ms; closed by the server after (from connect) " + spread(lifetimes) + "; all closed "
                     + allClosedMs + " ms after the first write; deadline " + deadline + " ms");
             assertTrue(Collections.min(lifetimes) >= deadline, "none closed before the deadline: " + spread(lifetimes));
-            assertEquals(n, counter(Counters.CLOSED_HEADER_TIMEOUT), "each closure counted");
-            assertEquals(0L, counter(Counters.CLOSED_REQUEST_TIMEOUT));
-            assertEquals(0L, counter(Counters.CAP_REACHED), n + " is below the cap");
+            assertEquals(n, counter(CounterNames.CLOSED_HEADER_TIMEOUT), "each closure counted");
+            assertEquals(0L, counter(CounterNames.CLOSED_REQUEST_TIMEOUT));
+            assertEquals(0L, counter(CounterNames.CAP_REACHED), n + " is below the cap");
             List<String> lines = log.lines("sent no complete request");
             System.out.println("slowloris: log lines about closed connections: " + lines.size());
             assertTrue(lines.size() >= 1 && lines.size() <= 2, "rate-limited, not one per connection: " + lines);
@@ -243,15 +244,15 @@ class ConnectionBoundsTest {
                     + ms(served - sent) + " ms; the silent clients were closed after (from connect) " + spread(lifetimes)
                     + "; the most connections seen open " + maxOpen + " (connector end points " + maxEndPoints
                     + ", server's peak " + counter("connections_peak") + "), descriptors at most " + maxFds
-                    + "; cap reached " + counter(Counters.CAP_REACHED) + " time(s)");
+                    + "; cap reached " + counter(CounterNames.CAP_REACHED) + " time(s)");
             assertEquals(0, crowd.open(), "every silent client was closed by the header deadline");
             assertTrue(Collections.min(lifetimes) >= deadline, spread(lifetimes));
             assertTrue(maxOpen <= cap, "at most the cap open: " + maxOpen);
             assertTrue(maxEndPoints <= cap, "at most the cap of end points: " + maxEndPoints);
             assertEquals((long) cap, counter("connections_peak"), "the server's own peak is the cap");
             assertTrue(maxFds - fdBefore <= clients + 1 + cap + 32, "descriptors bounded: " + fdBefore + " -> " + maxFds);
-            assertTrue(counter(Counters.CAP_REACHED) >= 1);
-            assertEquals(clients, counter(Counters.CLOSED_HEADER_TIMEOUT));
+            assertTrue(counter(CounterNames.CAP_REACHED) >= 1);
+            assertEquals(clients, counter(CounterNames.CLOSED_HEADER_TIMEOUT));
         } finally {
             monitors.shutdownNow();
         }
@@ -275,7 +276,7 @@ class ConnectionBoundsTest {
             UdsClient.Reply r = monitor.readReply();
             System.out.println("cap 8: served " + ms(System.nanoTime() - t) + " ms after a slot was freed");
             assertEquals(200, r.status());
-            assertTrue(counter(Counters.CAP_REACHED) >= 1);
+            assertTrue(counter(CounterNames.CAP_REACHED) >= 1);
             assertTrue(counter("connections_peak") <= 8);
             assertEquals(List.of(new RecordingSink.Event(ID, HaState.BACKUP)), sink.events());
         }
@@ -325,7 +326,7 @@ class ConnectionBoundsTest {
         }
         System.out.println("keep-alive: trickled next request closed " + closedAfter + " ms after the last request was sent");
         assertTrue(closedAfter >= deadline, "closed " + closedAfter + " ms after the last request, not before the deadline");
-        assertEquals(1L, counter(Counters.CLOSED_HEADER_TIMEOUT));
+        assertEquals(1L, counter(CounterNames.CLOSED_HEADER_TIMEOUT));
         assertEquals(requests, sink.size());
     }
 
@@ -354,8 +355,8 @@ class ConnectionBoundsTest {
         }
         System.out.println("slow body: a byte every 500 ms after a complete head; closed after " + closedAfter + " ms");
         assertTrue(closedAfter >= 2 * deadline, "not before the head's deadline and one more: " + closedAfter);
-        assertEquals(1L, counter(Counters.CLOSED_REQUEST_TIMEOUT));
-        assertEquals(0L, counter(Counters.CLOSED_HEADER_TIMEOUT));
+        assertEquals(1L, counter(CounterNames.CLOSED_REQUEST_TIMEOUT));
+        assertEquals(0L, counter(CounterNames.CLOSED_HEADER_TIMEOUT));
         assertEquals(0, sink.size(), "an incomplete request changes nothing");
     }
 
@@ -363,7 +364,7 @@ class ConnectionBoundsTest {
     void countersHaveTheBoundsFromTheStart() throws IOException {
         start(Limits.DEFAULT);
         Map<String, Long> c = endpoint.counters();
-        for (String key : List.of(Counters.CLOSED_HEADER_TIMEOUT, Counters.CLOSED_REQUEST_TIMEOUT, Counters.CAP_REACHED,
+        for (String key : List.of(CounterNames.CLOSED_HEADER_TIMEOUT, CounterNames.CLOSED_REQUEST_TIMEOUT, CounterNames.CAP_REACHED,
                 "connections", "connections_peak")) {
             assertEquals(0L, c.get(key), key);
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.junit.jupiter.api.Test;
+import org.l3ha.common.Counters;
 import org.l3ha.common.testing.LogCapture;
 
 /**
@@ -17,7 +18,7 @@ import org.l3ha.common.testing.LogCapture;
 class ConnectionCapTest {
     final Server server = new Server();
     final UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1);
-    final Counters counters = new Counters();
+    final Counters counters = CounterNames.create();
 
     @Test
     void stopsAcceptingAtTheCapAndResumesWhenOneCloses() {
@@ -29,14 +30,14 @@ class ConnectionCapTest {
         cap.onAccepting(null);
         assertFalse(connector.isAccepting(), "three open: the acceptor waits");
         assertTrue(cap.isCapped());
-        assertEquals(1L, counters.snapshot().get(Counters.CAP_REACHED));
+        assertEquals(1L, counters.snapshot().get(CounterNames.CAP_REACHED));
 
         cap.onClosed(null);
         assertTrue(connector.isAccepting(), "a slot is free");
         assertEquals(2, cap.open());
         cap.onAccepting(null);
         assertFalse(connector.isAccepting());
-        assertEquals(2L, counters.snapshot().get(Counters.CAP_REACHED), "reached again");
+        assertEquals(2L, counters.snapshot().get(CounterNames.CAP_REACHED), "reached again");
 
         cap.onAcceptFailed(null, new RuntimeException("set-up failed"));
         assertTrue(connector.isAccepting(), "a failed set-up frees its slot");

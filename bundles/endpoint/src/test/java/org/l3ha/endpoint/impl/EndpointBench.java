@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.HostPort;
+import org.l3ha.common.Counters;
 import org.l3ha.api.HaState;
 import org.l3ha.common.RouterIds;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -86,7 +87,7 @@ public class EndpointBench {
 
     @Setup
     public void setUp() throws Exception {
-        Counters counters = new Counters(NotificationHandler.REASONS);
+        Counters counters = CounterNames.create(NotificationHandler.REASONS);
         buffer = new HoldingBuffer(StateChangeEndpoint.HOLD_CAPACITY);
         buffer.bind((id, state) -> true);
         server = new Server();

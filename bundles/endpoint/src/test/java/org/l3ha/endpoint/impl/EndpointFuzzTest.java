@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.LogCapture;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
@@ -102,7 +103,7 @@ class EndpointFuzzTest {
     @BeforeAll
     static void start() throws IOException {
         dir = Files.createTempDirectory("l3ha-fuzz");
-        endpoint = new StateChangeEndpoint(Map.of("state_path", dir.toString()));
+        endpoint = new StateChangeEndpoint(AgentConfigs.of(Map.of("state_path", dir.toString())));
         sink = new RecordingSink();
         endpoint.bindSink(sink);
         log = new LogCapture();

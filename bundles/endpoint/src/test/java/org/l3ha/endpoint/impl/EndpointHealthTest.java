@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,7 @@ class EndpointHealthTest {
 
     @Test
     void healthTellsWhetherTheSocketIsServedAndNotificationsReachAnEngine() throws Exception {
-        StateChangeEndpoint e = new StateChangeEndpoint(Map.of("state_path", state.toString()));
+        StateChangeEndpoint e = new StateChangeEndpoint(AgentConfigs.of(Map.of("state_path", state.toString())));
         Path socket = state.resolve("keepalived-state-change");
         try {
             assertEquals(HealthResult.ok("listening on " + socket), e.check());

@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -45,7 +46,7 @@ class EndpointProtocolTest {
 
     @BeforeEach
     void start() throws IOException {
-        endpoint = new StateChangeEndpoint(Map.of("state_path", dir.toString()));
+        endpoint = new StateChangeEndpoint(AgentConfigs.of(Map.of("state_path", dir.toString())));
         endpoint.bindSink(sink);
         socket = dir.resolve("keepalived-state-change");
     }

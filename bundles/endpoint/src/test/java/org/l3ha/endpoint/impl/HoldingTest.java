@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.LogCapture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +36,7 @@ class HoldingTest {
     }
 
     private Path start(int capacity) throws IOException {
-        endpoint = new StateChangeEndpoint(Map.of("state_path", dir.toString()), capacity);
+        endpoint = new StateChangeEndpoint(AgentConfigs.of(Map.of("state_path", dir.toString())), capacity);
         return dir.resolve("keepalived-state-change");
     }
 

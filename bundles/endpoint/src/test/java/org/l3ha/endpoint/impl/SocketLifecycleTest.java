@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.LogCapture;
 
 import static org.awaitility.Awaitility.await;
@@ -47,7 +48,7 @@ class SocketLifecycleTest {
     }
 
     private StateChangeEndpoint start(Path statePath, String... keyValues) throws IOException {
-        endpoint = new StateChangeEndpoint(props(statePath, keyValues));
+        endpoint = new StateChangeEndpoint(AgentConfigs.of(props(statePath, keyValues)));
         endpoint.bindSink(sink);
         return endpoint;
     }
@@ -115,7 +116,7 @@ class SocketLifecycleTest {
         Path socket = dir.resolve("keepalived-state-change");
         try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             other.bind(UnixDomainSocketAddress.of(socket));
-            IOException e = assertThrows(IOException.class, () -> new StateChangeEndpoint(props(dir)));
+            IOException e = assertThrows(IOException.class, () -> new StateChangeEndpoint(AgentConfigs.of(props(dir))));
             assertTrue(e.getMessage().contains("another process is listening on " + socket), e.getMessage());
             try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
                 assertTrue(c.isConnected(), "the other listener still owns the path");
@@ -130,13 +131,13 @@ class SocketLifecycleTest {
     void regularFileOrDirectoryAtThePathFailsActivation() throws IOException {
         Path socket = dir.resolve("keepalived-state-change");
         Files.writeString(socket, "precious");
-        IOException e = assertThrows(IOException.class, () -> new StateChangeEndpoint(props(dir)));
+        IOException e = assertThrows(IOException.class, () -> new StateChangeEndpoint(AgentConfigs.of(props(dir))));
         assertTrue(e.getMessage().contains(socket + " exists and is not a socket"), e.getMessage());
         assertEquals("precious", Files.readString(socket));
 
         Files.delete(socket);
         Files.createDirectory(socket);
-        e = assertThrows(IOException.class, () -> new StateChangeEndpoint(props(dir)));
+        e = assertThrows(IOException.class, () -> new StateChangeEndpoint(AgentConfigs.of(props(dir))));
         assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
         assertTrue(Files.isDirectory(socket));
         assertEquals(0, endpointThreads(), "a failed activation leaves no thread");
@@ -145,7 +146,7 @@ class SocketLifecycleTest {
     @Test
     void invalidConfigurationFailsActivationNamingKeyAndValue() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> new StateChangeEndpoint(props(dir, "socket_mode", "0999")));
+                () -> new StateChangeEndpoint(AgentConfigs.of(props(dir, "socket_mode", "0999"))));
         assertTrue(e.getMessage().contains("socket_mode='0999'"), e.getMessage());
     }
 
@@ -226,7 +227,7 @@ class SocketLifecycleTest {
         start(dir);
         Path socket = dir.resolve("keepalived-state-change");
         try (LogCapture log = new LogCapture()) {
-            endpoint.modified(props(dir.resolve("elsewhere"), "socket_mode", "rwx"));
+            endpoint.modified(AgentConfigs.of(props(dir.resolve("elsewhere"), "socket_mode", "rwx")));
             assertTrue(log.text().lines().anyMatch(l -> l.contains("ERROR") && l.contains("socket_mode='rwx'")),
                     log.text());
         }
@@ -240,7 +241,7 @@ class SocketLifecycleTest {
         start(dir);
         Path oldSocket = dir.resolve("keepalived-state-change");
         Path newDir = dir.resolve("moved");
-        endpoint.modified(props(newDir, "socket_mode", "0660"));
+        endpoint.modified(AgentConfigs.of(props(newDir, "socket_mode", "0660")));
         Path newSocket = newDir.resolve("keepalived-state-change");
         assertFalse(Files.exists(oldSocket), "the old socket is removed");
         assertEquals(200, post(newSocket, "backup"));
@@ -259,7 +260,7 @@ class SocketLifecycleTest {
         Path busyDir = Files.createDirectory(dir.resolve("busy"));
         Files.writeString(busyDir.resolve("keepalived-state-change"), "not a socket");
         try (LogCapture log = new LogCapture()) {
-            endpoint.modified(props(busyDir));
+            endpoint.modified(AgentConfigs.of(props(busyDir)));
             assertTrue(log.text().contains("Cannot move the state-change endpoint"), log.text());
         }
         assertEquals(200, post(oldSocket, "primary"));
@@ -270,10 +271,10 @@ class SocketLifecycleTest {
     void changedSocketModeIsAppliedToTheLiveSocket() throws IOException {
         start(dir);
         Path socket = dir.resolve("keepalived-state-change");
-        endpoint.modified(props(dir, "socket_mode", "660"));
+        endpoint.modified(AgentConfigs.of(props(dir, "socket_mode", "660")));
         assertEquals("rw-rw----", mode(socket));
         assertEquals(200, post(socket, "primary"));
-        endpoint.modified(props(dir));
+        endpoint.modified(AgentConfigs.of(props(dir)));
         assertEquals("rw-------", mode(socket));
     }
 }

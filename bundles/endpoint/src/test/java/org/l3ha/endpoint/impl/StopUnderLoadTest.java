@@ -1,5 +1,6 @@
 package org.l3ha.endpoint.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,7 +49,7 @@ class StopUnderLoadTest {
             Path statePath = dir.resolve("r" + round);
             Map<String, Object> props = new HashMap<>();
             props.put("state_path", statePath.toString());
-            StateChangeEndpoint endpoint = new StateChangeEndpoint(props);
+            StateChangeEndpoint endpoint = new StateChangeEndpoint(AgentConfigs.of(props));
             endpoint.bindSink(new RecordingSink());
             Path socket = statePath.resolve("keepalived-state-change");
             AtomicBoolean stop = new AtomicBoolean();
@@ -91,7 +92,7 @@ class StopUnderLoadTest {
     void aConnectionJettyNeverTookIsClosedAtStop() throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("state_path", dir.toString());
-        StateChangeEndpoint endpoint = new StateChangeEndpoint(props);
+        StateChangeEndpoint endpoint = new StateChangeEndpoint(AgentConfigs.of(props));
         Path other = dir.resolve("other");
         try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -117,7 +118,7 @@ class StopUnderLoadTest {
     void theAcceptorIsWokenOutOfAcceptBeforeTheStop() throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("state_path", dir.toString());
-        StateChangeEndpoint endpoint = new StateChangeEndpoint(props);
+        StateChangeEndpoint endpoint = new StateChangeEndpoint(AgentConfigs.of(props));
         try {
             Path socket = dir.resolve("keepalived-state-change");
             EndpointConnector connector = (EndpointConnector) endpoint.server().getConnectors()[0];

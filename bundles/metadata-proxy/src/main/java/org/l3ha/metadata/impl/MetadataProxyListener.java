@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -20,7 +19,10 @@ import org.l3ha.api.ProcessManager;
 import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
+import org.l3ha.common.Counters;
 import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
@@ -40,9 +42,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,44 +86,7 @@ import org.slf4j.LoggerFactory;
         service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
         property = {TransitionListener.ORDER + ":Integer=200", StatsProvider.NAME + "=metadata",
             HealthCheck.NAME + "=metadata"})
-@Designate(ocd = MetadataProxyListener.Config.class)
 public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
-
-    /** The options of PID {@code org.l3ha.agent} this listener reads. */
-    @ObjectClassDefinition(name = "l3ha metadata proxy",
-            description = "Options of PID org.l3ha.agent read by the metadata proxy transition listener")
-    public @interface Config {
-        @AttributeDefinition(name = "enable_metadata_proxy",
-                description = "Run an haproxy metadata proxy in the namespace of every primary (or distributed)"
-                        + " router; false = never start or stop one")
-        boolean enable__metadata__proxy() default AgentSettings.DEFAULT_ENABLE_METADATA_PROXY;
-
-        @AttributeDefinition(name = "metadata_port", min = "1", max = "65535",
-                description = "Port haproxy listens on inside the router namespace")
-        int metadata__port() default AgentSettings.DEFAULT_METADATA_PORT;
-
-        @AttributeDefinition(name = "metadata_proxy_socket",
-                description = "Unix socket of the metadata agent, haproxy's backend; $state_path is replaced")
-        String metadata__proxy__socket() default AgentSettings.DEFAULT_METADATA_PROXY_SOCKET;
-
-        @AttributeDefinition(name = "state_path",
-                description = "Base directory; the haproxy configurations are <state_path>/ns-metadata-proxy/<router_id>.conf")
-        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
-
-        @AttributeDefinition(name = "external_pids",
-                description = "Directory of the daemons' pid files (<router_id>.pid.haproxy); $state_path is replaced")
-        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
-
-        @AttributeDefinition(name = "metadata_proxy_user", required = false,
-                description = "User (name or uid) haproxy runs as; empty = the user l3ha runs as, or when that is"
-                        + " root the owner of state_path (nobody if root owns it too)")
-        String metadata__proxy__user() default "";
-
-        @AttributeDefinition(name = "metadata_proxy_group", required = false,
-                description = "Group (name or gid) haproxy runs as; empty = the group l3ha runs as, or when l3ha"
-                        + " runs as root the group of state_path (nogroup if that is root)")
-        String metadata__proxy__group() default "";
-    }
 
     /**
      * What this listener uses of the configuration.
@@ -139,8 +101,8 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      */
     record Settings(boolean enabled, int port, Path socket, Path statePath, Path externalPids, String user,
             String group) {
-        static Settings parse(Map<String, ?> props) {
-            AgentSettings a = AgentSettings.parse(props);
+        static Settings of(AgentConfig config) {
+            AgentSettings a = AgentSettings.of(config);
             return new Settings(a.enableMetadataProxy(), a.metadataPort(), a.metadataProxySocket(), a.statePath(),
                     a.externalPids(), a.metadataProxyUser(), a.metadataProxyGroup());
         }
@@ -188,42 +150,38 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     /** The last problem with the metadata agent's socket that was logged, or null. */
     private final AtomicReference<String> backendProblem = new AtomicReference<>();
 
-    private final LongAdder started = new LongAdder();
-    private final LongAdder stopped = new LongAdder();
-    private final LongAdder restarted = new LongAdder();
-    private final LongAdder skipped = new LongAdder();
-    private final LongAdder removals = new LongAdder();
-    private final LongAdder failures = new LongAdder();
+    private final Counters counters = new Counters();
+    private final LongAdder started = counters.counter("started");
+    private final LongAdder stopped = counters.counter("stopped");
+    private final LongAdder restarted = counters.counter("restarted_config_changed");
+    private final LongAdder skipped = counters.counter("skipped_disabled");
+    private final LongAdder removals = counters.counter("removals");
+    private final LongAdder failures = counters.counter("failures");
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
-     * @throws ConfigException if it is invalid (logged); DS retries when it changes
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @throws ConfigException if they are invalid (logged); DS retries when they change
      */
     @Activate
-    public MetadataProxyListener(BundleContext context, Map<String, Object> props) {
-        this(props, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR,
+    public MetadataProxyListener(BundleContext context, AgentConfig config) {
+        this(config, HAPROXY, HostIpv6.SYSTEM, NETNS_DIR,
                 (user, group, statePath) -> DaemonAccount.resolve(user, group, statePath, DaemonAccount.Databases.SYSTEM));
         factoryRegistration.set(DaemonFactories.register(context, this, HaproxyDaemon.SERVICE));
     }
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param config the options of PID {@code org.l3ha.agent}
      * @param haproxy the haproxy program to run
      * @param host tells whether IPv6 is enabled on the host (bind {@code ::} or {@code 0.0.0.0})
      * @param netnsDir where named namespaces are ({@code /run/netns})
      * @param accounts resolves the user and group haproxy runs as
      */
-    MetadataProxyListener(Map<String, ?> props, String haproxy, HostIpv6 host, Path netnsDir, Accounts accounts) {
+    MetadataProxyListener(AgentConfig config, String haproxy, HostIpv6 host, Path netnsDir, Accounts accounts) {
         this.haproxy = haproxy;
         this.host = host;
         this.netnsDir = netnsDir;
         this.accounts = accounts;
-        try {
-            settings = Settings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("Metadata proxy listener not started: {}", e.getMessage());
-            throw e;
-        }
+        settings = ConfigGate.atStart(LOG, "Metadata proxy listener", () -> Settings.of(config));
         identity = identity(settings);
         LOG.info("Metadata proxy listener active: {}{}", settings, label(identity));
     }
@@ -289,14 +247,13 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
     @Modified
-    void modified(Map<String, Object> props) {
-        Settings next;
-        try {
-            next = Settings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; the metadata proxy listener keeps its previous configuration", e.getMessage());
+    void modified(AgentConfig config) {
+        Optional<Settings> parsed = ConfigGate.onModify(LOG, () -> Settings.of(config),
+                () -> "the metadata proxy listener's previous configuration");
+        if (parsed.isEmpty()) {
             return;
         }
+        Settings next = parsed.get();
         Settings old = settings;
         settings = next;
         if (!next.equals(old)) {
@@ -467,13 +424,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     /** @return started, stopped, restarted_config_changed, skipped_disabled, removals, failures, routers_failing */
     @Override
     public Map<String, Long> counters() {
-        Map<String, Long> c = new TreeMap<>();
-        c.put("started", started.sum());
-        c.put("stopped", stopped.sum());
-        c.put("restarted_config_changed", restarted.sum());
-        c.put("skipped_disabled", skipped.sum());
-        c.put("removals", removals.sum());
-        c.put("failures", failures.sum());
+        Map<String, Long> c = counters.snapshot();
         c.put("routers_failing", (long) failing.count());
         return c;
     }

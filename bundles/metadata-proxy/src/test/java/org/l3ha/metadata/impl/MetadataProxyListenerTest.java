@@ -1,5 +1,6 @@
 package org.l3ha.metadata.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.TestRouters;
 
 import org.l3ha.common.HostIpv6;
@@ -94,7 +95,7 @@ class MetadataProxyListenerTest {
     }
 
     MetadataProxyListener listener(Object... kv) {
-        MetadataProxyListener l = new MetadataProxyListener(props(kv), "haproxy", hostIpv6::get, netnsDir,
+        MetadataProxyListener l = new MetadataProxyListener(AgentConfigs.of(props(kv)), "haproxy", hostIpv6::get, netnsDir,
                 (user, group, statePath) -> new DaemonAccount(user.isEmpty() ? "neutron" : user,
                         group.isEmpty() ? "neutron" : group));
         l.bindProcessManager(pm);
@@ -153,7 +154,7 @@ class MetadataProxyListenerTest {
     void changedConfigStopsTheRunningProxyFirst() throws Exception {
         MetadataProxyListener l = listener();
         l.apply(r(false), HaState.PRIMARY);
-        l.modified(props("metadata_port", "8775"));
+        l.modified(AgentConfigs.of(props("metadata_port", "8775")));
         l.apply(r(false), HaState.PRIMARY);
         assertEquals(List.of("enable", "disable", "enable"), pm.ops());
         assertTrue(Files.readString(conf()).contains("    bind :::8775\n"));
@@ -164,7 +165,7 @@ class MetadataProxyListenerTest {
     void onlyThePidfileLineChangedIsNotARestart() throws Exception {
         MetadataProxyListener l = listener();
         l.apply(r(false), HaState.PRIMARY);
-        l.modified(props("external_pids", dir.resolve("elsewhere").toString()));
+        l.modified(AgentConfigs.of(props("external_pids", dir.resolve("elsewhere").toString())));
         l.apply(r(false), HaState.PRIMARY);
         assertEquals(List.of("enable", "enable"), pm.ops());
         assertTrue(Files.readString(conf()).contains("pidfile     " + dir.resolve("elsewhere/" + R + ".pid.haproxy")),
@@ -364,7 +365,7 @@ class MetadataProxyListenerTest {
 
     @Test
     void unknownIdentityFailsStartsButNotStops() throws Exception {
-        MetadataProxyListener l = new MetadataProxyListener(props(), "haproxy", hostIpv6::get, netnsDir, (u, g, sp) -> {
+        MetadataProxyListener l = new MetadataProxyListener(AgentConfigs.of(props()), "haproxy", hostIpv6::get, netnsDir, (u, g, sp) -> {
             throw new IOException("no user '4711' in /etc/passwd");
         });
         l.bindProcessManager(pm);
@@ -417,10 +418,10 @@ class MetadataProxyListenerTest {
     @Test
     void modifiedRejectsBadConfigAndKeepsLastGood() throws Exception {
         MetadataProxyListener l = listener("metadata_port", "8775");
-        l.modified(props("metadata_port", "99999"));
+        l.modified(AgentConfigs.of(props("metadata_port", "99999")));
         l.apply(r(false), HaState.PRIMARY);
         assertTrue(Files.readString(conf()).contains("bind :::8775\n"));
-        l.modified(props("enable_metadata_proxy", "false"));
+        l.modified(AgentConfigs.of(props("enable_metadata_proxy", "false")));
         l.apply(r(false), HaState.BACKUP);
         assertEquals(List.of("enable"), pm.ops(), "disabled by the new good configuration");
     }

@@ -1,5 +1,6 @@
 package org.l3ha.metadata.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.Daemons;
 import org.l3ha.common.testing.TestRouters;
 
@@ -111,7 +112,7 @@ class MetadataProxyNamespaceTest {
     }
 
     MetadataProxyListener listener(String haproxy) {
-        MetadataProxyListener l = new MetadataProxyListener(props(), haproxy, HostIpv6.SYSTEM,
+        MetadataProxyListener l = new MetadataProxyListener(AgentConfigs.of(props()), haproxy, HostIpv6.SYSTEM,
                 MetadataProxyListener.NETNS_DIR, (user, group, statePath) -> DaemonAccount.resolve(user, group,
                         statePath, DaemonAccount.Databases.SYSTEM));
         l.bindProcessManager(processes.manager());
@@ -224,7 +225,7 @@ class MetadataProxyNamespaceTest {
     void changedConfigRestartsHaproxyWithIt() throws Exception {
         listener.apply(router, HaState.PRIMARY);
         long first = pid();
-        listener.modified(props("metadata_port", String.valueOf(PORT + 1)));
+        listener.modified(AgentConfigs.of(props("metadata_port", String.valueOf(PORT + 1))));
         listener.apply(router, HaState.PRIMARY);
         long second = pid();
         assertNotEquals(first, second);

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,7 +21,10 @@ import org.l3ha.api.ProcessManager;
 import org.l3ha.api.Router;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
+import org.l3ha.common.Counters;
 import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
@@ -39,9 +41,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,41 +92,7 @@ import org.slf4j.LoggerFactory;
         service = {TransitionListener.class, StatsProvider.class, HealthCheck.class},
         property = {TransitionListener.ORDER + ":Integer=300", StatsProvider.NAME + "=radvd",
             HealthCheck.NAME + "=radvd"})
-@Designate(ocd = RadvdListener.Config.class)
 public final class RadvdListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
-
-    /** The options of PID {@code org.l3ha.agent} the radvd listener reads. */
-    @ObjectClassDefinition(name = "l3ha radvd",
-            description = "Options of PID org.l3ha.agent read by the radvd transition listener")
-    public @interface Config {
-        @AttributeDefinition(name = "state_path",
-                description = "Base directory; $state_path in the paths below is replaced by it")
-        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
-
-        @AttributeDefinition(name = "ha_confs_path",
-                description = "Where keepalived's pid files <router_id>.pid.keepalived are; radvd is started only"
-                        + " while the keepalived named there runs (no such file: keepalived is taken to run)")
-        String ha__confs__path() default AgentSettings.DEFAULT_HA_CONFS_PATH;
-
-        @AttributeDefinition(name = "ra_confs", description = "Directory of the radvd configurations <router_id>.radvd.conf")
-        String ra__confs() default AgentSettings.DEFAULT_RA_CONFS;
-
-        @AttributeDefinition(name = "external_pids", description = "Directory of daemon pid files (<router_id>.pid.radvd)")
-        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
-
-        @AttributeDefinition(name = "radvd_user", required = false,
-                description = "User radvd drops privileges to (-u); empty = the user l3ha runs as, or when that is"
-                        + " root the owner of state_path (nobody if root owns it too); root = no -u (radvd stays root)")
-        String radvd__user() default "";
-
-        @AttributeDefinition(name = "min_rtr_adv_interval", min = "3", max = "1800",
-                description = "radvd MinRtrAdvInterval, seconds")
-        int min__rtr__adv__interval() default AgentSettings.DEFAULT_MIN_RTR_ADV_INTERVAL;
-
-        @AttributeDefinition(name = "max_rtr_adv_interval", min = "4", max = "1800",
-                description = "radvd MaxRtrAdvInterval, seconds")
-        int max__rtr__adv__interval() default AgentSettings.DEFAULT_MAX_RTR_ADV_INTERVAL;
-    }
 
     static final String RADVD_BINARY = "radvd";
     private static final Logger LOG = LoggerFactory.getLogger(RadvdListener.class);
@@ -154,40 +119,35 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     private final FailingRouters failures = new FailingRouters("radvd");
     private final AtomicBoolean deactivated = new AtomicBoolean();
 
-    private final LongAdder appliedPrimary = new LongAdder();
-    private final LongAdder appliedStandby = new LongAdder();
-    private final LongAdder enables = new LongAdder();
-    private final LongAdder reloadRequests = new LongAdder();
-    private final LongAdder configWrites = new LongAdder();
-    private final LongAdder disables = new LongAdder();
-    private final LongAdder removals = new LongAdder();
-    private final LongAdder noIpv6 = new LongAdder();
-    private final LongAdder keepalivedDown = new LongAdder();
-    private final LongAdder failed = new LongAdder();
+    private final Counters counters = new Counters();
+    private final LongAdder appliedPrimary = counters.counter("applied_primary");
+    private final LongAdder appliedStandby = counters.counter("applied_standby");
+    private final LongAdder enables = counters.counter("enables");
+    private final LongAdder reloadRequests = counters.counter("reload_requests");
+    private final LongAdder configWrites = counters.counter("config_writes");
+    private final LongAdder disables = counters.counter("disables");
+    private final LongAdder removals = counters.counter("removals");
+    private final LongAdder noIpv6 = counters.counter("no_ipv6");
+    private final LongAdder keepalivedDown = counters.counter("keepalived_down");
+    private final LongAdder failed = counters.counter("failures");
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
-     * @throws ConfigException if it is invalid (logged); DS tries again when it changes
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @throws ConfigException if they are invalid (logged); DS tries again when they change
      */
     @Activate
-    public RadvdListener(BundleContext context, Map<String, Object> props) {
-        this(props, RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
+    public RadvdListener(BundleContext context, AgentConfig config) {
+        this(config, RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
         factoryRegistration.set(DaemonFactories.register(context, this, Daemon.RADVD));
     }
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param config the options of PID {@code org.l3ha.agent}
      * @param radvdBinary the radvd program to run ({@code radvd}; tests name a missing one)
      * @param accounts where user names and this process's identity come from
      */
-    RadvdListener(Map<String, ?> props, String radvdBinary, DaemonAccount.Databases accounts) {
-        RadvdSettings s;
-        try {
-            s = RadvdSettings.of(AgentSettings.parse(props));
-        } catch (ConfigException e) {
-            LOG.error("radvd listener not started: {}", e.getMessage());
-            throw e;
-        }
+    RadvdListener(AgentConfig config, String radvdBinary, DaemonAccount.Databases accounts) {
+        RadvdSettings s = ConfigGate.atStart(LOG, "radvd listener", () -> RadvdSettings.of(AgentSettings.of(config)));
         this.radvdBinary = radvdBinary;
         this.accounts = accounts;
         this.settings = s;
@@ -218,14 +178,13 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
     @Modified
-    void modified(Map<String, Object> props) {
-        RadvdSettings s;
-        try {
-            s = RadvdSettings.of(AgentSettings.parse(props));
-        } catch (ConfigException e) {
-            LOG.error("{}; the radvd listener keeps its previous configuration", e.getMessage());
+    void modified(AgentConfig config) {
+        Optional<RadvdSettings> parsed = ConfigGate.onModify(LOG, () -> RadvdSettings.of(AgentSettings.of(config)),
+                () -> "the radvd listener's previous configuration");
+        if (parsed.isEmpty()) {
             return;
         }
+        RadvdSettings s = parsed.get();
         RadvdSettings old = settings;
         if (s.equals(old)) {
             return;
@@ -471,17 +430,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
      */
     @Override
     public Map<String, Long> counters() {
-        Map<String, Long> c = new TreeMap<>();
-        c.put("applied_primary", appliedPrimary.sum());
-        c.put("applied_standby", appliedStandby.sum());
-        c.put("enables", enables.sum());
-        c.put("reload_requests", reloadRequests.sum());
-        c.put("config_writes", configWrites.sum());
-        c.put("disables", disables.sum());
-        c.put("removals", removals.sum());
-        c.put("no_ipv6", noIpv6.sum());
-        c.put("keepalived_down", keepalivedDown.sum());
-        c.put("failures", failed.sum());
+        Map<String, Long> c = counters.snapshot();
         c.put("routers_failing", (long) failures.count());
         return c;
     }

@@ -1,5 +1,6 @@
 package org.l3ha.radvd.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.common.testing.Daemons;
 import org.l3ha.common.testing.TestRouters;
 
@@ -148,7 +149,7 @@ class RadvdNamespaceTest {
 
     /** The listener as DS would wire it: activated with the configuration, then bound to {@code pm}. */
     static RadvdListener listener(Map<String, Object> props, ProcessComponent pm) {
-        RadvdListener l = new RadvdListener(props, RadvdListener.RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
+        RadvdListener l = new RadvdListener(AgentConfigs.of(props), RadvdListener.RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
         l.bindProcessManager(pm);
         return l;
     }
@@ -308,7 +309,7 @@ class RadvdNamespaceTest {
     void aMissingRadvdBinaryIsAClearErrorNamingTheRouterAndTheProgram() throws Exception {
         ProcessComponent pm = processManager();
         Path missing = dir.resolve("no-such-dir/radvd");
-        RadvdListener listener = new RadvdListener(props(), missing.toString(), DaemonAccount.Databases.SYSTEM);
+        RadvdListener listener = new RadvdListener(AgentConfigs.of(props()), missing.toString(), DaemonAccount.Databases.SYSTEM);
         listener.bindProcessManager(pm);
 
         IOException e = assertThrows(IOException.class, () -> listener.apply(router, HaState.PRIMARY));

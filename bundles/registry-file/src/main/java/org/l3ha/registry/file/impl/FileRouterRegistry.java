@@ -38,6 +38,7 @@ import org.l3ha.api.StatsProvider;
 import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
@@ -131,13 +132,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
 
     FileRouterRegistry(Map<String, ?> props, Timing timing) {
         this.timing = timing;
-        Path dir;
-        try {
-            dir = routersDir(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; file router registry not started", e.getMessage());
-            throw e;
-        }
+        Path dir = ConfigGate.atStart(LOG, "File router registry", () -> routersDir(props));
         warnUnknownKeys(props);
         checkOwnership(dir);
         snapshot = Snapshot.empty(dir);
@@ -209,13 +204,11 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
 
     @Modified
     void modified(Map<String, Object> props) {
-        Path dir;
-        try {
-            dir = routersDir(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; keeping routers_dir {}", e.getMessage(), LogText.path(snapshot.dir()));
+        Optional<Path> parsed = ConfigGate.onModify(LOG, () -> routersDir(props), () -> "routers_dir " + LogText.path(snapshot.dir()));
+        if (parsed.isEmpty()) {
             return;
         }
+        Path dir = parsed.get();
         warnUnknownKeys(props);
         checkOwnership(dir);
         DirectoryWatcher old;

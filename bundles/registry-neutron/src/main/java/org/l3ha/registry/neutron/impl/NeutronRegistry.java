@@ -38,6 +38,7 @@ import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.oslo.BrokerTls;
 import org.l3ha.oslo.NotificationFeed;
@@ -120,14 +121,8 @@ public final class NeutronRegistry {
     @Activate
     public NeutronRegistry(BundleContext context, Map<String, Object> props) {
         this.context = context;
-        NeutronSettings pacing;
-        try {
-            host = AgentSettings.parse(props).host();
-            pacing = pacing(props);
-        } catch (ConfigException e) {
-            LOG.error("neutron registry not started: {}", e.getMessage());
-            throw e;
-        }
+        host = ConfigGate.atStart(LOG, "neutron registry", () -> AgentSettings.parse(props).host());
+        NeutronSettings pacing = ConfigGate.atStart(LOG, "neutron registry", () -> pacing(props));
         scheduler = new ExecutorScheduler(THREAD_PREFIX + "sync");
         routers = new NeutronRouters(host, pacing, new OsloL3PluginRpc(() -> client), scheduler, this::fire);
         synchronized (lock) {

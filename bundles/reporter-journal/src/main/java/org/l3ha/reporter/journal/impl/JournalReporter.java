@@ -28,6 +28,7 @@ import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
 import org.l3ha.common.SafeFiles;
@@ -120,12 +121,7 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
 
     JournalReporter(Map<String, Object> props, Clock clock) {
         this.clock = clock;
-        try {
-            target = parse(props);
-        } catch (ConfigException e) {
-            LOG.error("Journal reporter not started: {}", e.getMessage());
-            throw e;
-        }
+        target = ConfigGate.atStart(LOG, "Journal reporter", () -> parse(props));
         LOG.info("Journal reporter active: journal {}, host {}", LogText.path(target.path()), LogText.escape(target.host()));
         checkConfiguration(props, target);
     }
@@ -134,13 +130,11 @@ public final class JournalReporter implements StateReporter, StatsProvider, Heal
     @Modified
     void modified(Map<String, Object> props) {
         Target old = target;
-        Target next;
-        try {
-            next = parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; keeping journal {}, host {}", e.getMessage(), old.path(), old.host());
+        Optional<Target> parsed = ConfigGate.onModify(LOG, () -> parse(props), () -> "journal " + old.path() + ", host " + old.host());
+        if (parsed.isEmpty()) {
             return;
         }
+        Target next = parsed.get();
         target = next;
         if (!next.equals(old)) {
             LOG.info("Journal reporter now writes to {} as host {}", LogText.path(next.path()), LogText.escape(next.host()));

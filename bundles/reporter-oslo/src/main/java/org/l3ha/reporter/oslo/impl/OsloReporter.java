@@ -16,6 +16,7 @@ import org.l3ha.api.StateReporter;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.oslo.BrokerTls;
 import org.l3ha.oslo.OsloCodec;
@@ -197,13 +198,7 @@ public final class OsloReporter {
         // this component names its own keys written there by mistake
         warnMisplaced(agentProps);
         Map<String, Object> agent = copy(agentProps);
-        OsloSettings first;
-        try {
-            first = OsloSettings.parse(agent);
-        } catch (ConfigException e) {
-            LOG.error("oslo reporter not started: {}", e.getMessage());
-            throw e;
-        }
+        OsloSettings first = ConfigGate.atStart(LOG, "oslo reporter", () -> OsloSettings.parse(agent));
         synchronized (lock) {
             this.agentProps = agent;
             settings = first;

@@ -23,6 +23,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.l3ha.common.testing.AgentConfigs;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult.Status;
@@ -71,7 +72,7 @@ class BrokerOutageTest {
             broker.queue(component.client().replyQueue());
             StatsProvider reporterStats = bundle.active(StatsProvider.class).get(0);
 
-            notifier = new BatchNotifier(new HashMap<>(Map.of("host", "net-outage", "batch_interval", "0.2")));
+            notifier = new BatchNotifier(AgentConfigs.of(Map.of("host", "net-outage", "batch_interval", "0.2")));
             bind(notifier, bundle.active(StateReporter.class).get(0));
             BatchNotifier n = notifier;
 

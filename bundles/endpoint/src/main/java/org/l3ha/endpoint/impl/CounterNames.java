@@ -1,12 +1,12 @@
 package org.l3ha.endpoint.impl;
 
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The endpoint's counters: lock-free increments from the I/O threads, a sorted snapshot for the shell. */
-final class Counters {
+import org.l3ha.common.Counters;
+
+/** The names of the endpoint's counters (kept in a {@link Counters}, incremented from the I/O threads). */
+final class CounterNames {
     /** Every request that reached the handler or was refused by the HTTP layer. */
     static final String RECEIVED = "received";
     /** Answered 200: handed to the sink or held for it. */
@@ -30,30 +30,16 @@ final class Counters {
     /** Times the connection cap was reached (the endpoint stopped accepting until one closed). */
     static final String CAP_REACHED = "cap_reached";
 
-    private final ConcurrentHashMap<String, LongAdder> values = new ConcurrentHashMap<>();
+    private CounterNames() {
+    }
 
-    Counters(String... rejectionReasons) {
-        for (String key : new String[] {RECEIVED, ACCEPTED, HELD, ERRORS, CLOSED_HEADER_TIMEOUT,
-                CLOSED_REQUEST_TIMEOUT, CAP_REACHED}) {
-            values.put(key, new LongAdder());
-        }
+    /** @return the endpoint's counters, every one of them (a rejection counter per reason too) at 0 */
+    static Counters create(String... rejectionReasons) {
+        List<String> names = new ArrayList<>(List.of(RECEIVED, ACCEPTED, HELD, ERRORS, CLOSED_HEADER_TIMEOUT,
+                CLOSED_REQUEST_TIMEOUT, CAP_REACHED));
         for (String reason : rejectionReasons) {
-            values.put(REJECTED + reason, new LongAdder());
+            names.add(REJECTED + reason);
         }
-    }
-
-    void increment(String key) {
-        values.computeIfAbsent(key, k -> new LongAdder()).increment();
-    }
-
-    void reject(String reason) {
-        increment(REJECTED + reason);
-    }
-
-    /** @return every counter by key, sorted */
-    Map<String, Long> snapshot() {
-        Map<String, Long> out = new TreeMap<>();
-        values.forEach((k, v) -> out.put(k, v.sum()));
-        return out;
+        return new Counters(names.toArray(String[]::new));
     }
 }
