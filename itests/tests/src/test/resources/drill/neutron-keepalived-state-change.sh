@@ -1,6 +1,6 @@
 #!/bin/sh
 # The keepalived state-change monitor of the l3ha failover drills. It does what Neutron's current
-# shell monitor (neutron-keepalived-state-change, 2026) does (l3ha's NEUTRON.md section 1.3):
+# shell monitor (neutron-keepalived-state-change, 2026) does (docs/behaviour.md §1.4):
 #  - started outside the router namespace, it enters it with "ip netns exec";
 #  - initial state: primary if the monitored CIDR is on the monitored interface, otherwise backup;
 #  - it reads "ip -o monitor address" of the namespace: the CIDR added on the interface means

@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.l3ha.api.HaState;
 import org.l3ha.common.testing.UdsClient;
 
-/** The HTTP contract over a real unix socket (NEUTRON.md §1.2, §9 cases 1-10, 65). */
+/** The HTTP contract over a real unix socket (docs/behaviour.md §1.1, §1.3, §10 cases 1-10, 65). */
 class EndpointProtocolTest {
     static final String ID = "0b2c6e3a-1111-2222-3333-444455556666";
 
@@ -331,7 +331,7 @@ class EndpointProtocolTest {
 
     @Test
     void twoQuickNotificationsOnSeparateConnectionsAreBothDelivered() throws IOException {
-        // NEUTRON case 65 (bug #1923633): the second arrives while the first is still open
+        // docs/behaviour.md §10 case 65 (Neutron bug #1923633): the second arrives while the first is still open
         try (UdsClient first = UdsClient.connect(socket); UdsClient second = UdsClient.connect(socket)) {
             first.write(UdsClient.curlRequest(ID, "backup"));
             second.write(UdsClient.curlRequest(ID, "primary"));

@@ -31,7 +31,7 @@ import org.l3ha.api.HaState;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.testing.UdsClient;
 
-/** Socket file handling, configuration changes and shutdown (NEUTRON.md §9 cases 11, 12). */
+/** Socket file handling, configuration changes and shutdown (docs/behaviour.md §10 cases 11, 12). */
 class SocketLifecycleTest {
     static final String ID = EndpointProtocolTest.ID;
 

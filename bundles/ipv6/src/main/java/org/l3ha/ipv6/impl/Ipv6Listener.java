@@ -35,7 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Transition listener for IPv6 (Neutron's {@code _configure_ipv6_params}, NEUTRON.md §4 step 3):
+ * Transition listener for IPv6 (Neutron's {@code _configure_ipv6_params}, docs/behaviour.md §4.2):
  * if IPv6 is enabled on the host, sets IPv6 forwarding and RA acceptance in the router's namespace
  * with {@code [root_helper] ip netns exec <ns> sysctl -w <key>=<value>} (the sysctls and their
  * order: {@link SysctlPlan}). A sysctl that fails is logged as a warning and the others are still

@@ -13,7 +13,7 @@ import org.l3ha.common.Devices;
 import org.l3ha.common.RouterIds;
 
 /**
- * The IPv6 sysctls Neutron sets in a router's namespace on a transition (NEUTRON.md §4 step 3),
+ * The IPv6 sysctls Neutron sets in a router's namespace on a transition (docs/behaviour.md §4.2),
  * in Neutron's order:
  * <ol>
  * <li>primary: {@code net.ipv6.conf.all.forwarding=1};</li>

@@ -32,7 +32,7 @@ import org.l3ha.api.Port;
 import org.l3ha.api.Router;
 import org.l3ha.common.ConfigException;
 
-/** The exact sysctl command sequences (NEUTRON.md §9 cases 36–41) with a fake command runner. */
+/** The exact sysctl command sequences (docs/behaviour.md §10 cases 36–41) with a fake command runner. */
 class Ipv6ListenerTest {
 
     static final String R = "8d2a1f6e-3c4b-4d5e-9f60-7182a3b4c5d6";

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The haproxy configuration of a router's metadata proxy (NEUTRON.md §5.2), in the layout
+ * The haproxy configuration of a router's metadata proxy (docs/behaviour.md §5.2), in the layout
  * Neutron's agent writes to {@code <state_path>/ns-metadata-proxy/<router_id>.conf}: a
  * {@code global} section (syslog, log tag, user and group, maxconn 1024, nbthread 2, pid file,
  * daemon), a {@code defaults} section (HTTP mode, forwardfor, timeouts 30s/30s/32s/32s/30s) and

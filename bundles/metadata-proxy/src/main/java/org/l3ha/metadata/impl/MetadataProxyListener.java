@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Transition listener for the metadata proxy (Neutron's {@code _update_metadata_proxy},
- * NEUTRON.md §4 step 4 and §5.2). Only when {@code enable_metadata_proxy} is true (otherwise it
+ * docs/behaviour.md §4.3 and §5.2). Only when {@code enable_metadata_proxy} is true (otherwise it
  * neither starts nor stops anything):
  * <ul>
  * <li>primary, or any state of a distributed router (a DVR-HA standby still serves its local
@@ -75,11 +75,16 @@ import org.slf4j.LoggerFactory;
  * start, the monitor's respawns included, writes that configuration afresh
  * ({@link HaproxyDaemon#prepare()}), so haproxy never starts from a file another account changed.
  *
- * <p>The {@link ProcessManager} reference is optional, dynamic and greedy: with a mandatory
- * dynamic reference DS deactivates a component whose only target service goes away, and updating
- * the process bundle unregisters the old service before the new one appears, so this listener
- * would drop out of the engine's listeners for the time of the swap. Optional, it stays registered;
- * an apply while no process manager is bound fails with a clear message (and the engine counts it).
+ * <p><b>Hot swap.</b> The {@link ProcessManager} reference is mandatory, dynamic and greedy
+ * (docs/design.md §6.6). When a new process manager is registered while the old one is still there,
+ * DS binds the new one and unbinds the old one without touching this component. When the only
+ * process manager goes away (the process bundle stopped or updated), DS deactivates this component:
+ * its services are unregistered, so the engine stops calling it, and no metadata proxy is started
+ * or stopped meanwhile. When a process manager is back, DS activates the component again and the
+ * engine, seeing a newly bound listener, gives it every router's applied state. An apply or removal
+ * that races with the unbind finds no manager and throws {@link IllegalStateException}, which the
+ * engine logs and counts; while the component is deactivated its health check and counters are
+ * not registered either.
  * haproxy processes belong to the node: deactivating this component leaves them running.
  */
 @Component(name = "org.l3ha.metadata", configurationPid = AgentSettings.PID, immediate = true,
@@ -225,8 +230,9 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     }
 
     /*
-     * Mandatory: while no process manager exists (its bundle is being swapped) this listener is not
-     * registered, and the engine gives it every router's applied state when it comes back.
+     * Mandatory, dynamic, greedy: a newer process manager replaces the bound one in place; while none
+     * exists (its bundle is being swapped) DS keeps this component deactivated, so this listener is
+     * not registered, and the engine gives it every router's applied state when it comes back.
      */
     @Reference(name = "processManager", cardinality = ReferenceCardinality.MANDATORY,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,

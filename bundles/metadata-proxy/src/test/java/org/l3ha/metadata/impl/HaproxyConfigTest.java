@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The haproxy configuration text (NEUTRON.md §5.2) and the agent identity it names. */
+/** The haproxy configuration text (docs/behaviour.md §5.2) and the agent identity it names. */
 class HaproxyConfigTest {
 
     static final String R = "8d2a1f6e-3c4b-4d5e-9f60-7182a3b4c5d6";

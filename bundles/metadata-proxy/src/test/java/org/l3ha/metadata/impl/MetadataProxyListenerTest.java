@@ -34,7 +34,7 @@ import org.l3ha.api.ProcessManager;
 import org.l3ha.api.Router;
 import org.l3ha.common.ConfigException;
 
-/** The listener's decisions (NEUTRON.md §9 cases 22, 41–44) with a fake process manager. */
+/** The listener's decisions (docs/behaviour.md §10 cases 22, 41–44) with a fake process manager. */
 class MetadataProxyListenerTest {
 
     static final String R = "8d2a1f6e-3c4b-4d5e-9f60-7182a3b4c5d6";

@@ -18,7 +18,7 @@ import org.l3ha.api.HaState;
  * <p>Coalescing: the newest pending state per router, in queue order; re-queuing a router moves
  * it to the end. Memory is bounded by the number of routers, never by the number of events.
  *
- * <p>Timing (Neutron's batch notifier, {@code NEUTRON.md} §3.2, without its losses):
+ * <p>Timing (Neutron's batch notifier, {@code docs/behaviour.md} §3.2, without its losses):
  * <ul>
  * <li>nothing pending, or a batch in flight: nothing is due (events that arrive during a send
  *     wait for the next batch);</li>

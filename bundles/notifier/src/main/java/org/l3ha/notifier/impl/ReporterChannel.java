@@ -287,7 +287,7 @@ final class ReporterChannel {
 
     /**
      * Builds the map handed to the reporter entry by entry, so one bad entry never costs the
-     * others (NEUTRON.md §8 #6: Neutron loses the whole batch on one unmapped state).
+     * others (docs/behaviour.md §2: Neutron loses the whole batch on one unmapped state).
      */
     private Map<String, String> serverNames(Map<String, HaState> batch) {
         Map<String, String> states = new LinkedHashMap<>(Math.max(16, batch.size() * 4 / 3 + 1));

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.l3ha.api.HaState;
 import org.l3ha.notifier.impl.VirtualSender.Send;
 
-/** Timing and coalescing of one channel, in virtual time (NEUTRON.md §9 cases 24-30 and more). */
+/** Timing and coalescing of one channel, in virtual time (docs/behaviour.md §10 cases 24-30 and more). */
 class ChannelQueueTest {
     private static final double EPS = 1e-6;
     private static final String R1 = "0b2c6e3a-1111-2222-3333-444455556661";

@@ -57,7 +57,7 @@ record Daemon(String service, String uuid, String namespace, Path pidFile, List<
     }
 
     /**
-     * radvd for router {@code routerId} as Neutron runs it (NEUTRON.md §5.1): in
+     * radvd for router {@code routerId} as Neutron runs it (docs/behaviour.md §5.1): in
      * {@code qrouter-<id>}, env {@code PROCESS_TAG=radvd-<id>},
      * {@code radvd -C <ra_confs>/<id>.radvd.conf -p <external_pids>/<id>.pid.radvd -m syslog [-u USER]},
      * stopped with SIGKILL.

@@ -13,7 +13,7 @@ import org.l3ha.common.Devices;
 
 /**
  * Renders a router's {@code radvd.conf} from its internal ports, as Neutron's L3 agent renders it
- * (NEUTRON.md §5.1), byte for byte, so that an operator diffing the file written by Neutron and the
+ * (docs/behaviour.md §5.1), byte for byte, so that an operator diffing the file written by Neutron and the
  * one written by l3ha sees no difference.
  *
  * <p>One block per internal port that has at least one IPv6 subnet; ports without one are

@@ -45,14 +45,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Step 5 of an applied transition (NEUTRON.md §4): radvd in the router's namespace on the primary
+ * The radvd step of an applied transition (docs/behaviour.md §4.4): radvd in the router's namespace on the primary
  * only. Also the {@link StatsProvider} and {@link HealthCheck} named {@code radvd}.
  *
  * <p><b>Primary.</b> If keepalived is not running for the router, radvd is disabled (Neutron starts
- * radvd only while keepalived runs, case 47). l3ha can only see keepalived through its pid file
- * {@code <ha_confs_path>/<id>.pid.keepalived}: if that file exists, keepalived is running when the
- * pid in it is alive and its command line contains the router id (the {@link ProcessManager}'s
- * rule); if there is no such file, keepalived is taken to be running, because it may be managed
+ * radvd only while keepalived runs; docs/behaviour.md §4.4, §10 case 47). l3ha can only see
+ * keepalived through its pid file {@code <ha_confs_path>/<id>.pid.keepalived}: if that file
+ * exists, keepalived is running when the pid in it is alive and its command line contains the
+ * router id (the {@link ProcessManager}'s rule); if there is no such file, keepalived is taken to be running, because it may be managed
  * where l3ha cannot see it (another agent, another container), and radvd must not be withheld then.
  * Otherwise, if some internal port has an IPv6 subnet, {@code <ra_confs>/<id>.radvd.conf} is
  * written (atomically, mode 0444, {@link RadvdConfig}) and radvd enabled through the

@@ -6,7 +6,7 @@ import org.l3ha.common.AgentSettings;
 
 /**
  * The options of PID {@code org.l3ha.agent} this bundle uses, and the paths built from them
- * (NEUTRON.md §0).
+ * (docs/behaviour.md §0).
  *
  * @param statePath {@code state_path}: its owner is radvd's account when {@code radvd_user} is empty
  * @param raConfs {@code ra_confs}: where {@code <id>.radvd.conf} is written

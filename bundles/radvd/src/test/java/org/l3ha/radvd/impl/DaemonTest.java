@@ -10,7 +10,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.l3ha.common.AgentSettings;
 
-/** The radvd command line and spec (NEUTRON.md §5.1, §9 cases 45 and 49). */
+/** The radvd command line and spec (docs/behaviour.md §5.1, §10 cases 45 and 49). */
 class DaemonTest {
 
     static final String R = "5f2d7c1e-8a9b-4c3d-9e0f-1a2b3c4d5e6f";

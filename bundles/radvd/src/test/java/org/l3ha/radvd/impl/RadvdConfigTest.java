@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.api.Port;
 
 /**
- * The generated radvd.conf against NEUTRON.md §5.1 and §9 cases 48, 50–54, byte for byte (Neutron's
+ * The generated radvd.conf against docs/behaviour.md §5.1 and §10 cases 48, 50–54, byte for byte (Neutron's
  * Jinja2 layout: optional items framed by lines of three spaces, blocks joined without a newline),
  * and checked by radvd's own parser.
  */

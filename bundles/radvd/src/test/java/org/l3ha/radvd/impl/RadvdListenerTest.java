@@ -34,7 +34,7 @@ import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.testing.TestRouters.TestPort;
 import org.l3ha.common.testing.TestRouters.TestRouter;
 
-/** The listener's decisions with a recording process manager and real files (NEUTRON.md §4 step 5). */
+/** The listener's decisions with a recording process manager and real files (docs/behaviour.md §4.4). */
 class RadvdListenerTest {
 
     @TempDir

@@ -48,7 +48,7 @@ import org.l3ha.common.testing.TestRouters.TestRouter;
 
 /**
  * The listener with the real process manager, real radvd in a real {@code qrouter-<id>} namespace
- * and a real {@code rdisc6} in a peer namespace (root needed): NEUTRON.md §9 cases 45–47, 55, 57,
+ * and a real {@code rdisc6} in a peer namespace (root needed): docs/behaviour.md §10 cases 45–47, 55, 57,
  * the missing namespace and binary, and a swap of both bundles' components while primary.
  *
  * <p>Per test: a random router id and its namespace {@code qrouter-<id>} with a {@code qr-…} veth

@@ -15,7 +15,7 @@ import org.l3ha.itests.support.Pids;
 
 /**
  * One keepalived process in a namespace, configured the way Neutron's L3 agent configures it
- * (NEUTRON.md §5.5): every instance {@code state BACKUP} + {@code nopreempt}, a priority,
+ * (docs/behaviour.md §5.5): every instance {@code state BACKUP} + {@code nopreempt}, a priority,
  * {@code advert_int}, {@code garp_master_delay 60}, tracking its {@code ha-} device, the primary VIP
  * {@code 169.254.0.<vrid>/24} on that device in {@code virtual_ipaddress} and the router's other
  * addresses in {@code virtual_ipaddress_excluded}; plus unicast peers over the HA network.

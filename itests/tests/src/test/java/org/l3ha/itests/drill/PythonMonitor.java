@@ -17,7 +17,7 @@ import org.l3ha.itests.support.Pids;
 
 /**
  * Neutron's own Python monitor, {@code neutron.agent.l3.keepalived_state_change} from Debian's
- * python3-neutron (Neutron 21), started the way the L3 agent starts it (NEUTRON.md §1.3): outside
+ * python3-neutron (Neutron 21), started the way the L3 agent starts it (docs/behaviour.md §1.4): outside
  * the namespace, with {@code --router_id --namespace --conf_dir --monitor_interface --monitor_cidr
  * --pid_file --state_path --user --group --log-file}. It daemonises (double fork) and writes its
  * pid file; it reads the initial state at once (GET to l3ha), then follows the namespace's address

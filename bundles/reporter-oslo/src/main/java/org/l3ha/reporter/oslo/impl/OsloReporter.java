@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Reports HA router states to neutron-server the way Neutron's L3 agent does: the RPC
  * {@code update_ha_routers_states(context, host, states)} on the L3 plugin's topic, through
- * oslo.messaging's RabbitMQ wire format ({@code NEUTRON.md} §6, {@code DESIGN.md} §8), in
+ * oslo.messaging's RabbitMQ wire format ({@code docs/behaviour.md} §6, {@code docs/design.md} §5), in
  * plaintext or over TLS ({@code ssl}).
  *
  * <p>Configuration: PID {@code org.l3ha.agent} arrives through Declarative Services (it is not
