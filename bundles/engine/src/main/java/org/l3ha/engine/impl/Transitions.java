@@ -26,6 +26,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The transition engine's core: one small slot per router, the debounce rule, per-router serial
  * application, listeners in order, the report. No OSGi here; {@link DebouncingTransitionEngine} wires it.
+ * It is longer than the engine's other classes because it is one state machine: notifications,
+ * timers, applies, replays, removals, resyncs and the hand-over all read and change a router's
+ * {@link Slot} under the slot's monitor and go through its phase, which serialises a router's
+ * work; kept together, that protocol can be checked in one place. Showing the slots
+ * ({@link RouterStatusView}), counting ({@link EngineCounters}) and calling one listener
+ * ({@link ListenerCalls}) are classes of their own.
  *
  * <p>Debounce rule (DESIGN.md §3): every notification sets the router's <em>desired</em> state to
  * the newest one. A desired state equal to the applied state does nothing. {@code backup} and
@@ -107,8 +113,7 @@ final class Transitions {
 
     private final EngineCounters counters;
     private final RouterStatusView view;
-    /** "router listener" pairs whose last call failed, to log a repeated failure once. */
-    private final Set<String> failingListeners = ConcurrentHashMap.newKeySet();
+    private final ListenerCalls calls;
 
     Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt) {
         this(scheduler, store, haVrrpAdvertInt, UnknownRouters.DEFAULT_MAX, UnknownRouters.DEFAULT_HOLD_NANOS);
@@ -121,6 +126,7 @@ final class Transitions {
         this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos);
         this.removedRouters = new RemovedRouters();
         this.counters = new EngineCounters(slots::size, unknownRouters::size, unknownRouters.dropped::sum);
+        this.calls = new ListenerCalls(counters);
         this.view = new RouterStatusView(slots, () -> registry, scheduler, () -> debounceNanos, log);
         setAdvertInterval(haVrrpAdvertInt);
     }
@@ -536,7 +542,7 @@ final class Transitions {
             Listener l = listeners.get(i);
             if (l.generation() > removal.after()) {
                 told++;
-                if (!callRemove(id, l)) {
+                if (!calls.remove(id, l)) {
                     failed++;
                 }
                 if (!removal.announced()) {
@@ -568,7 +574,7 @@ final class Transitions {
             dropIfEmpty(slot);
         }
         log.forget(id);
-        failingListeners.removeIf(k -> k.startsWith(id + ' '));
+        calls.forget(id);
         counters.increment(Counter.ROUTERS_REMOVED);
         LOG.info("Router {} removed from this agent (no longer in the registry): {} listener(s) told{}, {}; no longer"
                 + " reported", id, told, failed > 0 ? " (" + failed + " failed)" : "", files);
@@ -609,20 +615,6 @@ final class Transitions {
         }
     }
 
-    /** Tells one listener a router is gone; a failure is logged with the router id and counted. */
-    private boolean callRemove(String id, Listener l) {
-        try {
-            l.listener().remove(id);
-            return true;
-        } catch (Exception | LinkageError e) {
-            counters.listenerFailed(l.name());
-            LOG.error("Router {}: listener {} failed to remove the router: {} (counted in l3ha:stats)", id, l.name(),
-                    e.toString());
-            LOG.debug("Router {}: listener {} removal failure", id, l.name(), e);
-            return false;
-        }
-    }
-
     /** Persist the state file → listeners in order → report. Runs outside the slot's monitor. */
     private void apply(Slot slot, Router router, HaState target, ListenerSet ls) {
         HaState before;
@@ -644,7 +636,7 @@ final class Transitions {
             }
         }
         for (Listener l : ls.listeners()) {
-            call(slot, l, router, target);
+            calls.apply(slot.id, l, router, target);
         }
         long now = scheduler.currentTimeMillis();
         synchronized (slot) {
@@ -667,36 +659,12 @@ final class Transitions {
         for (Listener l : ls.listeners()) {
             if (l.generation() > since) {
                 LOG.debug("Router {}: giving {} to listener {} again", slot.id, state.word(), l.name());
-                call(slot, l, router, state);
+                calls.apply(slot.id, l, router, state);
                 counters.increment(Counter.REPLAYED);
             }
         }
         synchronized (slot) {
             slot.listenerGen = ls.generation();
-        }
-    }
-
-    /**
-     * Calls one listener. A failure is counted every time but logged at ERROR only when the
-     * listener starts failing for this router, and its recovery once at INFO (bounded by routers
-     * times listeners).
-     */
-    private void call(Slot slot, Listener l, Router router, HaState state) {
-        String key = slot.id + ' ' + l.name();
-        try {
-            l.listener().apply(router, state);
-            if (failingListeners.remove(key)) {
-                LOG.info("Router {}: listener {} applied {} again", slot.id, l.name(), state.word());
-            }
-        } catch (Exception | LinkageError e) {
-            counters.listenerFailed(l.name());
-            if (failingListeners.add(key)) {
-                LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
-                        + "l3ha:stats)", slot.id, l.name(), state.word(), e.toString());
-            } else {
-                LOG.debug("Router {}: listener {} failed again to apply {}: {}", slot.id, l.name(), state.word(), e.toString());
-            }
-            LOG.debug("Router {}: listener {} failure", slot.id, l.name(), e);
         }
     }
 
