@@ -47,6 +47,31 @@ final class PendingFile {
     private PendingFile() {
     }
 
+    /**
+     * Hands {@code pending} over to the next engine instance in {@code statePath} ({@link #write})
+     * and logs that the engine stopped: with how many were handed over, or why they could not be.
+     */
+    static void handOver(Path statePath, List<Transitions.Pending> pending) {
+        Path file = statePath.resolve(NAME);
+        try {
+            write(file, pending);
+            if (pending.isEmpty()) {
+                LOG.info("Transition engine stopped; no transition pending");
+            } else {
+                LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(),
+                        LogText.path(file));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Transition engine stopped; cannot hand over {} pending transitions in {}: {}",
+                    pending.size(), LogText.path(file), LogText.escape(String.valueOf(e)));
+        }
+    }
+
+    /** Takes what a previous engine instance handed over in {@code statePath} ({@link #read}). */
+    static List<Transitions.Pending> take(Path statePath) {
+        return read(statePath.resolve(NAME));
+    }
+
     /** Writes {@code pending} to {@code file} (0600, synced), or removes the file if there is nothing to hand over. */
     static void write(Path file, List<Transitions.Pending> pending) throws IOException {
         if (pending.isEmpty()) {

@@ -84,10 +84,6 @@ final class RemovedRouters {
         return out;
     }
 
-    int size() {
-        return size;
-    }
-
     private void prune(long nanos) {
         Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
         while (it.hasNext()) {

@@ -88,17 +88,6 @@ final class StateFiles {
     }
 
     /**
-     * @return the state in {@code routerId}'s file; empty if there is no file or it holds
-     *         anything but a state word (junk counts as unknown)
-     * @throws IOException if it cannot be read: a link, not a regular file, a link of another
-     *         account on the way, larger than {@value #MAX_BYTES} bytes
-     */
-    Optional<HaState> read(String routerId) throws IOException {
-        return SafeFiles.readIfExists(file(RouterIds.normalize(routerId)), MAX_BYTES)
-                .flatMap(b -> parse(new String(b, StandardCharsets.UTF_8)));
-    }
-
-    /**
      * Reads every state file under {@code ha_confs_path} whose directory name is a router id,
      * through one handle on {@code ha_confs_path}. A router directory or state file that is a link
      * is skipped with a WARN naming it (the first {@value #SKIPPED_NAMED}, then one line with how

@@ -2,7 +2,6 @@ package org.l3ha.engine.impl;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -12,23 +11,27 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
 import org.l3ha.api.RouterRegistry;
-import org.l3ha.api.RouterStatus;
-import org.l3ha.api.Transition;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
+import org.l3ha.engine.impl.EngineCounters.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The transition engine's core: one small slot per router, the debounce rule, per-router serial
- * application, listeners in order, the report. No OSGi here; {@code EngineComponent} wires it.
+ * application, listeners in order, the report. No OSGi here; {@link DebouncingTransitionEngine} wires it.
+ * It is longer than the engine's other classes because it is one state machine: notifications,
+ * timers, applies, replays, removals, resyncs and the hand-over all read and change a router's
+ * {@link Slot} under the slot's monitor and go through its phase, which serialises a router's
+ * work; kept together, that protocol can be checked in one place. Showing the slots
+ * ({@link RouterStatusView}), counting ({@link EngineCounters}) and calling one listener
+ * ({@link ListenerCalls}) are classes of their own.
  *
  * <p>Debounce rule (DESIGN.md §3): every notification sets the router's <em>desired</em> state to
  * the newest one. A desired state equal to the applied state does nothing. {@code backup} and
@@ -60,49 +63,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Transitions {
     private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
-
-    private static final byte IDLE = 0;
-    private static final byte QUEUED = 1;
-    private static final byte WAITING = 2;
-
-    /** {@link Slot#removeAfter} when no removal is to be carried out: no listener is newer. */
-    static final long NO_REMOVAL = Long.MAX_VALUE;
-    /** {@link Slot#removeAfter} of a removal that every listener is to be told of. */
-    static final long ALL_LISTENERS = Long.MIN_VALUE;
-
-    /** Per-router state; every field is guarded by the slot's monitor. */
-    static final class Slot {
-        final String id;
-        HaState applied;
-        HaState desired;
-        HaState persisted;
-        long desiredSince;
-        long lastChangeMillis;
-        byte phase;
-        /** The stamp of the last sighting as unknown to the registry ({@link UnknownRouters}); 0 = not held as unknown. */
-        long unknownStamp;
-        /** Dropped from {@link #slots} as an unknown router: never applied; a notification takes a fresh slot. */
-        boolean dropped;
-        int timerToken;
-        /** The listener generation this router's applied state was last given to. */
-        long listenerGen;
-        Runnable cancelTimer;
-        /** The registry's data of the router changed since its state was last given to the listeners. */
-        boolean routerChanged;
-        /**
-         * A removal to carry out: the listeners bound after this generation are told of it
-         * ({@link #ALL_LISTENERS}: every one; {@link #NO_REMOVAL}: none, no removal asked for).
-         */
-        long removeAfter = NO_REMOVAL;
-        /** Whether that removal was asked for by the registry (else it is one given to listeners bound since). */
-        boolean removalAnnounced;
-        /** The desired state when the registry asked for the removal: restored if the router is not removed. */
-        HaState desiredBeforeRemoval;
-
-        Slot(String id) {
-            this.id = id;
-        }
-    }
 
     /**
      * A bound listener, its name, and the generation at which it was bound: a listener bound after
@@ -139,8 +99,8 @@ final class Transitions {
     private final Scheduler scheduler;
     private final TransitionLog log = new TransitionLog(HISTORY_CAPACITY);
     private final ConcurrentHashMap<String, Slot> slots = new ConcurrentHashMap<>();
-    final UnknownRouters unknownRouters;
-    final RemovedRouters removedRouters;
+    private final UnknownRouters unknownRouters;
+    private final RemovedRouters removedRouters;
     private final AtomicInteger inflight = new AtomicInteger();
     private volatile boolean closed;
 
@@ -151,19 +111,9 @@ final class Transitions {
     private volatile ListenerSet listenerSet = new ListenerSet(0, List.of());
     private volatile boolean noRegistryLogged;
 
-    final LongAdder notifications = new LongAdder();
-    final LongAdder applied = new LongAdder();
-    final LongAdder debounced = new LongAdder();
-    final LongAdder heldUnknown = new LongAdder();
-    final LongAdder stateWriteFailures = new LongAdder();
-    final LongAdder resynced = new LongAdder();
-    final LongAdder replayed = new LongAdder();
-    final LongAdder listenerFailures = new LongAdder();
-    final LongAdder routersRemoved = new LongAdder();
-    final LongAdder stateRemoveFailures = new LongAdder();
-    /** "router listener" pairs whose last call failed, to log a repeated failure once. */
-    private final Set<String> failingListeners = ConcurrentHashMap.newKeySet();
-    final ConcurrentHashMap<String, LongAdder> listenerFailuresByName = new ConcurrentHashMap<>();
+    private final EngineCounters counters;
+    private final RouterStatusView view;
+    private final ListenerCalls calls;
 
     Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt) {
         this(scheduler, store, haVrrpAdvertInt, UnknownRouters.DEFAULT_MAX, UnknownRouters.DEFAULT_HOLD_NANOS);
@@ -175,15 +125,14 @@ final class Transitions {
         this.store = store;
         this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos);
         this.removedRouters = new RemovedRouters();
+        this.counters = new EngineCounters(slots::size, unknownRouters::size, unknownRouters.dropped::sum);
+        this.calls = new ListenerCalls(counters);
+        this.view = new RouterStatusView(slots, () -> registry, scheduler, () -> debounceNanos, log);
         setAdvertInterval(haVrrpAdvertInt);
     }
 
     void setAdvertInterval(int seconds) {
         this.debounceNanos = TimeUnit.SECONDS.toNanos(seconds);
-    }
-
-    StateFiles store() {
-        return store;
     }
 
     /**
@@ -233,7 +182,7 @@ final class Transitions {
                         slot.desiredBeforeRemoval = slot.desired;
                         slot.desired = null;
                     }
-                    slot.removeAfter = ALL_LISTENERS;
+                    slot.removeAfter = Slot.ALL_LISTENERS;
                     slot.removalAnnounced = true;
                     continue;
                 }
@@ -260,7 +209,7 @@ final class Transitions {
             if (closed) {
                 return false;
             }
-            notifications.increment();
+            counters.increment(Counter.NOTIFICATIONS);
             while (!record(routerId, state)) {
                 // the router's slot was dropped meanwhile (unknown, held too long): a fresh one takes it
             }
@@ -280,15 +229,15 @@ final class Transitions {
             if (slot.desired != state) {
                 if (state == slot.applied && slot.desired != null) {
                     // a pending change withdrawn before it was applied: a flap absorbed
-                    debounced.increment();
+                    counters.increment(Counter.DEBOUNCED);
                 }
                 slot.desired = state;
                 slot.desiredSince = scheduler.nanoTime();
             }
             LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied);
-            if (slot.phase == IDLE) {
+            if (slot.phase == Slot.IDLE) {
                 submit(slot);
-            } else if (slot.phase == WAITING && state != HaState.PRIMARY) {
+            } else if (slot.phase == Slot.WAITING && state != HaState.PRIMARY) {
                 cancelTimer(slot);
                 submit(slot);
             }
@@ -317,7 +266,7 @@ final class Transitions {
     }
 
     private void submit(Slot slot) {
-        slot.phase = QUEUED;
+        slot.phase = Slot.QUEUED;
         scheduler.execute(() -> run(slot));
     }
 
@@ -342,13 +291,13 @@ final class Transitions {
                 Removal removal;
                 synchronized (slot) {
                     if (closed || slot.dropped) {
-                        slot.phase = IDLE;
+                        slot.phase = Slot.IDLE;
                         return;
                     }
                     RouterRegistry reg = registry;
-                    if (slot.removeAfter != NO_REMOVAL && reg == null) {
+                    if (slot.removeAfter != Slot.NO_REMOVAL && reg == null) {
                         // kept until a registry is bound: that one says whether the router is gone
-                        slot.phase = IDLE;
+                        slot.phase = Slot.IDLE;
                         return;
                     }
                     removal = takeRemoval(slot, reg);
@@ -364,17 +313,17 @@ final class Transitions {
                 long since;
                 synchronized (slot) {
                     if (closed || slot.dropped) {
-                        slot.phase = IDLE;
+                        slot.phase = Slot.IDLE;
                         return;
                     }
-                    if (slot.removeAfter != NO_REMOVAL) {
+                    if (slot.removeAfter != Slot.NO_REMOVAL) {
                         continue; // asked for meanwhile: it goes first
                     }
                     target = slot.desired;
                     replay = target == null || target == slot.applied;
                     if (replay) {
                         if (slot.applied == null || slot.listenerGen >= ls.generation() && !slot.routerChanged) {
-                            slot.phase = IDLE;
+                            slot.phase = Slot.IDLE;
                             return;
                         }
                         target = slot.applied;
@@ -382,7 +331,7 @@ final class Transitions {
                     // before any wait: a router the registry does not know is held at once, not on a timer
                     router = lookup(slot);
                     if (router == null) {
-                        slot.phase = IDLE;
+                        slot.phase = Slot.IDLE;
                         return;
                     }
                     if (!replay && target == HaState.PRIMARY) {
@@ -390,7 +339,7 @@ final class Transitions {
                         long due = slot.desiredSince + debounceNanos;
                         if (now - due < 0) {
                             int token = ++slot.timerToken;
-                            slot.phase = WAITING;
+                            slot.phase = Slot.WAITING;
                             slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
                             return;
                         }
@@ -408,14 +357,14 @@ final class Transitions {
         } catch (RuntimeException | LinkageError e) {
             LOG.error("Router {}: transition failed unexpectedly", slot.id, e);
             synchronized (slot) {
-                slot.phase = IDLE;
+                slot.phase = Slot.IDLE;
             }
         }
     }
 
     private void timerFired(Slot slot, int token) {
         synchronized (slot) {
-            if (slot.phase != WAITING || slot.timerToken != token) {
+            if (slot.phase != Slot.WAITING || slot.timerToken != token) {
                 return;
             }
             slot.cancelTimer = null;
@@ -434,13 +383,13 @@ final class Transitions {
                 noRegistryLogged = true;
                 LOG.warn("No router registry is bound: transitions are held until one is");
             }
-            heldUnknown.increment();
+            counters.increment(Counter.HELD_UNKNOWN);
             return null;
         }
         Optional<Router> router = reg.find(slot.id);
         if (router.isEmpty()) {
             slot.unknownStamp = unknownRouters.seen(slot.id, slot.desired, slot.unknownStamp == 0);
-            heldUnknown.increment();
+            counters.increment(Counter.HELD_UNKNOWN);
             return null;
         }
         if (slot.unknownStamp != 0) {
@@ -464,7 +413,7 @@ final class Transitions {
             return false;
         }
         synchronized (slot) {
-            if (closed || slot.dropped || slot.unknownStamp != stamp || slot.phase != IDLE || reg.find(routerId).isPresent()) {
+            if (closed || slot.dropped || slot.unknownStamp != stamp || slot.phase != Slot.IDLE || reg.find(routerId).isPresent()) {
                 return false;
             }
             slot.dropped = true;
@@ -491,7 +440,7 @@ final class Transitions {
                     slot.desiredBeforeRemoval = slot.desired;
                     slot.desired = null;
                 }
-                slot.removeAfter = ALL_LISTENERS;
+                slot.removeAfter = Slot.ALL_LISTENERS;
                 slot.removalAnnounced = true;
                 schedule(slot);
                 return;
@@ -523,9 +472,9 @@ final class Transitions {
 
     /** Runs the slot's work now, cutting a primary's wait short; called under the slot's monitor. */
     private void schedule(Slot slot) {
-        if (slot.phase == IDLE) {
+        if (slot.phase == Slot.IDLE) {
             submit(slot);
-        } else if (slot.phase == WAITING) {
+        } else if (slot.phase == Slot.WAITING) {
             cancelTimer(slot);
             submit(slot);
         }
@@ -539,7 +488,7 @@ final class Transitions {
      *         dropped, and notifications it set aside are restored)
      */
     private Removal takeRemoval(Slot slot, RouterRegistry reg) {
-        if (slot.removeAfter == NO_REMOVAL) {
+        if (slot.removeAfter == Slot.NO_REMOVAL) {
             return null;
         }
         Removal removal = null;
@@ -551,7 +500,7 @@ final class Transitions {
             restoreDesired(slot, slot.desiredBeforeRemoval);
             removedRouters.forget(slot.id);
         }
-        slot.removeAfter = NO_REMOVAL;
+        slot.removeAfter = Slot.NO_REMOVAL;
         slot.removalAnnounced = false;
         slot.desiredBeforeRemoval = null;
         return removal;
@@ -593,11 +542,11 @@ final class Transitions {
             Listener l = listeners.get(i);
             if (l.generation() > removal.after()) {
                 told++;
-                if (!callRemove(id, l)) {
+                if (!calls.remove(id, l)) {
                     failed++;
                 }
                 if (!removal.announced()) {
-                    replayed.increment();
+                    counters.increment(Counter.REPLAYED);
                 }
             }
         }
@@ -625,8 +574,8 @@ final class Transitions {
             dropIfEmpty(slot);
         }
         log.forget(id);
-        failingListeners.removeIf(k -> k.startsWith(id + ' '));
-        routersRemoved.increment();
+        calls.forget(id);
+        counters.increment(Counter.ROUTERS_REMOVED);
         LOG.info("Router {} removed from this agent (no longer in the registry): {} listener(s) told{}, {}; no longer"
                 + " reported", id, told, failed > 0 ? " (" + failed + " failed)" : "", files);
     }
@@ -644,7 +593,7 @@ final class Transitions {
                 case NOT_A_DIRECTORY -> LogText.path(dir) + " left alone (a link or not a directory: not followed)";
             };
         } catch (IOException | RuntimeException e) {
-            stateRemoveFailures.increment();
+            counters.increment(Counter.STATE_REMOVE_FAILURES);
             LOG.error("Router {}: cannot remove its state from {}: {}", id, LogText.path(dir), LogText.escape(String.valueOf(e)));
             return "state not removed from " + LogText.path(dir) + " (see the error above)";
         }
@@ -655,7 +604,7 @@ final class Transitions {
      * out): a removed router keeps no memory. Called under the slot's monitor.
      */
     private void dropIfEmpty(Slot slot) {
-        if (slot.desired != null || slot.applied != null || slot.persisted != null || slot.removeAfter != NO_REMOVAL) {
+        if (slot.desired != null || slot.applied != null || slot.persisted != null || slot.removeAfter != Slot.NO_REMOVAL) {
             return;
         }
         slot.dropped = true;
@@ -663,21 +612,6 @@ final class Transitions {
         if (slot.unknownStamp != 0) {
             slot.unknownStamp = 0;
             unknownRouters.forget(slot.id);
-        }
-    }
-
-    /** Tells one listener a router is gone; a failure is logged with the router id and counted. */
-    private boolean callRemove(String id, Listener l) {
-        try {
-            l.listener().remove(id);
-            return true;
-        } catch (Exception | LinkageError e) {
-            listenerFailures.increment();
-            listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
-            LOG.error("Router {}: listener {} failed to remove the router: {} (counted in l3ha:stats)", id, l.name(),
-                    e.toString());
-            LOG.debug("Router {}: listener {} removal failure", id, l.name(), e);
-            return false;
         }
     }
 
@@ -696,13 +630,13 @@ final class Transitions {
                 store.write(slot.id, target);
                 persisted = target;
             } catch (IOException | RuntimeException e) {
-                stateWriteFailures.increment();
+                counters.increment(Counter.STATE_WRITE_FAILURES);
                 LOG.error("Router {}: cannot write state file {}: {}", slot.id, LogText.path(store.file(slot.id)),
                         LogText.escape(String.valueOf(e)));
             }
         }
         for (Listener l : ls.listeners()) {
-            call(slot, l, router, target);
+            calls.apply(slot.id, l, router, target);
         }
         long now = scheduler.currentTimeMillis();
         synchronized (slot) {
@@ -713,7 +647,7 @@ final class Transitions {
         }
         log.add(slot.id, now, target);
         removedRouters.forget(slot.id);
-        applied.increment();
+        counters.increment(Counter.APPLIED);
         report(slot.id, target);
     }
 
@@ -725,37 +659,12 @@ final class Transitions {
         for (Listener l : ls.listeners()) {
             if (l.generation() > since) {
                 LOG.debug("Router {}: giving {} to listener {} again", slot.id, state.word(), l.name());
-                call(slot, l, router, state);
-                replayed.increment();
+                calls.apply(slot.id, l, router, state);
+                counters.increment(Counter.REPLAYED);
             }
         }
         synchronized (slot) {
             slot.listenerGen = ls.generation();
-        }
-    }
-
-    /**
-     * Calls one listener. A failure is counted every time but logged at ERROR only when the
-     * listener starts failing for this router, and its recovery once at INFO (bounded by routers
-     * times listeners).
-     */
-    private void call(Slot slot, Listener l, Router router, HaState state) {
-        String key = slot.id + ' ' + l.name();
-        try {
-            l.listener().apply(router, state);
-            if (failingListeners.remove(key)) {
-                LOG.info("Router {}: listener {} applied {} again", slot.id, l.name(), state.word());
-            }
-        } catch (Exception | LinkageError e) {
-            listenerFailures.increment();
-            listenerFailuresByName.computeIfAbsent(l.name(), k -> new LongAdder()).increment();
-            if (failingListeners.add(key)) {
-                LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
-                        + "l3ha:stats)", slot.id, l.name(), state.word(), e.toString());
-            } else {
-                LOG.debug("Router {}: listener {} failed again to apply {}: {}", slot.id, l.name(), state.word(), e.toString());
-            }
-            LOG.debug("Router {}: listener {} failure", slot.id, l.name(), e);
         }
     }
 
@@ -831,11 +740,11 @@ final class Transitions {
             if (slot != null) {
                 synchronized (slot) {
                     pending = !slot.dropped && slot.desired != null && slot.desired != slot.applied;
-                    if (pending && slot.phase == IDLE) {
+                    if (pending && slot.phase == Slot.IDLE) {
                         submit(slot);
                     } else if (!pending && !slot.dropped && slot.applied != null && reg.find(id).isPresent()) {
                         slot.routerChanged = true;
-                        if (slot.phase == IDLE) {
+                        if (slot.phase == Slot.IDLE) {
                             submit(slot);
                         }
                     }
@@ -854,8 +763,8 @@ final class Transitions {
             synchronized (slot) {
                 boolean behind = slot.desired != null && slot.desired != slot.applied
                         || slot.applied != null && slot.listenerGen < generation
-                        || slot.removeAfter != NO_REMOVAL;
-                if (slot.phase == IDLE && behind) {
+                        || slot.removeAfter != Slot.NO_REMOVAL;
+                if (slot.phase == Slot.IDLE && behind) {
                     submit(slot);
                 }
             }
@@ -890,7 +799,7 @@ final class Transitions {
             } else {
                 state = slot.persisted != null ? slot.persisted : HaState.UNKNOWN;
             }
-            resynced.increment();
+            counters.increment(Counter.RESYNCED);
             report(routerId, state);
         }
         return true;
@@ -911,84 +820,17 @@ final class Transitions {
         return n;
     }
 
-    Optional<HaState> appliedState(String routerId) {
-        Slot slot = slots.get(routerId);
-        if (slot == null) {
-            return Optional.empty();
-        }
-        synchronized (slot) {
-            return Optional.ofNullable(slot.applied != null ? slot.applied : slot.persisted);
-        }
-    }
-
     int routers() {
         return slots.size();
     }
 
-    /** @return the key instance the router's slot is stored under (tests: memory sharing) */
-    String slotKey(String routerId) {
-        return slots.keySet().stream().filter(routerId::equals).findFirst().orElse(null);
+    /** @return what the engine shows of its routers */
+    RouterStatusView view() {
+        return view;
     }
 
-    /** @return the router's status if the engine or the registry knows it */
-    Optional<RouterStatus> status(String routerId) {
-        RouterRegistry reg = registry;
-        boolean managed = reg != null && reg.find(routerId).isPresent();
-        Slot slot = slots.get(routerId);
-        if (slot == null) {
-            return managed ? Optional.of(new Status(routerId, null, 0, null, 0, true)) : Optional.empty();
-        }
-        synchronized (slot) {
-            HaState pending = slot.desired != null && slot.desired != slot.applied ? slot.desired : null;
-            long dueMillis = 0;
-            if (slot.phase == WAITING && pending == HaState.PRIMARY) {
-                long dueNanos = slot.desiredSince + debounceNanos;
-                dueMillis = scheduler.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(dueNanos - scheduler.nanoTime());
-            }
-            return Optional.of(new Status(routerId, slot.applied != null ? slot.applied : slot.persisted,
-                    slot.lastChangeMillis, pending, dueMillis, managed));
-        }
-    }
-
-    /** @return the status of every router the engine or the registry knows, by router id */
-    List<RouterStatus> statuses() {
-        java.util.TreeSet<String> ids = new java.util.TreeSet<>(slots.keySet());
-        RouterRegistry reg = registry;
-        if (reg != null) {
-            reg.all().forEach(r -> ids.add(r.id()));
-        }
-        List<RouterStatus> out = new ArrayList<>(ids.size());
-        for (String id : ids) {
-            status(id).ifPresent(out::add);
-        }
-        return out;
-    }
-
-    List<Transition> history(String routerId, int max) {
-        return log.history(routerId, max);
-    }
-
-    private record Status(String routerId, HaState appliedState, long lastChangeMillis, HaState pendingState,
-            long dueMillis, boolean managed) implements RouterStatus {
-        @Override
-        public Optional<HaState> applied() {
-            return Optional.ofNullable(appliedState);
-        }
-
-        @Override
-        public Optional<Instant> lastTransition() {
-            return lastChangeMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastChangeMillis));
-        }
-
-        @Override
-        public Optional<HaState> pending() {
-            return Optional.ofNullable(pendingState);
-        }
-
-        @Override
-        public Optional<Instant> pendingDue() {
-            return dueMillis == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(dueMillis));
-        }
+    EngineCounters counters() {
+        return counters;
     }
 
     // ------------------------------------------------------------------ shutdown

@@ -26,11 +26,11 @@ class EngineWarningsTest {
     @TempDir
     Path tmp;
 
-    final List<EngineComponent> started = new ArrayList<>();
+    final List<DebouncingTransitionEngine> started = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        started.forEach(EngineComponent::deactivate);
+        started.forEach(DebouncingTransitionEngine::deactivate);
     }
 
     static Map<String, Object> props(Path statePath, Object... kv) {
@@ -43,8 +43,8 @@ class EngineWarningsTest {
         return m;
     }
 
-    EngineComponent start(Map<String, Object> props) {
-        EngineComponent e = new EngineComponent(props);
+    DebouncingTransitionEngine start(Map<String, Object> props) {
+        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
         started.add(e);
         return e;
     }
@@ -55,9 +55,9 @@ class EngineWarningsTest {
         Path state = nobody.directory(tmp.resolve("state"));
         Path mine = Files.createDirectory(tmp.resolve("mine"));
         try (LogCapture log = new LogCapture()) {
-            EngineComponent e = start(props(state));
+            DebouncingTransitionEngine e = start(props(state));
             e.bindRegistry(new Fakes.Registry().with(R1));
-            EngineComponentTest.LastReports reports = new EngineComponentTest.LastReports();
+            DebouncingTransitionEngineTest.LastReports reports = new DebouncingTransitionEngineTest.LastReports();
             e.bindBatcher(reports);
 
             HealthResult h = e.check();
@@ -83,9 +83,9 @@ class EngineWarningsTest {
     void aHaConfsPathWritableByEveryAccountIsNamedOnItsOwn() throws Exception {
         Path confs = Files.createDirectory(tmp.resolve("confs"));
         Files.setPosixFilePermissions(confs, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        EngineComponent e = start(props(tmp, "ha_confs_path", confs.toString()));
+        DebouncingTransitionEngine e = start(props(tmp, "ha_confs_path", confs.toString()));
         e.bindRegistry(new Fakes.Registry());
-        e.bindBatcher(new EngineComponentTest.LastReports());
+        e.bindBatcher(new DebouncingTransitionEngineTest.LastReports());
         assertEquals("another account can change ha_confs_path: " + confs + " is writable by every account",
                 e.check().message());
     }
@@ -93,7 +93,7 @@ class EngineWarningsTest {
     @Test
     void anUnknownKeyOfTheAgentPidIsAWarningNamingIt() {
         try (LogCapture log = new LogCapture()) {
-            EngineComponent e = start(props(tmp, "ha_vrrp_advert_intt", "3", "service.pid", "org.l3ha.agent"));
+            DebouncingTransitionEngine e = start(props(tmp, "ha_vrrp_advert_intt", "3", "service.pid", "org.l3ha.agent"));
             List<String> lines = log.lines("WARN", "org.l3ha.engine: unknown configuration key 'ha_vrrp_advert_intt' in PID"
                     + " org.l3ha.agent");
             assertEquals(1, lines.size(), log.text());

@@ -54,7 +54,7 @@ class PlantedFilesTest {
     final Fakes.Registry registry = new Fakes.Registry().with(R1, R2);
     final Fakes.Recorder reports = new Fakes.Recorder(clock::seconds, "report");
     final List<Event> applies = Collections.synchronizedList(new ArrayList<>());
-    final List<EngineComponent> started = new ArrayList<>();
+    final List<DebouncingTransitionEngine> started = new ArrayList<>();
 
     @BeforeEach
     void plant() throws IOException {
@@ -67,7 +67,7 @@ class PlantedFilesTest {
 
     @AfterEach
     void stop() {
-        started.forEach(EngineComponent::deactivate);
+        started.forEach(DebouncingTransitionEngine::deactivate);
     }
 
     Transitions engine() {
@@ -105,14 +105,14 @@ class PlantedFilesTest {
             clock.runReady();
             assertEquals(List.of(), list(elsewhere), "nothing was written into the link's target");
             assertTrue(Files.isSymbolicLink(link), "the link is left as it is");
-            assertEquals(1, t.stateWriteFailures.sum(), "counted");
+            assertEquals(1, t.counters().toMap().get("state_write_failures"), "counted");
             List<String> errors = log.lines("ERROR", R1, "cannot write state file");
             assertEquals(1, errors.size(), log.text());
             assertTrue(errors.get(0).contains("is a symbolic link owned by nobody: not followed"), errors.get(0));
         }
         assertEquals(List.of(BACKUP), applied(R1), "the listeners still run, as for any failed state-file write");
         assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList(), "and the report still goes out");
-        assertEquals(Optional.of(BACKUP), t.appliedState(R1));
+        assertEquals(Optional.of(BACKUP), t.view().appliedState(R1));
     }
 
     @Test
@@ -125,7 +125,7 @@ class PlantedFilesTest {
             List<String> warnings = log.lines("WARN", link.toString(), "is a symbolic link (owned by nobody)");
             assertEquals(1, warnings.size(), "one WARN naming the link: " + log.text());
         }
-        assertEquals(Optional.empty(), t.appliedState(R1), "the root file's 'primary' was not read");
+        assertEquals(Optional.empty(), t.view().appliedState(R1), "the root file's 'primary' was not read");
         assertEquals(List.of(), applied(R1), "nothing applied from it");
 
         assertTrue(t.accept(R1, BACKUP));
@@ -136,7 +136,7 @@ class PlantedFilesTest {
         assertEquals("backup", Files.readString(link));
         assertEquals("rw-r--r--", Attacker.mode(link), "Neutron's mode");
         assertEquals(List.of("state"), list(dir), "no temporary file left behind");
-        assertEquals(0, t.stateWriteFailures.sum());
+        assertEquals(0, t.counters().toMap().get("state_write_failures"));
     }
 
     @Test
@@ -153,8 +153,8 @@ class PlantedFilesTest {
                     + " directory").size(), log.text());
             assertEquals(1, log.lines("WARN").size(), "nothing else warned: " + log.text());
         }
-        assertEquals(Optional.empty(), t.appliedState(R1), "skipped");
-        assertEquals(Optional.of(BACKUP), t.appliedState(R2), "real router directories are read as before");
+        assertEquals(Optional.empty(), t.view().appliedState(R1), "skipped");
+        assertEquals(Optional.of(BACKUP), t.view().appliedState(R2), "real router directories are read as before");
     }
 
     @Test
@@ -246,8 +246,8 @@ class PlantedFilesTest {
                     log.text());
             assertEquals(1, log.lines("INFO", "Router " + R1 + " removed from this agent").size(), log.text());
         }
-        assertEquals(1, t.stateRemoveFailures.sum());
-        assertEquals(1, t.routersRemoved.sum(), "the rest of the removal happened");
+        assertEquals(1, t.counters().toMap().get("state_remove_failures"));
+        assertEquals(1, t.counters().toMap().get("routers_removed"), "the rest of the removal happened");
         assertEquals(List.of("state"), list(rootConfs.resolve(R1)), "nothing removed through the link");
     }
 
@@ -260,8 +260,8 @@ class PlantedFilesTest {
         return m;
     }
 
-    EngineComponent start() {
-        EngineComponent e = new EngineComponent(props());
+    DebouncingTransitionEngine start() {
+        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props());
         started.add(e);
         return e;
     }
@@ -273,7 +273,7 @@ class PlantedFilesTest {
     /** Starts an engine; asserts that nothing was carried over and the refusal was logged naming the file. */
     void assertRefused(Path pending, String why) {
         try (LogCapture log = new LogCapture()) {
-            EngineComponent e = start();
+            DebouncingTransitionEngine e = start();
             assertEquals(Optional.empty(), e.status(R1).flatMap(s -> s.pending()), "nothing taken from " + pending);
             assertEquals(Optional.empty(), e.appliedState(R1));
             List<String> errors = log.lines("ERROR", "Pending transitions not taken from " + pending, why);
@@ -286,7 +286,7 @@ class PlantedFilesTest {
     void aPendingFileLinkedToARootFileIsRefusedAndLeftInPlace() throws IOException {
         String content = pendingLine(R1, "backup");
         Path target = Attacker.rootOnly(elsewhere.resolve("pending"), content);
-        Path pending = nobody.link(state.resolve(EngineComponent.PENDING_FILE), target);
+        Path pending = nobody.link(state.resolve(PendingFile.NAME), target);
         assertRefused(pending, "it is a symbolic link (owned by nobody)");
         assertTrue(Files.isSymbolicLink(pending), "left in place");
         assertEquals(content, Files.readString(target), "its target is untouched");
@@ -294,7 +294,7 @@ class PlantedFilesTest {
 
     @Test
     void aPendingFileOfAnotherAccountIsRefused() throws IOException {
-        Path pending = state.resolve(EngineComponent.PENDING_FILE);
+        Path pending = state.resolve(PendingFile.NAME);
         Files.writeString(pending, pendingLine(R1, "backup"));
         nobody.owns(pending);
         assertRefused(pending, "it belongs to nobody, not to l3ha");
@@ -302,7 +302,7 @@ class PlantedFilesTest {
 
     @Test
     void aPendingFifoIsRefusedWithoutBlocking() throws Exception {
-        Path fifo = nobody.fifo(state.resolve(EngineComponent.PENDING_FILE));
+        Path fifo = nobody.fifo(state.resolve(PendingFile.NAME));
         CompletableFuture<Void> activation = CompletableFuture.runAsync(() -> assertRefused(fifo, "a special file"));
         activation.get(60, TimeUnit.SECONDS);
         assertTrue(Files.exists(fifo, LinkOption.NOFOLLOW_LINKS), "left in place");
@@ -311,17 +311,17 @@ class PlantedFilesTest {
     @Test
     void aHardLinkedPendingFileIsRefused() throws IOException {
         Path root = Attacker.rootOnly(elsewhere.resolve("pending"), pendingLine(R1, "backup"));
-        Path pending = Files.createLink(state.resolve(EngineComponent.PENDING_FILE), root);
+        Path pending = Files.createLink(state.resolve(PendingFile.NAME), root);
         assertRefused(pending, "it has 2 hard links");
     }
 
     @Test
     void badLinesAreCountedAndNamedByNumberNeverEchoed() throws IOException {
-        Path pending = state.resolve(EngineComponent.PENDING_FILE);
+        Path pending = state.resolve(PendingFile.NAME);
         Files.writeString(pending, "password=hunter2\n" + R1 + " backup 1700000000000\n\u001b[2J" + R2 + " primary 1\n"
                 + R2 + " unknown 1\n" + R2 + " primary -5\n" + R2.toUpperCase() + " fault 12\n");
         try (LogCapture log = new LogCapture()) {
-            List<Transitions.Pending> p = EngineComponent.readPending(pending);
+            List<Transitions.Pending> p = PendingFile.read(pending);
             assertEquals(List.of(new Transitions.Pending(R1, BACKUP, 1_700_000_000_000L),
                     new Transitions.Pending(R2, HaState.FAULT, 12)), p);
             List<String> warned = log.lines("WARN", pending.toString(), "4 bad line(s) skipped (line 1, 3, 4, 5)");
@@ -334,8 +334,8 @@ class PlantedFilesTest {
 
     @Test
     void theHandOverIsWrittenOverAPlantedLinkNotThroughIt() throws IOException {
-        Path pending = nobody.link(state.resolve(EngineComponent.PENDING_FILE), secret);
-        EngineComponent first = new EngineComponent(Map.of("state_path", state.toString(), "ha_vrrp_advert_int", "30"));
+        Path pending = nobody.link(state.resolve(PendingFile.NAME), secret);
+        DebouncingTransitionEngine first = new DebouncingTransitionEngine(Map.of("state_path", state.toString(), "ha_vrrp_advert_int", "30"));
         first.bindRegistry(registry);
         first.accept(R1, PRIMARY);
         first.deactivate();
@@ -344,14 +344,14 @@ class PlantedFilesTest {
         assertEquals("rw-------", Attacker.mode(pending));
         assertTrue(Files.readString(pending).startsWith(R1 + " primary "), Files.readString(pending));
 
-        EngineComponent second = start();
+        DebouncingTransitionEngine second = start();
         assertEquals(Optional.of(PRIMARY), second.status(R1).flatMap(s -> s.pending()), "carried over");
         assertFalse(Files.exists(pending, LinkOption.NOFOLLOW_LINKS), "consumed");
 
         // nothing pending: a planted link is removed, never followed
         nobody.link(pending, secret);
         second.bindRegistry(registry);
-        second.bindBatcher(new EngineComponentTest.LastReports());
+        second.bindBatcher(new DebouncingTransitionEngineTest.LastReports());
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
                 .until(() -> second.appliedState(R1).equals(Optional.of(PRIMARY)));
         second.deactivate();

@@ -83,7 +83,7 @@ class RemovalTest {
     void settle(String id, HaState s) {
         notify(id, s);
         clock.advance(10);
-        assertEquals(Optional.of(s), t.appliedState(id));
+        assertEquals(Optional.of(s), t.view().appliedState(id));
         applies.clear();
         reports.events.clear();
     }
@@ -123,13 +123,13 @@ class RemovalTest {
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "state directory removed");
         assertEquals(List.of(R1), reports.forgotten, "the batcher forgets it");
         assertEquals(List.of(), reports.events, "nothing reported for it");
-        assertEquals(Optional.empty(), t.appliedState(R1));
-        assertEquals(Optional.empty(), t.status(R1), "gone from l3ha:router");
-        assertEquals(List.of(R2), t.statuses().stream().map(RouterStatus::routerId).toList(), "and from l3ha:routers");
-        assertEquals(List.of(), t.history(R1, 10), "its history goes with it");
+        assertEquals(Optional.empty(), t.view().appliedState(R1));
+        assertEquals(Optional.empty(), t.view().status(R1), "gone from l3ha:router");
+        assertEquals(List.of(R2), t.view().statuses().stream().map(RouterStatus::routerId).toList(), "and from l3ha:routers");
+        assertEquals(List.of(), t.view().history(R1, 10), "its history goes with it");
         assertEquals(1, t.routers(), "its slot is dropped");
-        assertEquals(1, t.routersRemoved.sum());
-        assertEquals(Optional.of(BACKUP), t.appliedState(R2), "the other router is untouched");
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(Optional.of(BACKUP), t.view().appliedState(R2), "the other router is untouched");
         assertTrue(Files.exists(dir(R2).resolve("state")));
 
         // the registry says it again: the router is not known any more, nothing happens
@@ -137,7 +137,7 @@ class RemovalTest {
         t.routersChanged(Set.of(R1));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(1, t.routersRemoved.sum());
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
         assertEquals(1, t.routers(), "no slot is kept for it");
     }
 
@@ -153,11 +153,11 @@ class RemovalTest {
             assertEquals(1, log.lines("INFO", R1, "3 listener(s) told (1 failed)").size(), log.text());
         }
         assertEquals(List.of("radvd " + R1, "metadata " + R1, "ipv6 " + R1), removals);
-        assertEquals(1, t.listenerFailures.sum());
-        assertEquals(1, t.listenerFailuresByName.get("metadata").sum());
+        assertEquals(1, t.counters().toMap().get("listener_failures"));
+        assertEquals(1, t.counters().toMap().get("listener_failures.metadata"));
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "the rest of the removal happened");
         assertEquals(List.of(R1), reports.forgotten);
-        assertEquals(1, t.routersRemoved.sum());
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
     }
 
     @Test
@@ -170,7 +170,7 @@ class RemovalTest {
         assertEquals(List.of(), appliedTo(R1), "the waiting primary went with the router");
         assertEquals(List.of(), reports.events);
         assertEquals(0, clock.pendingTimers());
-        assertEquals(Optional.empty(), t.status(R1));
+        assertEquals(Optional.empty(), t.view().status(R1));
     }
 
     @Test
@@ -178,14 +178,14 @@ class RemovalTest {
         settle(R1, PRIMARY);
         leave(R1);
         assertEquals(3, removals.size());
-        long held = t.heldUnknown.sum();
+        long held = t.counters().toMap().get("held_unknown_router");
         notify(R1, BACKUP);
         clock.advance(10);
         assertEquals(List.of(), appliedTo(R1), "not applied: the registry does not have it");
         assertEquals(List.of(), reports.events, "not reported");
-        assertTrue(t.heldUnknown.sum() > held, "counted as held");
+        assertTrue(t.counters().toMap().get("held_unknown_router") > held, "counted as held");
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "no state file written for it");
-        RouterStatus st = t.status(R1).orElseThrow();
+        RouterStatus st = t.view().status(R1).orElseThrow();
         assertFalse(st.managed());
         assertEquals(Optional.empty(), st.applied(), "a new router: no state from before its removal");
         assertEquals(Optional.of(BACKUP), st.pending());
@@ -200,7 +200,7 @@ class RemovalTest {
         assertEquals(List.of("ipv6 BACKUP", "metadata BACKUP", "radvd BACKUP"), appliedTo(R1));
         assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
         assertEquals("backup", Files.readString(dir(R1).resolve("state")));
-        assertEquals(List.of(BACKUP), t.history(R1, 10).stream().map(org.l3ha.api.Transition::state).toList(),
+        assertEquals(List.of(BACKUP), t.view().history(R1, 10).stream().map(org.l3ha.api.Transition::state).toList(),
                 "history starts afresh");
         assertEquals(3, removals.size(), "no removal on the way back");
     }
@@ -231,16 +231,16 @@ class RemovalTest {
         clock.runReady();
         clock.advance(10);
         assertEquals(List.of(), removals);
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
         assertEquals("primary", Files.readString(dir(R1).resolve("state")));
         assertEquals(List.of(), reports.forgotten);
-        assertEquals(0, t.routersRemoved.sum());
+        assertEquals(0, t.counters().toMap().get("routers_removed"));
 
         // only that registry's own word for the id removes it
         t.routersChanged(Set.of(R1));
         clock.runReady();
         assertEquals(List.of("radvd " + R1, "metadata " + R1, "ipv6 " + R1), removals);
-        assertEquals(1, t.routersRemoved.sum());
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
     }
 
     @Test
@@ -249,7 +249,7 @@ class RemovalTest {
         t.routersChanged(Set.of(R1));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
     }
 
     @Test
@@ -258,15 +258,15 @@ class RemovalTest {
         t.routersChanged(Set.of(R3));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(0, t.routersRemoved.sum());
-        assertEquals(Optional.empty(), t.status(R3), "no slot is left behind");
+        assertEquals(0, t.counters().toMap().get("routers_removed"));
+        assertEquals(Optional.empty(), t.view().status(R3), "no slot is left behind");
 
         // nor one only held as unknown: nothing of it was applied, and its held state stays
         notify(R3, BACKUP);
         t.routersChanged(Set.of(R3));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(Optional.of(BACKUP), t.status(R3).orElseThrow().pending());
+        assertEquals(Optional.of(BACKUP), t.view().status(R3).orElseThrow().pending());
         registry.with(R3);
         t.routersChanged(Set.of(R3));
         clock.runReady();
@@ -278,12 +278,12 @@ class RemovalTest {
         // written after the engine started (by Neutron's monitor, or an earlier agent): no slot for it
         Files.createDirectories(dir(R3));
         Files.writeString(dir(R3).resolve("state"), "primary");
-        assertEquals(Optional.empty(), t.status(R3));
+        assertEquals(Optional.empty(), t.view().status(R3));
         t.routersChanged(Set.of(R3));
         clock.runReady();
         assertEquals(List.of("radvd " + R3, "metadata " + R3, "ipv6 " + R3), removals);
         assertFalse(Files.exists(dir(R3), LinkOption.NOFOLLOW_LINKS));
-        assertEquals(1, t.routersRemoved.sum());
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
     }
 
     @Test
@@ -294,7 +294,7 @@ class RemovalTest {
         registry.with(R1);
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
     }
 
     // ------------------------------------------------------------------ serialisation
@@ -372,8 +372,8 @@ class RemovalTest {
         assertEquals(List.of("apply PRIMARY", "remove"), calls, "removed after the primary, nothing applied after");
         assertEquals(List.of("queue " + R1 + " PRIMARY", "forget " + R1), batcher, "reported, then forgotten");
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "the file the primary wrote is removed");
-        assertEquals(1, t.routersRemoved.sum());
-        RouterStatus st = t.status(R1).orElseThrow();
+        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        RouterStatus st = t.view().status(R1).orElseThrow();
         assertEquals(Optional.empty(), st.applied());
         assertEquals(Optional.of(BACKUP), st.pending(), "the notification that came after the removal was asked for is held");
     }
@@ -381,7 +381,7 @@ class RemovalTest {
     /** The same with the engine's real threads: many routers flapping while the registry drops half of them. */
     @Test
     void removalsUnderConcurrentNotificationsLeaveNoRemovedRouterApplied(@TempDir Path statePath) throws Exception {
-        EngineComponent e = new EngineComponent(java.util.Map.of("state_path", statePath.toString(), "ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine e = new DebouncingTransitionEngine(java.util.Map.of("state_path", statePath.toString(), "ha_vrrp_advert_int", "0"));
         try {
             Fakes.Registry reg = new Fakes.Registry();
             List<String> ids = new ArrayList<>();
@@ -391,7 +391,7 @@ class RemovalTest {
                 reg.with(id);
             }
             e.bindRegistry(reg);
-            e.bindBatcher(new EngineComponentTest.LastReports());
+            e.bindBatcher(new DebouncingTransitionEngineTest.LastReports());
             java.util.Map<String, Integer> active = new java.util.concurrent.ConcurrentHashMap<>();
             java.util.Set<String> removed = java.util.concurrent.ConcurrentHashMap.newKeySet();
             List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -459,8 +459,8 @@ class RemovalTest {
         t.setListeners(List.of(listener("ipv6", 1, null), listener("metadata", 1, null), listener("radvd", 2, null)));
         clock.runReady();
         assertEquals(List.of("radvd " + R1), removals, "only the listener that missed it");
-        assertEquals(Optional.empty(), t.status(R1), "no slot kept for it");
-        assertEquals(1, t.routersRemoved.sum(), "one removal");
+        assertEquals(Optional.empty(), t.view().status(R1), "no slot kept for it");
+        assertEquals(1, t.counters().toMap().get("routers_removed"), "one removal");
         removals.clear();
         t.setListeners(List.of(listener("ipv6", 1, null), listener("metadata", 1, null), listener("radvd", 2, null),
                 listener("extension", 3, null)));
@@ -513,6 +513,6 @@ class RemovalTest {
         assertEquals(List.of("ipv6 " + R1), removals);
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS));
         assertEquals(List.of(), appliedTo(R1), "the state read from its file is not re-applied");
-        assertEquals(1, next.routersRemoved.sum());
+        assertEquals(1, next.counters().toMap().get("routers_removed"));
     }
 }

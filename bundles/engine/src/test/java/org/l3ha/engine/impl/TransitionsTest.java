@@ -67,7 +67,7 @@ class TransitionsTest {
     void settle(String id, HaState s) {
         notify(id, s);
         clock.advance(10);
-        assertEquals(Optional.of(s), t.appliedState(id));
+        assertEquals(Optional.of(s), t.view().appliedState(id));
         applies.clear();
         reports.events.clear();
     }
@@ -122,7 +122,7 @@ class TransitionsTest {
         clock.advance(10);
         assertEquals(List.of(), applied(R1));
         assertEquals(List.of(), reported(R1));
-        assertEquals(1, t.debounced.sum());
+        assertEquals(1, t.counters().toMap().get("debounced"));
         assertEquals(0, clock.pendingTimers(), "the primary's timer is cancelled");
     }
 
@@ -216,7 +216,7 @@ class TransitionsTest {
         assertTrue(t.accept(R1, BACKUP));
         assertTrue(t.accept(R1, PRIMARY));
         clock.advance(10);
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
         assertEquals(PRIMARY, reports.of(R1).get(reports.of(R1).size() - 1).state());
     }
 
@@ -256,7 +256,7 @@ class TransitionsTest {
         clock.advance(10);
         assertEquals(List.of(), applied(R3), "no side effects");
         assertEquals(List.of(), reported(R3), "reported to no one");
-        assertTrue(t.heldUnknown.sum() >= 2, "counted");
+        assertTrue(t.counters().toMap().get("held_unknown_router") >= 2, "counted");
         assertTrue(Files.notExists(confs.resolve(R3)), "no state file");
         registry.with(R3);
         t.routersChanged(Set.of(R3));
@@ -289,10 +289,10 @@ class TransitionsTest {
         notify(R1, BACKUP);
         assertEquals(List.of("ipv6", "metadata", "radvd"), calls.stream().map(Event::by).toList());
         assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
-        assertEquals(2, t.listenerFailures.sum());
-        assertEquals(1, t.listenerFailuresByName.get("metadata").sum());
-        assertEquals(1, t.listenerFailuresByName.get("broken").sum());
-        assertEquals(Optional.of(BACKUP), t.appliedState(R1));
+        assertEquals(2, t.counters().toMap().get("listener_failures"));
+        assertEquals(1, t.counters().toMap().get("listener_failures.metadata"));
+        assertEquals(1, t.counters().toMap().get("listener_failures.broken"));
+        assertEquals(Optional.of(BACKUP), t.view().appliedState(R1));
     }
 
     @Test
@@ -319,7 +319,7 @@ class TransitionsTest {
         notify(R1, PRIMARY);
         assertEquals(1, applied(R1).size());
         assertEquals(List.of(PRIMARY), reports.of(R1).stream().map(Event::state).toList());
-        assertEquals(1, t.stateWriteFailures.sum());
+        assertEquals(1, t.counters().toMap().get("state_write_failures"));
     }
 
     @Test
@@ -330,9 +330,9 @@ class TransitionsTest {
         }
         registry.with(R3);
         t = engine(2);
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1), "legacy master is primary");
-        assertEquals(Optional.of(BACKUP), t.appliedState(R2), "trimmed");
-        assertEquals(Optional.empty(), t.appliedState(R3), "junk is unknown");
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1), "legacy master is primary");
+        assertEquals(Optional.of(BACKUP), t.view().appliedState(R2), "trimmed");
+        assertEquals(Optional.empty(), t.view().appliedState(R3), "junk is unknown");
         assertEquals(1, applied(R1).size(), "re-applied at once on start, no debounce");
         assertEquals(1, applied(R2).size());
         assertEquals("master", file(R1), "a file already holding the state is not rewritten");
@@ -399,7 +399,7 @@ class TransitionsTest {
         next.setBatcher(reports2);
         next.setRegistry(registry);
         later.runReady();
-        assertEquals(Optional.of(BACKUP), next.appliedState(R1), "the file still says backup");
+        assertEquals(Optional.of(BACKUP), next.view().appliedState(R1), "the file still says backup");
         assertEquals(List.of(), reports2.of(R1), "resync leaves R1 to its pending apply, which reports");
         later.advance(10);
         assertEquals(List.of(String.format("PRIMARY@%.1f", t0 + 2.0)),
@@ -412,13 +412,13 @@ class TransitionsTest {
     void statusShowsAppliedPendingAndWhenTheWaitEnds() {
         settle(R1, BACKUP);
         notify(R1, PRIMARY);
-        org.l3ha.api.RouterStatus st = t.status(R1).orElseThrow();
+        org.l3ha.api.RouterStatus st = t.view().status(R1).orElseThrow();
         assertEquals(Optional.of(BACKUP), st.applied());
         assertEquals(Optional.of(PRIMARY), st.pending());
         assertEquals(clock.currentTimeMillis() + 2000, st.pendingDue().orElseThrow().toEpochMilli());
         assertTrue(st.managed());
         clock.advance(10);
-        st = t.status(R1).orElseThrow();
+        st = t.view().status(R1).orElseThrow();
         assertEquals(Optional.of(PRIMARY), st.applied());
         assertEquals(Optional.empty(), st.pending());
         assertEquals(Optional.empty(), st.pendingDue());
@@ -428,13 +428,13 @@ class TransitionsTest {
     @Test
     void statusesListRegistryRoutersAndHeldUnknownOnesById() {
         notify(R3, BACKUP);
-        List<org.l3ha.api.RouterStatus> all = t.statuses();
+        List<org.l3ha.api.RouterStatus> all = t.view().statuses();
         assertEquals(List.of(R1, R2, R3), all.stream().map(org.l3ha.api.RouterStatus::routerId).toList());
         assertEquals(Optional.empty(), all.get(0).applied(), "managed, nothing known yet");
         assertTrue(all.get(0).managed());
         assertFalse(all.get(2).managed());
         assertEquals(Optional.of(BACKUP), all.get(2).pending(), "held until the registry learns R3");
-        assertEquals(Optional.empty(), t.status("44444444-4444-4444-4444-444444444444"));
+        assertEquals(Optional.empty(), t.view().status("44444444-4444-4444-4444-444444444444"));
     }
 
     @Test
@@ -445,10 +445,10 @@ class TransitionsTest {
         notify(R1, PRIMARY);
         clock.advance(1);
         notify(R1, FAULT);
-        assertEquals(List.of(FAULT, PRIMARY, BACKUP), t.history(R1, 10).stream().map(org.l3ha.api.Transition::state).toList());
-        assertEquals(List.of(FAULT, PRIMARY), t.history(R1, 2).stream().map(org.l3ha.api.Transition::state).toList());
-        assertEquals(clock.currentTimeMillis(), t.history(R1, 1).get(0).time().toEpochMilli());
-        assertEquals(1, t.history(R2, 10).size());
+        assertEquals(List.of(FAULT, PRIMARY, BACKUP), t.view().history(R1, 10).stream().map(org.l3ha.api.Transition::state).toList());
+        assertEquals(List.of(FAULT, PRIMARY), t.view().history(R1, 2).stream().map(org.l3ha.api.Transition::state).toList());
+        assertEquals(clock.currentTimeMillis(), t.view().history(R1, 1).get(0).time().toEpochMilli());
+        assertEquals(1, t.view().history(R2, 10).size());
     }
 
     @Test
@@ -465,7 +465,7 @@ class TransitionsTest {
         assertEquals(Set.of(R1 + "=PRIMARY", R2 + "=BACKUP"),
                 Set.copyOf(late.stream().map(e -> e.routerId() + "=" + e.state()).toList()));
         assertEquals(List.of(), reports.events, "nothing changed: nothing reported");
-        assertEquals(2, t.replayed.sum());
+        assertEquals(2, t.counters().toMap().get("replayed_to_new_listeners"));
         // the next transition reaches both, once
         notify(R2, PRIMARY);
         clock.advance(10);
@@ -501,7 +501,7 @@ class TransitionsTest {
             notify(R1, BACKUP);
             notify(R1, PRIMARY);
             notify(R1, BACKUP);
-            assertEquals(3, t.listenerFailures.sum(), "every failure is counted");
+            assertEquals(3, t.counters().toMap().get("listener_failures"), "every failure is counted");
             assertEquals(1, log.lines("ERROR", R1, "listener ipv6 failed").size(), log.text());
             notify(R2, BACKUP);
             assertEquals(1, log.lines("ERROR", R2, "listener ipv6 failed").size(), "per router");
@@ -559,17 +559,20 @@ class TransitionsTest {
         assertTrue(t.resync(R2));
         notify(R2, BACKUP);
         assertEquals(List.of(UNKNOWN, BACKUP), reports.of(R2).stream().map(Event::state).toList());
-        assertTrue(t.status(R2).isPresent());
+        assertTrue(t.view().status(R2).isPresent());
     }
 
     @Test
     void aRouterTheRegistryKnowsIsKeyedByTheRegistrysOwnIdString() {
         String fromRequest = new String(R1.toCharArray());
         notify(fromRequest, BACKUP);
-        assertTrue(t.slotKey(R1) == registry.find(R1).orElseThrow().id(), "no second copy of the id is kept");
+        String registrys = registry.find(R1).orElseThrow().id();
+        assertTrue(reports.of(R1).get(0).routerId() == registrys, "no second copy of the id is kept");
         String unknown = new String(R3.toCharArray());
         notify(unknown, BACKUP);
-        assertTrue(t.slotKey(R3) == unknown, "an unknown router keeps the id it was notified with");
+        List<org.l3ha.api.RouterStatus> all = t.view().statuses();
+        assertTrue(all.get(0).routerId() == registrys, "the engine's own id of R1 is the registry's");
+        assertTrue(all.get(2).routerId() == unknown, "an unknown router keeps the id it was notified with");
     }
 
     @Test
@@ -584,7 +587,7 @@ class TransitionsTest {
         clock.runReady();
         seen.clear();
         given.clear();
-        long appliedBefore = t.applied.sum();
+        long appliedBefore = t.counters().toMap().get("applied");
 
         // neutron-server added a subnet: the registry has new data for R1 and says so
         org.l3ha.api.Router changed = Fakes.router(R1);
@@ -593,8 +596,8 @@ class TransitionsTest {
         clock.runReady();
         assertEquals(List.of(R1 + " PRIMARY"), seen, "the applied state given again, once");
         assertTrue(given.get(0) == changed, "with the registry's new data");
-        assertEquals(appliedBefore, t.applied.sum(), "not a transition");
-        assertEquals(Optional.of(PRIMARY), t.appliedState(R1));
+        assertEquals(appliedBefore, t.counters().toMap().get("applied"), "not a transition");
+        assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
 
         // a router with no applied state, and one the registry no longer has, are given nothing
         seen.clear();

@@ -99,10 +99,10 @@ class UnknownRoutersTest {
             clock.runReady();
             assertTrue(most <= known + UnknownRouters.DEFAULT_MAX + 100, "entries during the flood: at most " + most);
             assertEquals(known + UnknownRouters.DEFAULT_MAX, t.routers(), "entries after it");
-            assertEquals(UnknownRouters.DEFAULT_MAX, t.unknownRouters.size());
-            assertEquals(10_000, t.unknownRouters.dropped.sum(), "the oldest 10,000 dropped, counted");
-            assertEquals(Optional.empty(), t.status(unknownId(0)), "the first one is gone");
-            assertEquals(Optional.of(BACKUP), t.status(unknownId(19_999)).flatMap(RouterStatus::pending), "the newest is held");
+            assertEquals(UnknownRouters.DEFAULT_MAX, t.counters().toMap().get("unknown_held"));
+            assertEquals(10_000, t.counters().toMap().get("unknown_dropped"), "the oldest 10,000 dropped, counted");
+            assertEquals(Optional.empty(), t.view().status(unknownId(0)), "the first one is gone");
+            assertEquals(Optional.of(BACKUP), t.view().status(unknownId(19_999)).flatMap(RouterStatus::pending), "the newest is held");
             assertEquals(1, log.lines("WARN", NOT_MANAGED).size(), "only the first is named at once: " + log.lines(NOT_MANAGED));
 
             clock.advance(UnknownRouters.LOG_INTERVAL_SECONDS);
@@ -127,7 +127,7 @@ class UnknownRoutersTest {
             assertTrue(linesNow <= 2 + 100 / UnknownRouters.LOG_INTERVAL_SECONDS + 1, linesNow + " lines: " + log.text().lines()
                     .filter(l -> l.contains(NOT_MANAGED)).limit(20).toList());
             assertEquals(known + UnknownRouters.DEFAULT_MAX, t.routers());
-            assertEquals(30_000, t.unknownRouters.dropped.sum());
+            assertEquals(30_000, t.counters().toMap().get("unknown_dropped"));
         }
         assertEquals(List.of(), applies, "no data-plane step for any of them");
         assertEquals(List.of(), reports.events, "reported to no one");
@@ -138,8 +138,8 @@ class UnknownRoutersTest {
         // 10 minutes after their last notification, all of them are dropped (and that is summed up)
         clock.advance(600 + UnknownRouters.LOG_INTERVAL_SECONDS);
         assertEquals(known, t.routers(), "only the known routers are left, " + (clock.seconds() - t0) + " s in");
-        assertEquals(0, t.unknownRouters.size());
-        assertEquals(40_000, t.unknownRouters.dropped.sum());
+        assertEquals(0, t.counters().toMap().get("unknown_held"));
+        assertEquals(40_000, t.counters().toMap().get("unknown_dropped"));
         assertEquals(0, clock.pendingTimers(), "no timer left once nothing is held");
     }
 
@@ -156,8 +156,8 @@ class UnknownRoutersTest {
         clock.runReady();
         assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 17 * 60)), applied(R3));
         assertEquals(List.of(BACKUP), reports.of(R3).stream().map(Event::state).toList());
-        assertEquals(0, t.unknownRouters.size(), "no longer held as unknown");
-        assertEquals(0, t.unknownRouters.dropped.sum());
+        assertEquals(0, t.counters().toMap().get("unknown_held"), "no longer held as unknown");
+        assertEquals(0, t.counters().toMap().get("unknown_dropped"));
     }
 
     @Test
@@ -178,10 +178,10 @@ class UnknownRoutersTest {
         notify(R4, PRIMARY);
         try (LogCapture log = new LogCapture()) {
             clock.advance(599);
-            assertEquals(Optional.of(PRIMARY), t.status(R4).flatMap(RouterStatus::pending), "still held at 9:59");
+            assertEquals(Optional.of(PRIMARY), t.view().status(R4).flatMap(RouterStatus::pending), "still held at 9:59");
             clock.advance(2);
-            assertEquals(Optional.empty(), t.status(R4), "dropped at 10:00");
-            assertEquals(1, t.unknownRouters.dropped.sum());
+            assertEquals(Optional.empty(), t.view().status(R4), "dropped at 10:00");
+            assertEquals(1, t.counters().toMap().get("unknown_dropped"));
             clock.advance(UnknownRouters.LOG_INTERVAL_SECONDS);
             List<String> lines = log.lines("WARN", "1 held state dropped (1 held 10 min without the registry learning them)");
             assertEquals(1, lines.size(), log.text());
@@ -206,9 +206,9 @@ class UnknownRoutersTest {
             small.accept(unknownId(i), BACKUP);
         }
         clock.runReady();
-        assertEquals(Optional.of(FAULT), small.appliedState(R1));
-        assertEquals(5, small.unknownRouters.size());
-        assertEquals(45, small.unknownRouters.dropped.sum());
+        assertEquals(Optional.of(FAULT), small.view().appliedState(R1));
+        assertEquals(5, small.counters().toMap().get("unknown_held"));
+        assertEquals(45, small.counters().toMap().get("unknown_dropped"));
         assertEquals(2 + 5, small.routers(), "R1, R2 (resync) and the five newest unknown routers");
         small.close();
     }
@@ -227,10 +227,10 @@ class UnknownRoutersTest {
         small.accept(c, BACKUP);
         small.accept(a, FAULT);
         clock.runReady();
-        assertEquals(Optional.of(FAULT), small.status(a).flatMap(RouterStatus::pending), "A's newest state is held");
-        assertEquals(Optional.empty(), small.status(b), "B, now the oldest, was dropped instead");
-        assertEquals(Optional.of(BACKUP), small.status(c).flatMap(RouterStatus::pending));
-        assertEquals(1, small.unknownRouters.dropped.sum());
+        assertEquals(Optional.of(FAULT), small.view().status(a).flatMap(RouterStatus::pending), "A's newest state is held");
+        assertEquals(Optional.empty(), small.view().status(b), "B, now the oldest, was dropped instead");
+        assertEquals(Optional.of(BACKUP), small.view().status(c).flatMap(RouterStatus::pending));
+        assertEquals(1, small.counters().toMap().get("unknown_dropped"));
         small.close();
     }
 
@@ -242,10 +242,10 @@ class UnknownRoutersTest {
         next.loadStateFiles(new StateFiles(confs));
         next.setRegistry(registry);
         clock.runReady();
-        assertEquals(1, next.unknownRouters.size(), "held as unknown once a registry is bound");
+        assertEquals(1, next.counters().toMap().get("unknown_held"), "held as unknown once a registry is bound");
         clock.advance(601);
-        assertEquals(Optional.empty(), next.status(R3));
-        assertEquals(1, next.unknownRouters.dropped.sum());
+        assertEquals(Optional.empty(), next.view().status(R3));
+        assertEquals(1, next.counters().toMap().get("unknown_dropped"));
         assertEquals("primary", Files.readString(confs.resolve(R3).resolve("state")), "the file itself is left alone");
         next.close();
     }
@@ -262,7 +262,7 @@ class UnknownRoutersTest {
         Map<String, Object> props = new HashMap<>();
         props.put("state_path", statePath.toString());
         props.put("ha_vrrp_advert_int", "0");
-        EngineComponent e = new EngineComponent(props);
+        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try (LogCapture log = new LogCapture()) {
             long startNanos = System.nanoTime();
@@ -274,7 +274,7 @@ class UnknownRoutersTest {
             }
             String sentinel = knownIds.get(99); // no client notifies it
             e.bindRegistry(reg);
-            EngineComponentTest.LastReports reported = new EngineComponentTest.LastReports();
+            DebouncingTransitionEngineTest.LastReports reported = new DebouncingTransitionEngineTest.LastReports();
             e.bindBatcher(reported);
             Map<String, HaState> sent = new ConcurrentHashMap<>();
             HaState[] states = {PRIMARY, BACKUP, FAULT};

@@ -32,17 +32,17 @@ import org.l3ha.api.TransitionListener;
 import org.l3ha.common.ConfigException;
 
 /** The DS component with real threads and real files. */
-class EngineComponentTest {
+class DebouncingTransitionEngineTest {
     static final String R1 = "11111111-1111-1111-1111-111111111111";
 
     @TempDir
     Path state;
 
-    final List<EngineComponent> started = new ArrayList<>();
+    final List<DebouncingTransitionEngine> started = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        started.forEach(EngineComponent::deactivate);
+        started.forEach(DebouncingTransitionEngine::deactivate);
     }
 
     Map<String, Object> props(Object... kv) {
@@ -54,8 +54,8 @@ class EngineComponentTest {
         return m;
     }
 
-    EngineComponent start(Map<String, Object> props) {
-        EngineComponent e = new EngineComponent(props);
+    DebouncingTransitionEngine start(Map<String, Object> props) {
+        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
         started.add(e);
         return e;
     }
@@ -74,13 +74,13 @@ class EngineComponentTest {
 
     @Test
     void aBadConfigurationFailsActivationNamingKeyAndValue() {
-        ConfigException e = assertThrows(ConfigException.class, () -> new EngineComponent(props("ha_vrrp_advert_int", "soon")));
+        ConfigException e = assertThrows(ConfigException.class, () -> new DebouncingTransitionEngine(props("ha_vrrp_advert_int", "soon")));
         assertTrue(e.getMessage().contains("ha_vrrp_advert_int='soon'"), e.getMessage());
     }
 
     @Test
     void aBadModificationIsRejectedAndTheLastGoodConfigurationKept() {
-        EngineComponent e = start(props("ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine e = start(props("ha_vrrp_advert_int", "0"));
         Fakes.Registry reg = new Fakes.Registry().with(R1);
         LastReports reports = new LastReports();
         e.bindRegistry(reg);
@@ -93,7 +93,7 @@ class EngineComponentTest {
 
     @Test
     void listenersAreCalledInAscendingOrderPropertyThenServiceId() {
-        EngineComponent e = start(props("ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine e = start(props("ha_vrrp_advert_int", "0"));
         List<String> calls = Collections.synchronizedList(new ArrayList<>());
         e.bindRegistry(new Fakes.Registry().with(R1));
         LastReports reports = new LastReports();
@@ -115,7 +115,7 @@ class EngineComponentTest {
 
     @Test
     void noTransitionIsLostUnderConcurrentLoad() throws Exception {
-        EngineComponent e = start(props("ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine e = start(props("ha_vrrp_advert_int", "0"));
         Fakes.Registry reg = new Fakes.Registry();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -156,16 +156,16 @@ class EngineComponentTest {
 
     @Test
     void deactivationHandsPendingTransitionsToTheNextActivation() throws Exception {
-        EngineComponent first = start(props("ha_vrrp_advert_int", "30"));
+        DebouncingTransitionEngine first = start(props("ha_vrrp_advert_int", "30"));
         first.bindRegistry(new Fakes.Registry().with(R1));
         first.accept(R1, HaState.PRIMARY);
         first.deactivate();
         assertFalse(first.accept(R1, HaState.BACKUP), "a deactivated engine refuses: the endpoint keeps the event");
-        Path pendingFile = state.resolve(EngineComponent.PENDING_FILE);
+        Path pendingFile = state.resolve(PendingFile.NAME);
         String content = Files.readString(pendingFile, StandardCharsets.US_ASCII);
         assertTrue(content.startsWith(R1 + " primary "), content);
 
-        EngineComponent second = start(props("ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine second = start(props("ha_vrrp_advert_int", "0"));
         assertFalse(Files.exists(pendingFile), "consumed");
         LastReports reports = new LastReports();
         second.bindBatcher(reports);
@@ -176,9 +176,9 @@ class EngineComponentTest {
 
     @Test
     void aCorruptHandOverFileIsSkippedLineByLine() throws Exception {
-        Files.writeString(state.resolve(EngineComponent.PENDING_FILE),
+        Files.writeString(state.resolve(PendingFile.NAME),
                 "garbage\n" + R1 + " backup 1700000000000\nnot-a-uuid primary 1\n" + R1.replace('1', '2') + " bogus 1\n");
-        List<Transitions.Pending> p = EngineComponent.readPending(state.resolve(EngineComponent.PENDING_FILE));
+        List<Transitions.Pending> p = PendingFile.read(state.resolve(PendingFile.NAME));
         assertEquals(List.of(new Transitions.Pending(R1, HaState.BACKUP, 1_700_000_000_000L)), p);
     }
 
@@ -187,7 +187,7 @@ class EngineComponentTest {
         Path other = state.resolve("other");
         Files.createDirectories(other.resolve(R1));
         Files.writeString(other.resolve(R1).resolve("state"), "primary");
-        EngineComponent e = start(props());
+        DebouncingTransitionEngine e = start(props());
         e.bindRegistry(new Fakes.Registry().with(R1));
         assertEquals(Optional.empty(), e.appliedState(R1));
         e.modified(props("ha_confs_path", other.toString()));
@@ -196,7 +196,7 @@ class EngineComponentTest {
 
     @Test
     void deactivationLeavesNoEngineThread() {
-        EngineComponent e = start(props("ha_vrrp_advert_int", "5"));
+        DebouncingTransitionEngine e = start(props("ha_vrrp_advert_int", "5"));
         e.bindRegistry(new Fakes.Registry().with(R1));
         e.accept(R1, HaState.BACKUP);
         e.accept(R1, HaState.PRIMARY); // a timer is pending

@@ -1,22 +1,12 @@
 package org.l3ha.engine.impl;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
@@ -51,7 +41,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The transition engine as a DS component: takes notifications from the endpoint, debounces,
- * applies through the transition listeners, persists state files and queues reports.
+ * applies through the transition listeners, persists state files and queues reports. It gives
+ * {@link Transitions} its configuration, its threads ({@link PoolScheduler}), the bound services
+ * ({@link BoundListeners} for the listeners) and the hand-over file ({@link PendingFile}), and
+ * answers the services' calls from it.
  *
  * <p>Hot swap: every reference is dynamic and greedy; while no registry is bound transitions are
  * held, while no batcher is bound reports are skipped and a resync of every router follows when
@@ -68,8 +61,8 @@ import org.slf4j.LoggerFactory;
         service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
             HealthCheck.class},
         property = {StatsProvider.NAME + "=engine", HealthCheck.NAME + "=engine"})
-@Designate(ocd = EngineComponent.Config.class)
-public final class EngineComponent
+@Designate(ocd = DebouncingTransitionEngine.Config.class)
+public final class DebouncingTransitionEngine
         implements StateChangeSink, TransitionEngine, RouterRegistryListener, StatsProvider, HealthCheck {
 
     @ObjectClassDefinition(name = "l3ha agent",
@@ -139,40 +132,28 @@ public final class EngineComponent
         String root__helper() default "";
     }
 
-    static final String PENDING_FILE = PendingFile.NAME;
-    private static final Logger LOG = LoggerFactory.getLogger(EngineComponent.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DebouncingTransitionEngine.class);
 
-    private final ThreadPoolExecutor workers;
-    private final ScheduledThreadPoolExecutor timer;
+    private final PoolScheduler pool;
     private final Transitions transitions;
+    private final BoundListeners listeners;
     private final WritableDirectories writable = new WritableDirectories();
     private volatile String unknownKeys;
-    private final Object listenersLock = new Object();
-    private final TreeMap<Long, ListenerRef> listenerRefs = new TreeMap<>();
-    private long listenerGeneration;
     private volatile AgentSettings settings;
     private volatile RouterRegistry registry;
     private volatile StateBatcher batcher;
     private volatile boolean deactivated;
 
-    private record ListenerRef(long serviceId, int order, Transitions.Listener listener) {
-    }
-
     @Activate
-    public EngineComponent(Map<String, Object> props) {
+    public DebouncingTransitionEngine(Map<String, Object> props) {
         AgentSettings s = AgentSettings.parse(props);
-        int threads = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-        // idle workers end after 10 s: an idle engine holds no worker thread
-        this.workers = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                named("l3ha-engine-worker"));
-        this.workers.allowCoreThreadTimeOut(true);
-        this.timer = new ScheduledThreadPoolExecutor(1, named("l3ha-engine-timer"));
-        this.timer.setRemoveOnCancelPolicy(true);
+        this.pool = new PoolScheduler();
         this.settings = s;
         checkConfiguration(props, s);
-        this.transitions = new Transitions(new PoolScheduler(), new StateFiles(s.haConfsPath()), s.haVrrpAdvertInt());
+        this.transitions = new Transitions(pool, new StateFiles(s.haConfsPath()), s.haVrrpAdvertInt());
+        this.listeners = new BoundListeners(transitions::setListeners);
         int files = transitions.loadStateFiles(new StateFiles(s.haConfsPath()));
-        List<Transitions.Pending> pending = readPending(s.statePath().resolve(PENDING_FILE));
+        List<Transitions.Pending> pending = PendingFile.take(s.statePath());
         transitions.restorePending(pending);
         LOG.info("Transition engine active: {} state files read from {}, {} pending transitions carried over, "
                 + "primary debounce {} s", files, LogText.path(s.haConfsPath()), pending.size(), s.haVrrpAdvertInt());
@@ -222,32 +203,8 @@ public final class EngineComponent
         }
         deactivated = true;
         transitions.close();
-        timer.shutdownNow();
-        workers.shutdown();
-        try {
-            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("Transitions still running after 10 s; interrupting them");
-                workers.shutdownNow();
-                workers.awaitTermination(2, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            workers.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-        List<Transitions.Pending> pending = transitions.pending();
-        Path file = settings.statePath().resolve(PENDING_FILE);
-        try {
-            writePending(file, pending);
-            if (pending.isEmpty()) {
-                LOG.info("Transition engine stopped; no transition pending");
-            } else {
-                LOG.info("Transition engine stopped; {} pending transitions handed over in {}", pending.size(),
-                        LogText.path(file));
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.error("Transition engine stopped; cannot hand over {} pending transitions in {}: {}",
-                    pending.size(), LogText.path(file), LogText.escape(String.valueOf(e)));
-        }
+        pool.shutdown();
+        PendingFile.handOver(settings.statePath(), transitions.pending());
     }
 
     // ------------------------------------------------------------------ services
@@ -259,22 +216,22 @@ public final class EngineComponent
 
     @Override
     public Optional<HaState> appliedState(String routerId) {
-        return RouterIds.isUuid(routerId) ? transitions.appliedState(RouterIds.normalize(routerId)) : Optional.empty();
+        return RouterIds.isUuid(routerId) ? transitions.view().appliedState(RouterIds.normalize(routerId)) : Optional.empty();
     }
 
     @Override
     public Optional<RouterStatus> status(String routerId) {
-        return RouterIds.isUuid(routerId) ? transitions.status(RouterIds.normalize(routerId)) : Optional.empty();
+        return RouterIds.isUuid(routerId) ? transitions.view().status(RouterIds.normalize(routerId)) : Optional.empty();
     }
 
     @Override
     public List<RouterStatus> statuses() {
-        return transitions.statuses();
+        return transitions.view().statuses();
     }
 
     @Override
     public List<Transition> history(String routerId, int max) {
-        return RouterIds.isUuid(routerId) ? transitions.history(RouterIds.normalize(routerId), max) : List.of();
+        return RouterIds.isUuid(routerId) ? transitions.view().history(RouterIds.normalize(routerId), max) : List.of();
     }
 
     /**
@@ -317,22 +274,7 @@ public final class EngineComponent
     /** @return counters for the operator: notifications, applied, debounced, held, removed, failures */
     @Override
     public Map<String, Long> counters() {
-        Map<String, Long> c = new TreeMap<>();
-        c.put("notifications", transitions.notifications.sum());
-        c.put("applied", transitions.applied.sum());
-        c.put("debounced", transitions.debounced.sum());
-        c.put("held_unknown_router", transitions.heldUnknown.sum());
-        c.put("unknown_held", (long) transitions.unknownRouters.size());
-        c.put("unknown_dropped", transitions.unknownRouters.dropped.sum());
-        c.put("state_write_failures", transitions.stateWriteFailures.sum());
-        c.put("resynced", transitions.resynced.sum());
-        c.put("replayed_to_new_listeners", transitions.replayed.sum());
-        c.put("listener_failures", transitions.listenerFailures.sum());
-        transitions.listenerFailuresByName.forEach((name, n) -> c.put("listener_failures." + name, n.sum()));
-        c.put("routers", (long) transitions.routers());
-        c.put("routers_removed", transitions.routersRemoved.sum());
-        c.put("state_remove_failures", transitions.stateRemoveFailures.sum());
-        return c;
+        return transitions.counters().toMap();
     }
 
     // ------------------------------------------------------------------ references
@@ -368,14 +310,9 @@ public final class EngineComponent
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void bindListener(TransitionListener l, Map<String, Object> props) {
-        long id = ((Number) props.get("service.id")).longValue();
-        Object name = props.getOrDefault("component.name", l.getClass().getName());
-        synchronized (listenersLock) {
-            listenerRefs.put(id, new ListenerRef(id, order(props),
-                    new Transitions.Listener(l, String.valueOf(name), ++listenerGeneration)));
-            publishListeners();
-        }
-        LOG.info("Transition listener {} bound (order {})", name, order(props));
+        listeners.bind(l, props);
+        LOG.info("Transition listener {} bound (order {})", props.getOrDefault("component.name", l.getClass().getName()),
+                BoundListeners.order(props));
     }
 
     void updatedListener(TransitionListener l, Map<String, Object> props) {
@@ -383,85 +320,7 @@ public final class EngineComponent
     }
 
     void unbindListener(TransitionListener l, Map<String, Object> props) {
-        long id = ((Number) props.get("service.id")).longValue();
-        synchronized (listenersLock) {
-            listenerRefs.remove(id);
-            publishListeners();
-        }
+        listeners.unbind(props);
         LOG.info("Transition listener {} unbound", props.getOrDefault("component.name", l.getClass().getName()));
-    }
-
-    private void publishListeners() {
-        List<ListenerRef> refs = new ArrayList<>(listenerRefs.values());
-        refs.sort(Comparator.comparingInt(ListenerRef::order).thenComparingLong(ListenerRef::serviceId));
-        transitions.setListeners(refs.stream().map(ListenerRef::listener).toList());
-    }
-
-    private static int order(Map<String, Object> props) {
-        Object o = props.get(TransitionListener.ORDER);
-        if (o instanceof Number n) {
-            return n.intValue();
-        }
-        if (o != null) {
-            try {
-                return Integer.parseInt(o.toString().trim());
-            } catch (NumberFormatException e) {
-                LOG.warn("Ignoring {}={}: not an integer", TransitionListener.ORDER, o);
-            }
-        }
-        return Integer.MAX_VALUE;
-    }
-
-    // ------------------------------------------------------------------ hand-over file
-
-    /** Writes the hand-over file, or removes it if nothing is pending (see {@link PendingFile}). */
-    static void writePending(Path file, List<Transitions.Pending> pending) throws IOException {
-        PendingFile.write(file, pending);
-    }
-
-    /** Reads and removes the hand-over file; refused if l3ha did not write it, bad lines skipped (see {@link PendingFile}). */
-    static List<Transitions.Pending> readPending(Path file) {
-        return PendingFile.read(file);
-    }
-
-    // ------------------------------------------------------------------ threads
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    /** The production scheduler: the bounded worker pool and the timer thread. */
-    private final class PoolScheduler implements Scheduler {
-        @Override
-        public void execute(Runnable task) {
-            workers.execute(task);
-        }
-
-        @Override
-        public Runnable schedule(Runnable task, long delayNanos) {
-            ScheduledFuture<?> f = timer.schedule(() -> {
-                try {
-                    workers.execute(task);
-                } catch (RuntimeException e) {
-                    LOG.debug("Timer task dropped: {}", e.toString());
-                }
-            }, delayNanos, TimeUnit.NANOSECONDS);
-            return () -> f.cancel(false);
-        }
-
-        @Override
-        public long nanoTime() {
-            return System.nanoTime();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return System.currentTimeMillis();
-        }
     }
 }

@@ -1,0 +1,71 @@
+package org.l3ha.engine.impl;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.l3ha.api.HaState;
+import org.l3ha.api.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls one bound transition listener for {@link Transitions} and keeps what its failures need: a
+ * failure never escapes and is counted every time (in total and for the listener,
+ * {@link EngineCounters#listenerFailed}); a failing apply is logged at ERROR only when the listener
+ * starts failing for the router, and its recovery once at INFO (bounded by routers times listeners).
+ * It logs under the logger of {@link Transitions}, beside the transition lines it belongs to.
+ */
+final class ListenerCalls {
+    private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
+
+    private final EngineCounters counters;
+    /** "router listener" pairs whose last call failed, to log a repeated failure once. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
+
+    ListenerCalls(EngineCounters counters) {
+        this.counters = counters;
+    }
+
+    /** Gives {@code state} of {@code router} (whose id is {@code routerId}) to one listener. */
+    void apply(String routerId, Transitions.Listener l, Router router, HaState state) {
+        String key = routerId + ' ' + l.name();
+        try {
+            l.listener().apply(router, state);
+            if (failing.remove(key)) {
+                LOG.info("Router {}: listener {} applied {} again", routerId, l.name(), state.word());
+            }
+        } catch (Exception | LinkageError e) {
+            counters.listenerFailed(l.name());
+            if (failing.add(key)) {
+                LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
+                        + "l3ha:stats)", routerId, l.name(), state.word(), e.toString());
+            } else {
+                LOG.debug("Router {}: listener {} failed again to apply {}: {}", routerId, l.name(), state.word(), e.toString());
+            }
+            LOG.debug("Router {}: listener {} failure", routerId, l.name(), e);
+        }
+    }
+
+    /**
+     * Tells one listener a router is gone; a failure is logged with the router id and counted.
+     *
+     * @return whether the listener took it without failing
+     */
+    boolean remove(String routerId, Transitions.Listener l) {
+        try {
+            l.listener().remove(routerId);
+            return true;
+        } catch (Exception | LinkageError e) {
+            counters.listenerFailed(l.name());
+            LOG.error("Router {}: listener {} failed to remove the router: {} (counted in l3ha:stats)", routerId, l.name(),
+                    e.toString());
+            LOG.debug("Router {}: listener {} removal failure", routerId, l.name(), e);
+            return false;
+        }
+    }
+
+    /** The router was removed: a failure of its next apply (if it comes back) is logged as a first one. */
+    void forget(String routerId) {
+        failing.removeIf(k -> k.startsWith(routerId + ' '));
+    }
+}
