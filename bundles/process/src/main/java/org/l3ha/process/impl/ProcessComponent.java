@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * SIGKILL after the stop timeout), and monitors the registered ones every
  * {@code check_child_processes_interval} seconds: one that is not active is respawned, or, with
  * {@code check_child_processes_action=exit}, the OSGi framework is stopped. Also the
- * {@link StatsProvider} and {@link HealthCheck} named {@code process}.
+ * {@link StatsProvider} and {@link HealthCheck} named {@code process}. This class is the DS
+ * entry (configuration, factory bindings, the exit action's framework stop); {@link DaemonManager}
+ * and the parts behind it do the work.
  *
  * <p><b>What stops a daemon, and what does not.</b> Daemons belong to the node, not to this
  * bundle: only {@link #disable} stops one (a transition to backup, a router removal, an operator
@@ -118,7 +120,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
             LOG.error("Process manager not started: {}", e.getMessage());
             throw e;
         }
-        manager = new DaemonManager(DaemonManager.Settings.of(settings), ProcFs.SYSTEM, clock, exitHook);
+        manager = new DaemonManager(ProcessSettings.of(settings), ProcFs.SYSTEM, clock, exitHook);
         manager.start();
     }
 
@@ -132,7 +134,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
             LOG.error("{}; the process manager keeps its previous configuration", e.getMessage());
             return;
         }
-        manager.reconfigure(DaemonManager.Settings.of(settings));
+        manager.reconfigure(ProcessSettings.of(settings));
     }
 
     /**

@@ -253,9 +253,9 @@ class ProcessComponentTest extends RealProcesses {
         ProcessComponent pm = start(props("check_child_processes_interval", 0));
         assertTrue(processThreads().isEmpty(), "interval 0: no monitor thread");
         pm.modified(props("check_child_processes_interval", 1));
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads(), "interval 1: a monitor thread");
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "interval 1: a monitor thread");
         pm.modified(props("check_child_processes_interval", -1));
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads(), "bad value rejected, monitor kept");
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "bad value rejected, monitor kept");
         pm.modified(props("check_child_processes_interval", 0));
         await().atMost(WAIT).until(() -> processThreads().isEmpty());
     }
@@ -266,7 +266,7 @@ class ProcessComponentTest extends RealProcesses {
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads());
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads());
 
         pm.deactivate();
         pm.deactivate();

@@ -52,7 +52,7 @@ class ProcessMonitorTest extends RealProcesses {
         assertEquals(HealthResult.Status.WARN, h.status(), h.message());
         assertTrue(h.message().contains("haproxy for " + uuid) && h.message().contains("new pid " + second), h.message());
 
-        clock.advance(DaemonManager.RECENT_RESPAWN);
+        clock.advance(ProcessStats.RECENT_RESPAWN);
         assertEquals(HealthResult.Status.OK, pm.check().status(), "a respawn is news for 10 minutes");
         pm.disable(d);
     }
