@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.process", configurationPid = AgentSettings.PID, immediate = true,
         service = {ProcessManager.class, StatsProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=process", HealthCheck.NAME + "=process"})
-@Designate(ocd = ProcessComponent.Config.class)
-public final class ProcessComponent implements ProcessManager, StatsProvider, HealthCheck {
+@Designate(ocd = NamespaceProcessManager.Config.class)
+public final class NamespaceProcessManager implements ProcessManager, StatsProvider, HealthCheck {
 
     /** The options of PID {@code org.l3ha.agent} the process manager reads. */
     @ObjectClassDefinition(name = "l3ha process manager",
@@ -92,7 +92,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
     }
 
     static final String EXIT_THREAD = "l3ha-process-exit";
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessComponent.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceProcessManager.class);
 
     private final DaemonManager manager;
 
@@ -103,7 +103,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
      * @throws ConfigException if it is invalid (logged); DS retries when it changes
      */
     @Activate
-    public ProcessComponent(BundleContext context, Map<String, Object> props) {
+    public NamespaceProcessManager(BundleContext context, Map<String, Object> props) {
         this(props, frameworkStopper(context), Clock.systemUTC());
     }
 
@@ -112,7 +112,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
      * @param exitHook what {@code check_child_processes_action=exit} runs (on the monitor thread; must not block)
      * @param clock wall clock for the health verdict
      */
-    ProcessComponent(Map<String, ?> props, Runnable exitHook, Clock clock) {
+    NamespaceProcessManager(Map<String, ?> props, Runnable exitHook, Clock clock) {
         AgentSettings settings;
         try {
             settings = AgentSettings.parse(props);
