@@ -96,7 +96,7 @@ final class ProcessStats {
         journalDirExposed = exposed;
     }
 
-    /** @return every counter, then monitored and unclaimed (now) */
+    /** @return every counter by name, and monitored and unclaimed (now), sorted by name */
     Map<String, Long> counters(RegistryState registry) {
         Map<String, Long> c = new TreeMap<>();
         counters.forEach((k, v) -> c.put(k.name().toLowerCase(Locale.ROOT), v.sum()));
