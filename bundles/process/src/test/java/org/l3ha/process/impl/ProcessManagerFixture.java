@@ -12,17 +12,17 @@ import org.l3ha.api.ProcessManager;
  * framework-free constructor and its deactivate method (both package-private there).
  */
 public final class ProcessManagerFixture implements AutoCloseable {
-    private final ProcessComponent component;
+    private final NamespaceProcessManager component;
 
     /** @param props configuration of PID org.l3ha.agent (state_path, check_child_processes_interval, ...) */
     public ProcessManagerFixture(Map<String, ?> props) {
-        component = new ProcessComponent(props, () -> {
+        component = new NamespaceProcessManager(props, () -> {
             throw new IllegalStateException("check_child_processes_action=exit is not used by these tests");
         }, Clock.systemUTC());
     }
 
     /** @return the process manager (the component itself, with its counters) */
-    public ProcessComponent manager() {
+    public NamespaceProcessManager manager() {
         return component;
     }
 

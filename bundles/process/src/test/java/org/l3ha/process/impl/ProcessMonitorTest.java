@@ -28,14 +28,14 @@ class ProcessMonitorTest extends RealProcesses {
     static final Duration WAIT = Duration.ofSeconds(10);
 
     /** @return the pid of the daemon once it is active with a pid other than {@code old} */
-    static long awaitNewPid(ProcessComponent pm, TestDaemon d, long old, Duration within) {
+    static long awaitNewPid(NamespaceProcessManager pm, TestDaemon d, long old, Duration within) {
         await().atMost(within).until(() -> pm.pid(d).orElse(old) != old);
         return pm.pid(d).orElseThrow();
     }
 
     @Test
     void case55_aDaemonKilledWithSigkillIsRespawnedWithinOneInterval() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("haproxy");
         pm.enable(d, false);
         long first = pm.pid(d).orElseThrow();
@@ -52,14 +52,14 @@ class ProcessMonitorTest extends RealProcesses {
         assertEquals(HealthResult.Status.WARN, h.status(), h.message());
         assertTrue(h.message().contains("haproxy for " + uuid) && h.message().contains("new pid " + second), h.message());
 
-        clock.advance(DaemonManager.RECENT_RESPAWN);
+        clock.advance(ProcessStats.RECENT_RESPAWN);
         assertEquals(HealthResult.Status.OK, pm.check().status(), "a respawn is news for 10 minutes");
         pm.disable(d);
     }
 
     @Test
     void case57_aPidFileHoldingAnUnrelatedProcessIsRespawnedAndTheStrangerLeftAlone() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long first = pm.pid(d).orElseThrow();
@@ -79,7 +79,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void case58_intervalZeroMeansNoMonitorThreadAndNoRespawn() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -96,7 +96,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void case56_actionExitStopsTheFrameworkOnceAndRespawnsNothing() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1, "check_child_processes_action", "exit"));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1, "check_child_processes_action", "exit"));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -115,7 +115,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void aFailingRespawnIsRetriedOncePerCheckAndHealthIsCriticalUntilItWorks() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long first = pm.pid(d).orElseThrow();
@@ -144,7 +144,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void aDisabledDaemonIsNeverRespawned() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("haproxy");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -158,7 +158,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void aNewComponentAdoptsTheDaemonsOfTheOldOneAndMonitorsThem() throws Exception {
-        ProcessComponent a = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager a = start(props("check_child_processes_interval", 1));
         TestDaemon radvd = daemon("radvd");
         TestDaemon haproxy = daemon("haproxy");
         a.enable(radvd, false);
@@ -172,7 +172,7 @@ class ProcessMonitorTest extends RealProcesses {
         Path journal = dir.resolve(DaemonJournal.FILE_NAME);
         assertTrue(Files.readString(journal).contains(uuid), "the daemons are recorded in " + journal);
 
-        ProcessComponent b = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager b = start(props("check_child_processes_interval", 1));
         assertEquals(2, b.counters().get("unclaimed"), "recorded, waiting for the bundles that run them");
         assertEquals(0, b.counters().get("monitored"));
         b.bindFactory(factory(radvd), Map.of(DaemonFactory.SERVICE, "radvd"));
@@ -191,7 +191,7 @@ class ProcessMonitorTest extends RealProcesses {
 
         b.disable(haproxy);
         b.deactivate();
-        ProcessComponent c = startWithFactories(props("check_child_processes_interval", 1), radvd, haproxy);
+        NamespaceProcessManager c = startWithFactories(props("check_child_processes_interval", 1), radvd, haproxy);
         assertEquals(1, c.counters().get("monitored"), "the disabled daemon is no longer recorded");
         assertEquals(OptionalLong.of(respawned), c.pid(radvd));
         c.disable(radvd);
@@ -200,14 +200,14 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void aRecordedDaemonThatDiedWhileNoComponentWasActiveIsRespawnedByTheNextOne() throws Exception {
-        ProcessComponent a = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager a = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("radvd");
         a.enable(d, false);
         long pid = a.pid(d).orElseThrow();
         a.deactivate();
         kill9(pid);
 
-        ProcessComponent b = startWithFactories(props("check_child_processes_interval", 1), d);
+        NamespaceProcessManager b = startWithFactories(props("check_child_processes_interval", 1), d);
         assertEquals(0, b.counters().get("adopted"));
         assertEquals(1, b.counters().get("monitored"));
 
@@ -218,19 +218,19 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void aRecordedDaemonWaitsForItsBundleAndIsForgottenIfThatBundleNoLongerRunsIt() throws Exception {
-        ProcessComponent a = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager a = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         a.enable(d, false);
         long pid = a.pid(d).orElseThrow();
         a.deactivate();
 
-        ProcessComponent b = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager b = start(props("check_child_processes_interval", 0));
         assertEquals(1, b.counters().get("unclaimed"));
         assertTrue(b.check().message().contains("1 recorded daemons wait for the bundle that runs them"), b.check().message());
         b.deactivate();
         assertTrue(Files.readString(dir.resolve(DaemonJournal.FILE_NAME)).contains(uuid), "still recorded");
 
-        ProcessComponent c = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager c = start(props("check_child_processes_interval", 0));
         c.bindFactory(routerId -> java.util.Optional.empty(), Map.of(DaemonFactory.SERVICE, "radvd"));
         assertEquals(0, c.counters().get("unclaimed"));
         assertEquals(0, c.counters().get("monitored"));
@@ -242,7 +242,7 @@ class ProcessMonitorTest extends RealProcesses {
 
     @Test
     void movingStatePathMovesTheJournal() throws Exception {
-        ProcessComponent a = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager a = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         a.enable(d, false);
         Path other = dir.resolve("elsewhere");
@@ -252,14 +252,14 @@ class ProcessMonitorTest extends RealProcesses {
         assertFalse(Files.exists(dir.resolve(DaemonJournal.FILE_NAME)));
         assertTrue(Files.readString(other.resolve(DaemonJournal.FILE_NAME)).contains(uuid));
         a.deactivate();
-        ProcessComponent b = startWithFactories(props("check_child_processes_interval", 0, "state_path", other.toString()), d);
+        NamespaceProcessManager b = startWithFactories(props("check_child_processes_interval", 0, "state_path", other.toString()), d);
         assertEquals(1, b.counters().get("adopted"));
         b.disable(d);
     }
 
     @Test
     void aMonitorPassSkipsActiveDaemonsAndCountsNothing() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();

@@ -56,7 +56,7 @@ class ProcessSecurityTest extends RealProcesses {
                 + "+\tservice=evil\tuuid=" + uuid + "\n", StandardCharsets.UTF_8);
         asNobody(journal);
         try (LogCapture log = new LogCapture()) {
-            ProcessComponent pm = start(props("check_child_processes_interval", 1));
+            NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
             pm.bindFactory(id -> Optional.empty(), Map.of(DaemonFactory.SERVICE, "radvd"));
             pm.checkNow();
             pm.checkNow();
@@ -76,7 +76,7 @@ class ProcessSecurityTest extends RealProcesses {
     /** Attack 4: a pid file naming a process that carries the router id but is not the daemon. */
     @Test
     void aProcessPosingAsTheDaemonIsNeverSignalled() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         Process poser = new ProcessBuilder("bash", "-c", "exec -a radvd-" + uuid + " sleep 600").start();
         try {
@@ -109,7 +109,7 @@ class ProcessSecurityTest extends RealProcesses {
     /** A pid file that is a link: not read, removed (the link, not its target). */
     @Test
     void aLinkedPidFileIsNotFollowed() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         Path target = Files.writeString(dir.resolve("root-only"), "keep me");
         Files.createDirectories(d.pidFile().getParent());
@@ -126,7 +126,7 @@ class ProcessSecurityTest extends RealProcesses {
     /** A daemon's configuration changed by another account is written afresh before every start. */
     @Test
     void everyStartAndRespawnWritesTheConfigurationAfresh() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         Path conf = dir.resolve("radvd.conf");
         AtomicInteger prepared = new AtomicInteger();
         DaemonSpec d = prepared(daemon("radvd"), () -> {
@@ -148,7 +148,7 @@ class ProcessSecurityTest extends RealProcesses {
 
     @Test
     void aDaemonWhoseConfigurationCannotBeWrittenIsNotStarted() throws IOException {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         DaemonSpec d = prepared(daemon("radvd"), () -> {
             throw new IOException("/x/radvd.conf is a symbolic link owned by nobody: not followed");
         });

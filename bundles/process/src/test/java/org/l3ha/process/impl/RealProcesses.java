@@ -53,7 +53,7 @@ abstract class RealProcesses {
     Path script;
     final AtomicInteger exits = new AtomicInteger();
     final TestClock clock = new TestClock();
-    private final List<ProcessComponent> components = new ArrayList<>();
+    private final List<NamespaceProcessManager> components = new ArrayList<>();
     private final List<Process> unrelated = new ArrayList<>();
 
     /** A DaemonSpec as a consumer (radvd, haproxy listener) would build it. */
@@ -115,7 +115,7 @@ abstract class RealProcesses {
     void cleanUp() throws Exception {
         List<Long> leftovers = List.of();
         try {
-            components.forEach(ProcessComponent::deactivate);
+            components.forEach(NamespaceProcessManager::deactivate);
             leftovers = livePidsCarrying(uuid);
             if (leftovers.size() > 10) {
                 throw new AssertionError("refusing to kill " + leftovers.size() + " processes said to carry " + uuid);
@@ -155,8 +155,8 @@ abstract class RealProcesses {
     }
 
     /** @return an activated component; deactivated after the test */
-    ProcessComponent start(Map<String, Object> props) {
-        ProcessComponent c = new ProcessComponent(props, exits::incrementAndGet, clock);
+    NamespaceProcessManager start(Map<String, Object> props) {
+        NamespaceProcessManager c = new NamespaceProcessManager(props, exits::incrementAndGet, clock);
         components.add(c);
         return c;
     }
@@ -165,8 +165,8 @@ abstract class RealProcesses {
      * @return an activated component with a {@link DaemonFactory} bound for each daemon's service,
      *         as the bundles that run them would bind theirs: it rebuilds exactly those daemons
      */
-    ProcessComponent startWithFactories(Map<String, Object> props, TestDaemon... daemons) {
-        ProcessComponent c = start(props);
+    NamespaceProcessManager startWithFactories(Map<String, Object> props, TestDaemon... daemons) {
+        NamespaceProcessManager c = start(props);
         for (TestDaemon d : daemons) {
             c.bindFactory(factory(d), Map.of(DaemonFactory.SERVICE, d.service()));
         }

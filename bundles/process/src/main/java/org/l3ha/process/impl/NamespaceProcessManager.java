@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * SIGKILL after the stop timeout), and monitors the registered ones every
  * {@code check_child_processes_interval} seconds: one that is not active is respawned, or, with
  * {@code check_child_processes_action=exit}, the OSGi framework is stopped. Also the
- * {@link StatsProvider} and {@link HealthCheck} named {@code process}.
+ * {@link StatsProvider} and {@link HealthCheck} named {@code process}. This class is the DS
+ * entry (configuration, factory bindings, the exit action's framework stop); {@link DaemonManager}
+ * and the parts behind it do the work.
  *
  * <p><b>What stops a daemon, and what does not.</b> Daemons belong to the node, not to this
  * bundle: only {@link #disable} stops one (a transition to backup, a router removal, an operator
@@ -61,8 +63,8 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.process", configurationPid = AgentSettings.PID, immediate = true,
         service = {ProcessManager.class, StatsProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=process", HealthCheck.NAME + "=process"})
-@Designate(ocd = ProcessComponent.Config.class)
-public final class ProcessComponent implements ProcessManager, StatsProvider, HealthCheck {
+@Designate(ocd = NamespaceProcessManager.Config.class)
+public final class NamespaceProcessManager implements ProcessManager, StatsProvider, HealthCheck {
 
     /** The options of PID {@code org.l3ha.agent} the process manager reads. */
     @ObjectClassDefinition(name = "l3ha process manager",
@@ -90,7 +92,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
     }
 
     static final String EXIT_THREAD = "l3ha-process-exit";
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessComponent.class);
+    private static final Logger LOG = LoggerFactory.getLogger(NamespaceProcessManager.class);
 
     private final DaemonManager manager;
 
@@ -101,7 +103,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
      * @throws ConfigException if it is invalid (logged); DS retries when it changes
      */
     @Activate
-    public ProcessComponent(BundleContext context, Map<String, Object> props) {
+    public NamespaceProcessManager(BundleContext context, Map<String, Object> props) {
         this(props, frameworkStopper(context), Clock.systemUTC());
     }
 
@@ -110,7 +112,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
      * @param exitHook what {@code check_child_processes_action=exit} runs (on the monitor thread; must not block)
      * @param clock wall clock for the health verdict
      */
-    ProcessComponent(Map<String, ?> props, Runnable exitHook, Clock clock) {
+    NamespaceProcessManager(Map<String, ?> props, Runnable exitHook, Clock clock) {
         AgentSettings settings;
         try {
             settings = AgentSettings.parse(props);
@@ -118,7 +120,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
             LOG.error("Process manager not started: {}", e.getMessage());
             throw e;
         }
-        manager = new DaemonManager(DaemonManager.Settings.of(settings), ProcFs.SYSTEM, clock, exitHook);
+        manager = new DaemonManager(ProcessSettings.of(settings), ProcFs.SYSTEM, clock, exitHook);
         manager.start();
     }
 
@@ -132,7 +134,7 @@ public final class ProcessComponent implements ProcessManager, StatsProvider, He
             LOG.error("{}; the process manager keeps its previous configuration", e.getMessage());
             return;
         }
-        manager.reconfigure(DaemonManager.Settings.of(settings));
+        manager.reconfigure(ProcessSettings.of(settings));
     }
 
     /**

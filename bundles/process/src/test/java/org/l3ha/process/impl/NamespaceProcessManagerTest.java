@@ -20,13 +20,13 @@ import org.l3ha.api.HealthResult;
 import org.l3ha.common.ConfigException;
 
 /** enable / reload / disable with real fake daemons in a real network namespace. */
-class ProcessComponentTest extends RealProcesses {
+class NamespaceProcessManagerTest extends RealProcesses {
 
     static final Duration WAIT = Duration.ofSeconds(10);
 
     @Test
     void enableStartsTheDaemonInsideTheNamespaceWithItsEnvironment() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
 
         pm.enable(d, false);
@@ -49,7 +49,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void enableAgainDoesNotStartASecondDaemonAndReloadSendsSighup() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -75,7 +75,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void disableStopsWithSigtermAndRemovesThePidFile() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("haproxy");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -97,7 +97,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aDaemonIgnoringSigtermIsKilledAfterTheStopTimeout() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("haproxy", "term-ignore").withTimeouts(Duration.ofMillis(700), Duration.ofSeconds(20));
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -113,7 +113,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aPidFileHoldingAnUnrelatedProcessIsNotActiveAndThatProcessIsNeverKilled() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         long stranger = unrelatedProcess();
         Files.createDirectories(d.pidFile().getParent());
@@ -141,7 +141,7 @@ class ProcessComponentTest extends RealProcesses {
         Path helperLog = dir.resolve("root-helper.log");
         Path helper = dir.resolve("root-helper.sh");
         Files.writeString(helper, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + helperLog + "\nexec \"$@\"\n");
-        ProcessComponent pm = start(props("check_child_processes_interval", 0, "root_helper", "  sh   " + helper + " "));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0, "root_helper", "  sh   " + helper + " "));
         TestDaemon d = daemon("radvd");
 
         pm.enable(d, false);
@@ -160,7 +160,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void withoutANamespaceTheDaemonRunsInTheHostNamespace() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd").withNamespace("");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
@@ -171,7 +171,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aMissingBinaryFailsWithAMessageNamingServiceUuidNamespaceAndCause() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("radvd").withCommand(List.of("/nonexistent/radvd-" + uuid, "-C", "x"));
 
         IOException e = assertThrows(IOException.class, () -> pm.enable(d, false));
@@ -185,7 +185,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aMissingBinaryInTheHostNamespaceFailsToo() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = new TestDaemon("radvd", uuid, "", dir.resolve(uuid + ".pid.radvd"),
                 List.of("/nonexistent/radvd-" + uuid), Map.of(), 15, Duration.ofSeconds(5), Duration.ofSeconds(5));
 
@@ -198,7 +198,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aMissingNamespaceFailsWithAMessageNamingIt() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         String missing = ns + "-missing";
         TestDaemon d = daemon("haproxy").withNamespace(missing);
 
@@ -212,7 +212,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aLauncherFailingReportsItsStatusAndStderr() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd").withCommand(List.of("sh", "-c", "echo 'config broken' >&2; echo line2 >&2; exit 3", uuid));
 
         IOException e = assertThrows(IOException.class, () -> pm.enable(d, false));
@@ -222,7 +222,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aDaemonThatNeverBecomesActiveTimesOut() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd").withCommand(List.of("true", uuid))
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(800));
 
@@ -234,7 +234,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aLauncherThatDoesNotExitIsKilledAtTheStartTimeout() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd").withCommand(List.of("perl", "-e", "sleep 1000", uuid))
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(800));
 
@@ -250,23 +250,23 @@ class ProcessComponentTest extends RealProcesses {
                 () -> start(props("check_child_processes_action", "reboot")));
         assertTrue(e.getMessage().contains("check_child_processes_action='reboot'"), e.getMessage());
 
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         assertTrue(processThreads().isEmpty(), "interval 0: no monitor thread");
         pm.modified(props("check_child_processes_interval", 1));
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads(), "interval 1: a monitor thread");
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "interval 1: a monitor thread");
         pm.modified(props("check_child_processes_interval", -1));
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads(), "bad value rejected, monitor kept");
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "bad value rejected, monitor kept");
         pm.modified(props("check_child_processes_interval", 0));
         await().atMost(WAIT).until(() -> processThreads().isEmpty());
     }
 
     @Test
     void deactivateLeavesDaemonsRunningStopsTheMonitorAndIsIdempotent() throws Exception {
-        ProcessComponent pm = start(props("check_child_processes_interval", 1));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 1));
         TestDaemon d = daemon("radvd");
         pm.enable(d, false);
         long pid = pm.pid(d).orElseThrow();
-        assertEquals(List.of(DaemonManager.MONITOR_THREAD), processThreads());
+        assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads());
 
         pm.deactivate();
         pm.deactivate();
@@ -281,7 +281,7 @@ class ProcessComponentTest extends RealProcesses {
     void anUnwritableJournalDoesNotStopDaemonsButShowsInHealth() throws Exception {
         Path notADirectory = dir.resolve("plain-file");
         Files.writeString(notADirectory, "x");
-        ProcessComponent pm = start(props("check_child_processes_interval", 0, "state_path", notADirectory.toString()));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0, "state_path", notADirectory.toString()));
         TestDaemon d = daemon("radvd");
 
         pm.enable(d, false);
@@ -296,7 +296,7 @@ class ProcessComponentTest extends RealProcesses {
 
     @Test
     void aMalformedSpecIsRejected() {
-        ProcessComponent pm = start(props("check_child_processes_interval", 0));
+        NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         TestDaemon d = daemon("radvd");
         assertThrows(IllegalArgumentException.class, () -> pm.enable(d.withCommand(List.of()), false));
         TestDaemon relative = new TestDaemon("radvd", uuid, ns, Path.of("x.pid"), d.command(), Map.of(), 15,
