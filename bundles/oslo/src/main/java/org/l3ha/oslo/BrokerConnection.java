@@ -51,7 +51,7 @@ final class BrokerConnection {
         void reply(byte[] body);
 
         /** The broker returned a message published with {@code mandatory} on {@code link}. */
-        void returned(Link link, Return r);
+        void returned(BrokerLink link, Return r);
 
         /** What waits for a reply or a confirm cannot get it any more. */
         void failWaiting(RpcException e);
@@ -76,7 +76,7 @@ final class BrokerConnection {
     /** A broken connection (or a failed connect) was logged and its recovery not yet. */
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicBoolean exchangeWarned = new AtomicBoolean();
-    private volatile Link link;
+    private volatile BrokerLink link;
     private volatile boolean closed;
     private volatile boolean connectedOnce;
     /** The TLS failure last logged at ERROR; null after a connection succeeded. */
@@ -112,7 +112,7 @@ final class BrokerConnection {
 
     /** @return whether the connection is open now */
     boolean connected() {
-        Link l = link;
+        BrokerLink l = link;
         return l != null && l.connection.isOpen();
     }
 
@@ -122,8 +122,8 @@ final class BrokerConnection {
     }
 
     /** @return an open link, connecting first if needed */
-    Link link() throws RpcException {
-        Link l = link;
+    BrokerLink link() throws RpcException {
+        BrokerLink l = link;
         if (l != null && l.usable()) {
             return l;
         }
@@ -140,7 +140,7 @@ final class BrokerConnection {
                 link = null;
                 l.abort();
             }
-            Link fresh = open();
+            BrokerLink fresh = open();
             link = fresh;
             // close() sets closed, then reads link: one of the two sees the other's write
             if (closed) {
@@ -152,7 +152,7 @@ final class BrokerConnection {
         }
     }
 
-    private Link open() throws RpcException {
+    private BrokerLink open() throws RpcException {
         TransportUrl url = settings.transportUrl();
         Connection c;
         String negotiated = null;
@@ -186,7 +186,7 @@ final class BrokerConnection {
             }
         }
         lastTlsError = null;
-        Link l = new Link(c);
+        BrokerLink l = new BrokerLink(name, c, CLOSE_TIMEOUT_MS);
         try {
             c.addShutdownListener(cause -> connectionShutdown(cause));
             if (c instanceof Recoverable) {
@@ -270,7 +270,7 @@ final class BrokerConnection {
     }
 
     /** A channel error (e.g. 404: the exchange was deleted) closes only the channel: fail what waits on it. */
-    private void channelShutdown(Link l, ShutdownSignalException cause) {
+    private void channelShutdown(BrokerLink l, ShutdownSignalException cause) {
         if (cause.isInitiatedByApplication() || cause.isHardError()) {
             return; // our own close, or the connection's shutdown, handled there
         }
@@ -290,7 +290,7 @@ final class BrokerConnection {
     /** Closes the connection and ends every thread it made; idempotent, never throws. */
     void close() {
         closed = true;
-        Link l = link;
+        BrokerLink l = link;
         link = null;
         requests.failWaiting(RpcFailures.stopped(name));
         if (l != null) {
@@ -311,41 +311,11 @@ final class BrokerConnection {
         }
     }
 
-    /** One connection with its channels. */
-    final class Link {
-        final Connection connection;
-        volatile Channel publish;
-        volatile Channel replies;
-        /** Set when a channel failed or the reply consumer was cancelled: open a new link. */
-        volatile boolean broken;
-        /** {@code _unique_id} of the last cast the broker returned, and why (set by {@link Requests#returned}). */
-        volatile String returnedId;
-        volatile String returnText;
-
-        Link(Connection connection) {
-            this.connection = connection;
-        }
-
-        boolean usable() {
-            Channel p = publish;
-            Channel r = replies;
-            return !broken && connection.isOpen() && p != null && p.isOpen() && (r == null || r.isOpen());
-        }
-
-        void abort() {
-            try {
-                connection.abort((int) CLOSE_TIMEOUT_MS);
-            } catch (RuntimeException e) {
-                LOG.debug("{}: error while aborting the connection: {}", name, e.toString());
-            }
-        }
-    }
-
     /** Hands every reply to the requests; a cancelled consumer breaks the link. */
     private final class ReplyConsumer extends DefaultConsumer {
-        private final Link owner;
+        private final BrokerLink owner;
 
-        ReplyConsumer(Channel channel, Link owner) {
+        ReplyConsumer(Channel channel, BrokerLink owner) {
             super(channel);
             this.owner = owner;
         }

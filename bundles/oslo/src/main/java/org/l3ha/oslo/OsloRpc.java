@@ -18,8 +18,6 @@ import com.rabbitmq.client.ShutdownSignalException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.l3ha.oslo.BrokerConnection.Link;
-
 /**
  * oslo.messaging's RPC call and cast on a {@link BrokerConnection}'s link, as {@link OsloClient}
  * describes them: publishing, waiting for a call's reply by {@code msg_id} on the reply queue or
@@ -49,7 +47,8 @@ final class OsloRpc implements BrokerConnection.Requests {
     }
 
     /** Calls a method on {@code l} and waits for its result. */
-    JsonNode call(Link l, String method, String version, ObjectNode args) throws RpcException, InterruptedException {
+    JsonNode call(BrokerLink l, String method, String version, ObjectNode args)
+            throws RpcException, InterruptedException {
         String msgId = codec.newHexId();
         ObjectNode message = codec.request(method, version, args, new OsloCodec.CallIds(msgId, replyQueue));
         long timeoutMillis = settings.rpcResponseTimeout().toMillis();
@@ -76,7 +75,8 @@ final class OsloRpc implements BrokerConnection.Requests {
     }
 
     /** Casts a method on {@code l} (a channel in confirm mode) and waits for the broker's confirm. */
-    void cast(Link l, String method, String version, ObjectNode args) throws RpcException, InterruptedException {
+    void cast(BrokerLink l, String method, String version, ObjectNode args)
+            throws RpcException, InterruptedException {
         ObjectNode message = codec.request(method, version, args, null);
         String uniqueId = message.path("_unique_id").asText();
         long timeoutMillis = settings.rpcResponseTimeout().toMillis();
@@ -104,7 +104,8 @@ final class OsloRpc implements BrokerConnection.Requests {
         LOG.debug("Cast {}, confirmed by the broker", method);
     }
 
-    private void publish(Link l, byte[] body, AMQP.BasicProperties props, boolean mandatory) throws RpcException {
+    private void publish(BrokerLink l, byte[] body, AMQP.BasicProperties props, boolean mandatory)
+            throws RpcException {
         try {
             l.publish.basicPublish(settings.controlExchange(), settings.topic(), mandatory, props, body);
         } catch (IOException | ShutdownSignalException e) {
@@ -146,7 +147,7 @@ final class OsloRpc implements BrokerConnection.Requests {
     }
 
     @Override
-    public void returned(Link l, Return r) {
+    public void returned(BrokerLink l, Return r) {
         try {
             l.returnText = r.getReplyCode() + " " + r.getReplyText();
             l.returnedId = codec.decode(r.getBody()).path("_unique_id").asText(null);
