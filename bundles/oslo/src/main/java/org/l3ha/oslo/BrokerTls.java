@@ -1,53 +1,23 @@
 package org.l3ha.oslo;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.PrivateKey;
-import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.cert.CertPathBuilderException;
-import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.RSAKey;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 
 import org.l3ha.common.ConfigException;
-import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
 import org.l3ha.oslo.OsloSettings.TlsOptions;
 
@@ -70,12 +40,14 @@ import org.l3ha.oslo.OsloSettings.TlsOptions;
  * that names the broker's host and port and the cause. Immutable and thread-safe; the one mutable
  * part, the socket last set up on each thread (to name the broker in {@link #explain}), is per
  * thread.
+ *
+ * <p>{@link BrokerTlsLoader} reads the files and makes the context; {@link BrokerTrustManager}
+ * verifies the broker's certificate and puts a refusal in words. This class sets up each socket
+ * and explains a failed handshake.
  */
 public final class BrokerTls {
     /** A PEM file larger than this is not one. */
     public static final int MAX_FILE_BYTES = 1 << 20;
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS = Set.of(PosixFilePermission.GROUP_READ,
-            PosixFilePermission.OTHERS_READ);
 
     private final TlsOptions options;
     private final SSLContext context;
@@ -84,15 +56,9 @@ public final class BrokerTls {
     private final X509Certificate clientCertificate;
     private final byte[] digest;
     private final ThreadLocal<SSLSocket> lastSocket = new ThreadLocal<>();
-    /**
-     * Whether the broker's certificate was accepted in the handshake this thread ran last (the
-     * handshake runs on the connecting thread): a connection closed after that, with no client
-     * certificate offered, was refused for the lack of one, even when the close reached the client
-     * before its side of the handshake had completed.
-     */
-    private static final ThreadLocal<Boolean> BROKER_ACCEPTED = new ThreadLocal<>();
 
-    private BrokerTls(TlsOptions options, SSLContext context, String[] protocols, String trustSource,
+    /** Made by {@link BrokerTlsLoader}. */
+    BrokerTls(TlsOptions options, SSLContext context, String[] protocols, String trustSource,
             X509Certificate clientCertificate, byte[] digest) {
         this.options = options;
         this.context = context;
@@ -103,7 +69,7 @@ public final class BrokerTls {
     }
 
     /**
-     * Reads the TLS files of a configuration and makes the context.
+     * Reads the TLS files of a configuration and makes the context ({@link BrokerTlsLoader}).
      *
      * @param options enabled TLS options
      * @param warnings receives what works but should be fixed (an expired client certificate, a
@@ -112,132 +78,7 @@ public final class BrokerTls {
      *         and why; never any of a file's content
      */
     public static BrokerTls load(TlsOptions options, List<String> warnings) {
-        if (!options.enabled()) {
-            throw new IllegalArgumentException("TLS is not enabled");
-        }
-        ConfigReader problems = new ConfigReader(OsloSettings.PID, java.util.Map.of());
-        MessageDigest sha = sha256();
-        sha.update(options.toString().getBytes(StandardCharsets.UTF_8));
-
-        KeyStore trust = null;
-        String trustSource = "the JVM's default trust store (ssl_ca_file is empty)";
-        if (options.caFile() != null) {
-            byte[] ca = read(problems, OsloSettings.SSL_CA_FILE, options.caFile());
-            if (ca != null) {
-                sha.update(ca);
-                try {
-                    List<X509Certificate> cas = Pem.certificates(ca);
-                    trust = emptyKeyStore();
-                    int i = 0;
-                    for (X509Certificate c : cas) {
-                        trust.setCertificateEntry("ca-" + i++, c);
-                        if (expired(c)) {
-                            warnings.add("oslo reporter: ssl_ca_file " + LogText.quote(options.caFile().toString(), 200)
-                                    + " holds a certificate that expired on " + c.getNotAfter().toInstant() + " ("
-                                    + subject(c) + ")");
-                        }
-                    }
-                    trustSource = "ssl_ca_file " + LogText.path(options.caFile());
-                } catch (IllegalArgumentException e) {
-                    problems.problem(OsloSettings.SSL_CA_FILE, options.caFile().toString(), e.getMessage());
-                } catch (GeneralSecurityException e) {
-                    problems.problem(OsloSettings.SSL_CA_FILE, options.caFile().toString(),
-                            "cannot be used as a trust store (" + e.getClass().getSimpleName() + ")");
-                }
-            }
-        }
-
-        KeyManager[] keyManagers = null;
-        X509Certificate clientCertificate = null;
-        if (options.certFile() != null) {
-            byte[] certBytes = read(problems, OsloSettings.SSL_CERT_FILE, options.certFile());
-            byte[] keyBytes = options.keyFile() == null ? certBytes
-                    : read(problems, OsloSettings.SSL_KEY_FILE, options.keyFile());
-            List<X509Certificate> chain = null;
-            PrivateKey key = null;
-            if (certBytes != null) {
-                sha.update(certBytes);
-                try {
-                    chain = Pem.certificates(certBytes);
-                } catch (IllegalArgumentException e) {
-                    problems.problem(OsloSettings.SSL_CERT_FILE, options.certFile().toString(), e.getMessage());
-                }
-            }
-            if (keyBytes != null) {
-                String keyName = options.keyFile() == null ? OsloSettings.SSL_CERT_FILE : OsloSettings.SSL_KEY_FILE;
-                Path keyPath = options.keyFile() == null ? options.certFile() : options.keyFile();
-                if (options.keyFile() != null) {
-                    sha.update(keyBytes);
-                }
-                try {
-                    if (options.keyFile() == null && !Pem.hasPrivateKey(keyBytes)) {
-                        problems.problem(OsloSettings.SSL_KEY_FILE, "", "is empty and " + OsloSettings.SSL_CERT_FILE + " "
-                                + LogText.quote(options.certFile().toString(), 200) + " holds no private key; set "
-                                + OsloSettings.SSL_KEY_FILE + " to the client certificate's key");
-                    } else {
-                        key = Pem.privateKey(keyBytes);
-                        warnIfOthersCanRead(keyName, keyPath, warnings);
-                    }
-                } catch (IllegalArgumentException e) {
-                    problems.problem(keyName, keyPath.toString(), e.getMessage());
-                }
-            }
-            if (chain != null && key != null) {
-                clientCertificate = chain.get(0);
-                if (!matches(key, clientCertificate)) {
-                    problems.problem(options.keyFile() == null ? OsloSettings.SSL_CERT_FILE : OsloSettings.SSL_KEY_FILE,
-                            (options.keyFile() == null ? options.certFile() : options.keyFile()).toString(),
-                            "holds a key that does not belong to the certificate in " + OsloSettings.SSL_CERT_FILE
-                                    + " (" + subject(clientCertificate) + ")");
-                } else {
-                    if (expired(clientCertificate)) {
-                        warnings.add("oslo reporter: the client certificate in ssl_cert_file "
-                                + LogText.quote(options.certFile().toString(), 200) + " (" + subject(clientCertificate)
-                                + ") expired on " + clientCertificate.getNotAfter().toInstant()
-                                + "; the broker will refuse it");
-                    }
-                    try {
-                        KeyStore ks = emptyKeyStore();
-                        char[] password = HexFormat.of().formatHex(randomBytes(16)).toCharArray();
-                        ks.setKeyEntry("client", key, password, chain.toArray(new X509Certificate[0]));
-                        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                        kmf.init(ks, password);
-                        keyManagers = kmf.getKeyManagers();
-                    } catch (GeneralSecurityException e) {
-                        problems.problem(OsloSettings.SSL_CERT_FILE, options.certFile().toString(),
-                                "cannot be used as a client certificate with its key (" + e.getClass().getSimpleName()
-                                        + ")");
-                    }
-                }
-            }
-        }
-
-        SSLContext context = null;
-        String[] protocols = new String[0];
-        try {
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            X509ExtendedTrustManager pkix = null;
-            for (TrustManager tm : tmf.getTrustManagers()) {
-                if (tm instanceof X509ExtendedTrustManager) {
-                    pkix = (X509ExtendedTrustManager) tm;
-                }
-            }
-            if (pkix == null) {
-                throw new NoSuchAlgorithmException("no X509ExtendedTrustManager");
-            }
-            context = SSLContext.getInstance("TLS");
-            context.init(keyManagers, new TrustManager[] {new BrokerTrustManager(pkix, trustSource)}, null);
-            List<String> supported = Arrays.asList(context.getSupportedSSLParameters().getProtocols());
-            protocols = options.protocols().stream().filter(supported::contains).toArray(String[]::new);
-            if (protocols.length == 0) {
-                problems.problem(OsloSettings.SSL_VERSION, options.version(), "names no protocol this JVM supports");
-            }
-        } catch (GeneralSecurityException e) {
-            problems.problem(OsloSettings.SSL, "true", "cannot set up TLS in this JVM (" + e + ")");
-        }
-        problems.done();
-        return new BrokerTls(options, context, protocols, trustSource, clientCertificate, sha.digest());
+        return BrokerTlsLoader.load(options, warnings);
     }
 
     /** @return whether both were made of the same options and file contents (re-reading found nothing new) */
@@ -280,7 +121,7 @@ public final class BrokerTls {
         p.setProtocols(protocols);
         ssl.setSSLParameters(p);
         lastSocket.set(ssl);
-        BROKER_ACCEPTED.remove();
+        BrokerTrustManager.forgetAccepted();
     }
 
     /** @return protocol and cipher suite of the socket this thread last set up, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; null if none */
@@ -294,7 +135,7 @@ public final class BrokerTls {
     /** Forgets the socket this thread last set up (after a connection attempt). */
     public void forgetSocket() {
         lastSocket.remove();
-        BROKER_ACCEPTED.remove();
+        BrokerTrustManager.forgetAccepted();
     }
 
     /**
@@ -361,7 +202,7 @@ public final class BrokerTls {
         // the handshake has completed (then this returns its session) or failed (the null session):
         // either way getSession() returns at once instead of starting one
         SSLSession session = s.getSession();
-        boolean accepted = Boolean.TRUE.equals(BROKER_ACCEPTED.get());
+        boolean accepted = BrokerTrustManager.acceptedOnThisThread();
         if (!accepted && (session == null || !"TLSv1.3".equals(session.getProtocol()))) {
             return null;
         }
@@ -394,106 +235,6 @@ public final class BrokerTls {
             return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + isa.getPort();
         }
         return hosts;
-    }
-
-    private static byte[] read(ConfigReader problems, String key, Path path) {
-        try {
-            if (Files.isDirectory(path)) {
-                problems.problem(key, path.toString(), "is a directory, not a PEM file");
-                return null;
-            }
-            if (Files.exists(path) && !Files.isRegularFile(path)) {
-                problems.problem(key, path.toString(), "is not a regular file");
-                return null;
-            }
-            if (Files.size(path) > MAX_FILE_BYTES) {
-                problems.problem(key, path.toString(), "is larger than " + MAX_FILE_BYTES + " bytes; not a PEM file");
-                return null;
-            }
-            return Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            problems.problem(key, path.toString(), "cannot be read: no such file");
-        } catch (AccessDeniedException e) {
-            problems.problem(key, path.toString(), "cannot be read: permission denied");
-        } catch (IOException | SecurityException e) {
-            problems.problem(key, path.toString(), "cannot be read (" + e.getClass().getSimpleName() + ")");
-        }
-        return null;
-    }
-
-    private static void warnIfOthersCanRead(String key, Path path, List<String> warnings) {
-        try {
-            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path);
-            if (mode.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
-                warnings.add("oslo reporter: " + key + " " + LogText.quote(path.toString(), 200) + " holds a private key"
-                        + " and is readable by its group or others (" + java.nio.file.attribute.PosixFilePermissions
-                                .toString(mode) + "); make it readable by its owner only (chmod 600)");
-            }
-        } catch (IOException | UnsupportedOperationException | SecurityException e) {
-            // no POSIX permissions to check
-        }
-    }
-
-    /** Whether the private key belongs to the certificate's public key (a signature it makes verifies). */
-    private static boolean matches(PrivateKey key, X509Certificate cert) {
-        if (key instanceof RSAKey && cert.getPublicKey() instanceof RSAKey) {
-            return ((RSAKey) key).getModulus().equals(((RSAKey) cert.getPublicKey()).getModulus());
-        }
-        String algorithm;
-        switch (key.getAlgorithm()) {
-            case "EC":
-                algorithm = "SHA256withECDSA";
-                break;
-            case "EdDSA":
-            case "Ed25519":
-            case "Ed448":
-                algorithm = "EdDSA";
-                break;
-            default:
-                return key.getAlgorithm().equals(cert.getPublicKey().getAlgorithm());
-        }
-        try {
-            byte[] probe = new byte[32];
-            new SecureRandom().nextBytes(probe);
-            Signature sign = Signature.getInstance(algorithm);
-            sign.initSign(key);
-            sign.update(probe);
-            byte[] signature = sign.sign();
-            Signature verify = Signature.getInstance(algorithm);
-            verify.initVerify(cert.getPublicKey());
-            verify.update(probe);
-            return verify.verify(signature);
-        } catch (GeneralSecurityException e) {
-            return false;
-        }
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] b = new byte[n];
-        new SecureRandom().nextBytes(b);
-        return b;
-    }
-
-    private static KeyStore emptyKeyStore() throws GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try {
-            ks.load(null, null);
-        } catch (IOException e) {
-            throw new GeneralSecurityException(e);
-        }
-        return ks;
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static boolean expired(X509Certificate c) {
-        return c.getNotAfter().toInstant().isBefore(Instant.now());
     }
 
     /** @return the certificate's subject, escaped for a log line */
@@ -529,119 +270,6 @@ public final class BrokerTls {
 
         BrokerCertificateException(String message, Throwable cause) {
             super(message, cause);
-        }
-    }
-
-    /**
-     * The JVM's PKIX trust manager (chain and, through the socket's parameters, host name), whose
-     * refusals are put in words: expired, not yet valid, not signed by a trusted CA, or issued for
-     * another host. Only server certificates are checked here.
-     */
-    private static final class BrokerTrustManager extends X509ExtendedTrustManager {
-        private final X509ExtendedTrustManager delegate;
-        private final String trustSource;
-
-        BrokerTrustManager(X509ExtendedTrustManager delegate, String trustSource) {
-            this.delegate = delegate;
-            this.trustSource = trustSource;
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            try {
-                delegate.checkServerTrusted(chain, authType, socket);
-            } catch (CertificateException e) {
-                throw new BrokerCertificateException(explain(chain, authType, e, peerHost(socket)), e);
-            }
-            BROKER_ACCEPTED.set(Boolean.TRUE);
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            try {
-                delegate.checkServerTrusted(chain, authType, engine);
-            } catch (CertificateException e) {
-                throw new BrokerCertificateException(explain(chain, authType, e,
-                        engine == null ? null : engine.getPeerHost()), e);
-            }
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            // no socket: JSSE always passes one; without it no host name could be checked
-            throw new CertificateException("l3ha checks broker certificates only with the host name");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-                throws CertificateException {
-            throw new CertificateException("l3ha does not accept TLS clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-                throws CertificateException {
-            throw new CertificateException("l3ha does not accept TLS clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("l3ha does not accept TLS clients");
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return delegate.getAcceptedIssuers();
-        }
-
-        private String explain(X509Certificate[] chain, String authType, CertificateException e, String host) {
-            if (chain == null || chain.length == 0) {
-                return "the broker sent no certificate";
-            }
-            X509Certificate leaf = chain[0];
-            Instant now = Instant.now();
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof CertificateExpiredException || t instanceof CertificateNotYetValidException) {
-                    for (X509Certificate c : chain) {
-                        String which = c == leaf ? "the broker's certificate (" + subject(c) + ")"
-                                : "the certificate " + subject(c) + " in the broker's chain";
-                        if (c.getNotAfter().toInstant().isBefore(now)) {
-                            return which + " expired on " + c.getNotAfter().toInstant();
-                        }
-                        if (c.getNotBefore().toInstant().isAfter(now)) {
-                            return which + " is not valid before " + c.getNotBefore().toInstant();
-                        }
-                    }
-                    return "a certificate of the broker's chain is outside its validity period (" + t.getMessage() + ")";
-                }
-            }
-            for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException) {
-                    return "the broker's certificate (" + subject(leaf) + ", issued by "
-                            + LogText.escape(leaf.getIssuerX500Principal().getName()) + ") is not signed by a CA in "
-                            + trustSource + " (" + LogText.escape(String.valueOf(t.getMessage())) + ")";
-                }
-            }
-            try {
-                delegate.checkServerTrusted(chain, authType); // the chain alone, without the host name
-                return "host name mismatch: the broker's certificate (" + subject(leaf) + ") is for " + names(leaf)
-                        + ", not for " + (host == null ? "the host connected to" : LogText.escape(host));
-            } catch (CertificateException chainToo) {
-                return "the broker's certificate (" + subject(leaf) + ") is not trusted: "
-                        + LogText.escape(String.valueOf(e.getMessage()));
-            }
-        }
-
-        private static String peerHost(Socket socket) {
-            if (socket instanceof SSLSocket) {
-                SSLSession session = ((SSLSocket) socket).getHandshakeSession();
-                if (session != null && session.getPeerHost() != null) {
-                    return session.getPeerHost();
-                }
-            }
-            return socket == null || socket.getInetAddress() == null ? null : socket.getInetAddress().getHostAddress();
         }
     }
 }

@@ -4,17 +4,13 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.ExceptionHandler;
-import com.rabbitmq.client.Method;
-import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.SocketConfigurators;
 import com.rabbitmq.client.impl.DefaultExceptionHandler;
 
@@ -23,8 +19,8 @@ import org.slf4j.Logger;
 /**
  * What every connection l3ha makes to the broker shares: the connection factory built from the
  * oslo options (credentials, virtual host, timeouts, heartbeat, automatic recovery with
- * oslo.messaging's reconnection delays, TLS), exchange declaration as oslo.messaging does it, and
- * one-line reasons for the RabbitMQ client's exceptions.
+ * oslo.messaging's reconnection delays, TLS) and exchange declaration as oslo.messaging does it
+ * ({@link RpcFailures} puts the RabbitMQ client's exceptions in words).
  */
 final class Brokers {
     /** Upper bound of one TCP connect or AMQP handshake (also bounded by rpc_response_timeout). */
@@ -96,63 +92,14 @@ final class Brokers {
             ch.exchangeDeclare(exchange, type, durable, autoDelete, null);
             return ch;
         } catch (IOException e) {
-            if (replyCode(e) != PRECONDITION_FAILED) {
+            if (RpcFailures.replyCode(e) != PRECONDITION_FAILED) {
                 throw e;
             }
             Channel again = c.createChannel();
             again.exchangeDeclarePassive(exchange);
-            mismatch.accept(reason(e));
+            mismatch.accept(RpcFailures.reason(e));
             return again;
         }
-    }
-
-    /** @return the AMQP reply code of the channel or connection close behind {@code e}, 0 if none */
-    static int replyCode(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException) {
-                Method m = ((ShutdownSignalException) t).getReason();
-                if (m instanceof AMQP.Channel.Close) {
-                    return ((AMQP.Channel.Close) m).getReplyCode();
-                }
-                if (m instanceof AMQP.Connection.Close) {
-                    return ((AMQP.Connection.Close) m).getReplyCode();
-                }
-            }
-        }
-        return 0;
-    }
-
-    /** A one-line reason for an exception from the RabbitMQ client. */
-    public static String reason(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof ShutdownSignalException) {
-                Method m = ((ShutdownSignalException) t).getReason();
-                if (m instanceof AMQP.Channel.Close) {
-                    return ((AMQP.Channel.Close) m).getReplyText();
-                }
-                if (m instanceof AMQP.Connection.Close) {
-                    return ((AMQP.Connection.Close) m).getReplyText();
-                }
-                if (t.getCause() != null) {
-                    return describe(t.getCause());
-                }
-            }
-        }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return describe(root);
-    }
-
-    private static String describe(Throwable t) {
-        if (t instanceof TimeoutException || t instanceof java.net.SocketTimeoutException) {
-            return "timed out" + (t.getMessage() == null ? "" : " (" + t.getMessage() + ")");
-        }
-        if (t instanceof java.io.EOFException) {
-            return "connection closed by the peer";
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + t.getMessage();
     }
 
     /**

@@ -180,7 +180,7 @@ public final class NotificationFeed implements AutoCloseable {
                 abort(c);
             }
             String cause = "cannot connect the notification feed to " + settings.transportUrl() + ": "
-                    + Brokers.reason(e);
+                    + RpcFailures.reason(e);
             long delay = settings.reconnectDelayMillis(attempts++);
             if (attempts == 1) {
                 LOG.warn("{}: {}; retrying in {} ms", name, cause, delay);
@@ -207,7 +207,7 @@ public final class NotificationFeed implements AutoCloseable {
         }
         if (down.compareAndSet(false, true)) {
             String why = "notification feed lost its connection to " + settings.transportUrl() + " ("
-                    + Brokers.reason(cause) + "); reconnecting";
+                    + RpcFailures.reason(cause) + "); reconnecting";
             LOG.warn("{}: {}", name, why);
             deliver(() -> sink.disconnected(why));
         }
