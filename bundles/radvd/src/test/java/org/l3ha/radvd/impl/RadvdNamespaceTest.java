@@ -41,7 +41,7 @@ import org.l3ha.api.HealthResult;
 import org.l3ha.common.Devices;
 import org.l3ha.common.testing.Exec;
 import org.l3ha.common.testing.Netns;
-import org.l3ha.process.impl.ProcessComponent;
+import org.l3ha.process.impl.NamespaceProcessManager;
 import org.l3ha.process.impl.ProcessManagerFixture;
 import org.l3ha.common.testing.TestRouters.TestPort;
 import org.l3ha.common.testing.TestRouters.TestRouter;
@@ -141,14 +141,14 @@ class RadvdNamespaceTest {
         return m;
     }
 
-    ProcessComponent processManager() {
+    NamespaceProcessManager processManager() {
         ProcessManagerFixture f = new ProcessManagerFixture(props());
         managers.add(f);
         return f.manager();
     }
 
     /** The listener as DS would wire it: activated with the configuration, then bound to {@code pm}. */
-    static RadvdListener listener(Map<String, Object> props, ProcessComponent pm) {
+    static RadvdListener listener(Map<String, Object> props, NamespaceProcessManager pm) {
         RadvdListener l = new RadvdListener(AgentConfigs.of(props), RadvdListener.RADVD_BINARY, DaemonAccount.Databases.SYSTEM);
         l.bindProcessManager(pm);
         return l;
@@ -174,7 +174,7 @@ class RadvdNamespaceTest {
 
     @Test
     void case45_primaryRunsRadvdInTheNamespaceAPeerLearnsThePrefixAndBackupStopsIt() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
 
         listener.apply(router, HaState.PRIMARY);
@@ -229,7 +229,7 @@ class RadvdNamespaceTest {
     /** The router leaves the node while primary: radvd is stopped for good and its files are gone. */
     @Test
     void aRemovedRoutersRadvdIsStoppedAndItsFilesRemoved() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         listener.apply(router, HaState.PRIMARY);
         long pid = radvdPid();
@@ -250,7 +250,7 @@ class RadvdNamespaceTest {
 
     @Test
     void case55_57_theMonitorRespawnsAKilledRadvdAndIsNotFooledByAnUnrelatedPid() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         listener.apply(router, HaState.PRIMARY);
         long first = radvdPid();
@@ -287,7 +287,7 @@ class RadvdNamespaceTest {
 
     @Test
     void aMissingNamespaceIsAClearErrorNamingTheRouterAndBackupCleansUp() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         String nowhere = UUID.randomUUID().toString();
         TestRouter lost = router(nowhere, port);
@@ -307,7 +307,7 @@ class RadvdNamespaceTest {
 
     @Test
     void aMissingRadvdBinaryIsAClearErrorNamingTheRouterAndTheProgram() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         Path missing = dir.resolve("no-such-dir/radvd");
         RadvdListener listener = new RadvdListener(AgentConfigs.of(props()), missing.toString(), DaemonAccount.Databases.SYSTEM);
         listener.bindProcessManager(pm);
@@ -322,7 +322,7 @@ class RadvdNamespaceTest {
 
     @Test
     void case47_radvdRunsOnlyWhileTheKeepalivedOfItsPidFileRuns() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         Path haConfs = Files.createDirectories(dir.resolve("ha_confs").resolve(id)).getParent();
         Path keepalivedPid = haConfs.resolve(id + ".pid.keepalived");
@@ -379,7 +379,7 @@ class RadvdNamespaceTest {
 
     @Test
     void radvdKeepsItsPidAndKeepsAdvertisingAcrossASwapOfBothComponents() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         listener.apply(router, HaState.PRIMARY);
         long pid = radvdPid();
@@ -391,7 +391,7 @@ class RadvdNamespaceTest {
         stopped.close();
         assertTrue(isRadvd(pid), "radvd belongs to the node, not to the bundle");
 
-        ProcessComponent pm2 = processManager();
+        NamespaceProcessManager pm2 = processManager();
         assertEquals(1L, pm2.counters().get("unclaimed"), "recorded, waiting for the bundle that runs radvd");
         RadvdListener listener2 = listener(props(), pm2);
         managers.get(managers.size() - 1).bindFactory(listener2, "radvd"); // as DS binds the new listener's factory
@@ -420,14 +420,14 @@ class RadvdNamespaceTest {
      */
     @Test
     void aNewProcessManagerRebuildsRadvdThroughTheListenersFactory() throws Exception {
-        ProcessComponent pm = processManager();
+        NamespaceProcessManager pm = processManager();
         RadvdListener listener = listener(props(), pm);
         listener.apply(router, HaState.PRIMARY);
         long pid = radvdPid();
         String conf = Files.readString(confFile());
         managers.remove(managers.size() - 1).close();
 
-        ProcessComponent pm2 = processManager();
+        NamespaceProcessManager pm2 = processManager();
         managers.get(managers.size() - 1).bindFactory(listener, "radvd");
         listener.bindProcessManager(pm2);
         assertEquals(1L, pm2.counters().get("adopted"));
