@@ -20,7 +20,9 @@ import org.l3ha.api.StateChangeSink;
 import org.l3ha.api.Transition;
 import org.l3ha.api.TransitionEngine;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigReader;
 import org.l3ha.common.LogText;
@@ -33,9 +35,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,76 +60,8 @@ import org.slf4j.LoggerFactory;
         service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
             HealthCheck.class},
         property = {StatsProvider.NAME + "=engine", HealthCheck.NAME + "=engine"})
-@Designate(ocd = DebouncingTransitionEngine.Config.class)
 public final class DebouncingTransitionEngine
         implements StateChangeSink, TransitionEngine, RouterRegistryListener, StatsProvider, HealthCheck {
-
-    @ObjectClassDefinition(name = "l3ha agent",
-            description = "Options l3ha shares with Neutron's l3_agent.ini (same names and defaults), plus l3ha's own")
-    public @interface Config {
-        @AttributeDefinition(description = "Base directory of the state-change socket, pid files, ha_confs, ra and proxy configs")
-        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
-
-        @AttributeDefinition(description = "Per-router HA directories holding the state files ($state_path is substituted)")
-        String ha__confs__path() default AgentSettings.DEFAULT_HA_CONFS_PATH;
-
-        @AttributeDefinition(description = "VRRP advert interval, seconds: the primary debounce delay and the default batch interval (0 = no debounce)")
-        int ha__vrrp__advert__int() default AgentSettings.DEFAULT_HA_VRRP_ADVERT_INT;
-
-        @AttributeDefinition(description = "Shortest time between two reports, seconds (decimals allowed); empty = ha_vrrp_advert_int", required = false)
-        String batch__interval() default "";
-
-        @AttributeDefinition(description = "Name this agent reports as; empty = this machine's host name", required = false)
-        String host() default "";
-
-        @AttributeDefinition(description = "Octal permissions of the state-change socket")
-        String socket__mode() default AgentSettings.DEFAULT_SOCKET_MODE;
-
-        @AttributeDefinition(description = "Run the haproxy metadata proxy on the primary")
-        boolean enable__metadata__proxy() default AgentSettings.DEFAULT_ENABLE_METADATA_PROXY;
-
-        @AttributeDefinition(description = "Port the metadata proxy binds in the router namespace")
-        int metadata__port() default AgentSettings.DEFAULT_METADATA_PORT;
-
-        @AttributeDefinition(description = "Unix socket of the metadata agent that haproxy forwards to")
-        String metadata__proxy__socket() default AgentSettings.DEFAULT_METADATA_PROXY_SOCKET;
-
-        @AttributeDefinition(description = "Directory of radvd configurations")
-        String ra__confs() default AgentSettings.DEFAULT_RA_CONFS;
-
-        @AttributeDefinition(description = "Directory of daemon pid files")
-        String external__pids() default AgentSettings.DEFAULT_EXTERNAL_PIDS;
-
-        @AttributeDefinition(description = "User radvd runs as; empty = the daemons' account (l3ha's user, or when"
-                + " that is root the owner of state_path, nobody if root owns it too), root = no -u", required = false)
-        String radvd__user() default "";
-
-        @AttributeDefinition(description = "User (name or uid) the haproxy metadata proxy runs as; empty = the"
-                + " daemons' account", required = false)
-        String metadata__proxy__user() default "";
-
-        @AttributeDefinition(description = "Group (name or gid) the haproxy metadata proxy runs as; empty = the"
-                + " daemons' account's group", required = false)
-        String metadata__proxy__group() default "";
-
-        @AttributeDefinition(description = "radvd MinRtrAdvInterval, seconds")
-        int min__rtr__adv__interval() default AgentSettings.DEFAULT_MIN_RTR_ADV_INTERVAL;
-
-        @AttributeDefinition(description = "radvd MaxRtrAdvInterval, seconds")
-        int max__rtr__adv__interval() default AgentSettings.DEFAULT_MAX_RTR_ADV_INTERVAL;
-
-        @AttributeDefinition(description = "IPv6 link-local address of the upstream router; if set, the gateway port does not accept RAs", required = false)
-        String ipv6__gateway() default "";
-
-        @AttributeDefinition(description = "Seconds between checks of spawned daemons (0 = off)")
-        int check__child__processes__interval() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_INTERVAL;
-
-        @AttributeDefinition(description = "What to do when a daemon died: respawn it, or exit the agent")
-        String check__child__processes__action() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_ACTION;
-
-        @AttributeDefinition(description = "Command prefix for privileged commands; empty = run directly (as root)", required = false)
-        String root__helper() default "";
-    }
 
     private static final Logger LOG = LoggerFactory.getLogger(DebouncingTransitionEngine.class);
 
@@ -144,9 +75,14 @@ public final class DebouncingTransitionEngine
     private volatile StateBatcher batcher;
     private volatile boolean deactivated;
 
+    /**
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @param props the same, as raw properties: this component names keys that are no option
+     * @throws ConfigException if the options are invalid (logged); DS retries when they change
+     */
     @Activate
-    public DebouncingTransitionEngine(Map<String, Object> props) {
-        AgentSettings s = AgentSettings.parse(props);
+    public DebouncingTransitionEngine(AgentConfig config, Map<String, Object> props) {
+        AgentSettings s = ConfigGate.atStart(LOG, "Transition engine", () -> AgentSettings.of(config));
         this.pool = new PoolScheduler();
         this.settings = s;
         checkConfiguration(props, s);
@@ -173,14 +109,13 @@ public final class DebouncingTransitionEngine
     }
 
     @Modified
-    void modified(Map<String, Object> props) {
-        AgentSettings s;
-        try {
-            s = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("Rejected configuration, keeping the previous one: {}", e.getMessage());
+    void modified(AgentConfig config, Map<String, Object> props) {
+        Optional<AgentSettings> parsed = ConfigGate.onModify(LOG, () -> AgentSettings.of(config),
+                () -> "the transition engine's previous configuration");
+        if (parsed.isEmpty()) {
             return;
         }
+        AgentSettings s = parsed.get();
         AgentSettings old = settings;
         settings = s;
         checkConfiguration(props, s);

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * ({@link RouterStatusView}), counting ({@link EngineCounters}) and calling one listener
  * ({@link ListenerCalls}) are classes of their own.
  *
- * <p>Debounce rule (DESIGN.md §3): every notification sets the router's <em>desired</em> state to
+ * <p>Debounce rule (docs/design.md §4.1; Neutron's rule and the differences: docs/behaviour.md §3.1): every notification sets the router's <em>desired</em> state to
  * the newest one. A desired state equal to the applied state does nothing. {@code backup} and
  * {@code fault} are applied at once; {@code primary} once it has stayed the desired state for
  * {@code ha_vrrp_advert_int} seconds counted from the moment it became the desired state (a

@@ -55,7 +55,7 @@ class DebouncingTransitionEngineTest {
     }
 
     DebouncingTransitionEngine start(Map<String, Object> props) {
-        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
+        DebouncingTransitionEngine e = EngineActivation.activate(props);
         started.add(e);
         return e;
     }
@@ -74,7 +74,7 @@ class DebouncingTransitionEngineTest {
 
     @Test
     void aBadConfigurationFailsActivationNamingKeyAndValue() {
-        ConfigException e = assertThrows(ConfigException.class, () -> new DebouncingTransitionEngine(props("ha_vrrp_advert_int", "soon")));
+        ConfigException e = assertThrows(ConfigException.class, () -> EngineActivation.activate(props("ha_vrrp_advert_int", "soon")));
         assertTrue(e.getMessage().contains("ha_vrrp_advert_int='soon'"), e.getMessage());
     }
 
@@ -85,7 +85,7 @@ class DebouncingTransitionEngineTest {
         LastReports reports = new LastReports();
         e.bindRegistry(reg);
         e.bindBatcher(reports);
-        e.modified(props("ha_vrrp_advert_int", "-3"));
+        EngineActivation.modify(e, props("ha_vrrp_advert_int", "-3"));
         assertTrue(e.accept(R1, HaState.PRIMARY));
         // still no debounce: applied at once (a debounce of -3 s would have been refused anyway)
         await().atMost(Duration.ofSeconds(10)).until(() -> reports.last.get(R1) == HaState.PRIMARY);
@@ -190,7 +190,7 @@ class DebouncingTransitionEngineTest {
         DebouncingTransitionEngine e = start(props());
         e.bindRegistry(new Fakes.Registry().with(R1));
         assertEquals(Optional.empty(), e.appliedState(R1));
-        e.modified(props("ha_confs_path", other.toString()));
+        EngineActivation.modify(e, props("ha_confs_path", other.toString()));
         await().atMost(Duration.ofSeconds(10)).until(() -> e.appliedState(R1).equals(Optional.of(HaState.PRIMARY)));
     }
 

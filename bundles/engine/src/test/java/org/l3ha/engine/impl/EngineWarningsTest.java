@@ -44,7 +44,7 @@ class EngineWarningsTest {
     }
 
     DebouncingTransitionEngine start(Map<String, Object> props) {
-        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
+        DebouncingTransitionEngine e = EngineActivation.activate(props);
         started.add(e);
         return e;
     }
@@ -66,14 +66,14 @@ class EngineWarningsTest {
                     h.message());
             assertEquals(1, log.lines("WARN", "another account can change", state.toString()).size(), log.text());
 
-            e.modified(props(state));
+            EngineActivation.modify(e, props(state));
             assertEquals(1, log.lines("WARN", "another account can change").size(), "not repeated for the same finding");
 
             assertTrue(e.accept(R1, HaState.BACKUP));
             await().atMost(Duration.ofSeconds(30)).until(() -> reports.last.get(R1) == HaState.BACKUP);
             assertEquals("backup", Files.readString(state.resolve("ha_confs").resolve(R1).resolve("state")), "it still works");
 
-            e.modified(props(mine));
+            EngineActivation.modify(e, props(mine));
             assertEquals(HealthResult.Status.OK, e.check().status(), e.check().message());
             assertEquals(1, log.lines("INFO", "only root can change state_path and ha_confs_path now").size(), log.text());
         }
@@ -97,12 +97,12 @@ class EngineWarningsTest {
             List<String> lines = log.lines("WARN", "org.l3ha.engine: unknown configuration key 'ha_vrrp_advert_intt' in PID"
                     + " org.l3ha.agent");
             assertEquals(1, lines.size(), log.text());
-            e.modified(props(tmp, "ha_vrrp_advert_intt", "3"));
+            EngineActivation.modify(e, props(tmp, "ha_vrrp_advert_intt", "3"));
             assertEquals(1, log.lines("WARN", "unknown configuration key").size(), "the same keys are named once");
-            e.modified(props(tmp, "hots", "x\u001b[2J"));
+            EngineActivation.modify(e, props(tmp, "hots", "x\u001b[2J"));
             assertEquals(1, log.lines("WARN", "unknown configuration key 'hots'").size(), log.text());
-            e.modified(props(tmp));
-            e.modified(props(tmp, "\u001b[2Jkey", "1"));
+            EngineActivation.modify(e, props(tmp));
+            EngineActivation.modify(e, props(tmp, "\u001b[2Jkey", "1"));
             assertEquals(1, log.lines("WARN", "unknown configuration key '\\x1b[2Jkey'").size(), "escaped: " + log.text());
             assertTrue(log.lines("\u001b").isEmpty(), "no control character reaches the log");
         }

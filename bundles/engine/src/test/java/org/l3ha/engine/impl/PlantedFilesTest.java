@@ -261,7 +261,7 @@ class PlantedFilesTest {
     }
 
     DebouncingTransitionEngine start() {
-        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props());
+        DebouncingTransitionEngine e = EngineActivation.activate(props());
         started.add(e);
         return e;
     }
@@ -335,7 +335,7 @@ class PlantedFilesTest {
     @Test
     void theHandOverIsWrittenOverAPlantedLinkNotThroughIt() throws IOException {
         Path pending = nobody.link(state.resolve(PendingFile.NAME), secret);
-        DebouncingTransitionEngine first = new DebouncingTransitionEngine(Map.of("state_path", state.toString(), "ha_vrrp_advert_int", "30"));
+        DebouncingTransitionEngine first = EngineActivation.activate(Map.of("state_path", state.toString(), "ha_vrrp_advert_int", "30"));
         first.bindRegistry(registry);
         first.accept(R1, PRIMARY);
         first.deactivate();

@@ -381,7 +381,7 @@ class RemovalTest {
     /** The same with the engine's real threads: many routers flapping while the registry drops half of them. */
     @Test
     void removalsUnderConcurrentNotificationsLeaveNoRemovedRouterApplied(@TempDir Path statePath) throws Exception {
-        DebouncingTransitionEngine e = new DebouncingTransitionEngine(java.util.Map.of("state_path", statePath.toString(), "ha_vrrp_advert_int", "0"));
+        DebouncingTransitionEngine e = EngineActivation.activate(java.util.Map.of("state_path", statePath.toString(), "ha_vrrp_advert_int", "0"));
         try {
             Fakes.Registry reg = new Fakes.Registry();
             List<String> ids = new ArrayList<>();

@@ -25,8 +25,8 @@ import org.l3ha.api.HaState;
 import org.l3ha.engine.impl.Fakes.Event;
 
 /**
- * The debounce rule and apply sequence in virtual time. Case numbers are NEUTRON.md §9's, with
- * DESIGN.md's deliberate differences.
+ * The debounce rule and apply sequence in virtual time. Case numbers are those of
+ * docs/behaviour.md §10, which states l3ha's expectation, deliberate differences included (§3.1).
  */
 class TransitionsTest {
     static final String R1 = "11111111-1111-1111-1111-111111111111";

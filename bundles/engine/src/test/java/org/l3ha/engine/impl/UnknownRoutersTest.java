@@ -262,7 +262,7 @@ class UnknownRoutersTest {
         Map<String, Object> props = new HashMap<>();
         props.put("state_path", statePath.toString());
         props.put("ha_vrrp_advert_int", "0");
-        DebouncingTransitionEngine e = new DebouncingTransitionEngine(props);
+        DebouncingTransitionEngine e = EngineActivation.activate(props);
         ExecutorService clients = Executors.newFixedThreadPool(8);
         try (LogCapture log = new LogCapture()) {
             long startNanos = System.nanoTime();

@@ -11,7 +11,9 @@ import org.l3ha.api.HealthCheck;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.ProcessManager;
 import org.l3ha.api.StatsProvider;
+import org.l3ha.common.AgentConfig;
 import org.l3ha.common.AgentSettings;
+import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigException;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -23,10 +25,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
-import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,33 +61,7 @@ import org.slf4j.LoggerFactory;
 @Component(name = "org.l3ha.process", configurationPid = AgentSettings.PID, immediate = true,
         service = {ProcessManager.class, StatsProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=process", HealthCheck.NAME + "=process"})
-@Designate(ocd = NamespaceProcessManager.Config.class)
 public final class NamespaceProcessManager implements ProcessManager, StatsProvider, HealthCheck {
-
-    /** The options of PID {@code org.l3ha.agent} the process manager reads. */
-    @ObjectClassDefinition(name = "l3ha process manager",
-            description = "Options of PID org.l3ha.agent read by the process manager and monitor")
-    public @interface Config {
-        @AttributeDefinition(name = "state_path",
-                description = "Base directory of l3ha's files; the registered daemons are recorded in"
-                        + " <state_path>/l3ha-process-monitor.daemons for adoption after an update")
-        String state__path() default AgentSettings.DEFAULT_STATE_PATH;
-
-        @AttributeDefinition(name = "check_child_processes_interval", min = "0", max = "86400",
-                description = "Seconds between checks of the spawned daemons (radvd, haproxy); 0 = no monitor")
-        int check__child__processes__interval() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_INTERVAL;
-
-        @AttributeDefinition(name = "check_child_processes_action",
-                description = "What to do when a monitored daemon is not running: respawn it, or stop the"
-                        + " framework (Karaf exits)",
-                options = {@Option(label = "respawn", value = "respawn"), @Option(label = "exit", value = "exit")})
-        String check__child__processes__action() default AgentSettings.DEFAULT_CHECK_CHILD_PROCESSES_ACTION;
-
-        @AttributeDefinition(name = "root_helper", required = false,
-                description = "Command prefix for privileged commands (ip netns exec, kill), split on whitespace;"
-                        + " empty = run them directly (l3ha runs as root)")
-        String root__helper() default "";
-    }
 
     static final String EXIT_THREAD = "l3ha-process-exit";
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceProcessManager.class);
@@ -99,42 +71,30 @@ public final class NamespaceProcessManager implements ProcessManager, StatsProvi
     /**
      * @param context this bundle's context: {@code check_child_processes_action=exit} stops the
      *        system bundle through it
-     * @param props configuration of PID {@code org.l3ha.agent}
-     * @throws ConfigException if it is invalid (logged); DS retries when it changes
+     * @param config the options of PID {@code org.l3ha.agent}
+     * @throws ConfigException if they are invalid (logged); DS retries when they change
      */
     @Activate
-    public NamespaceProcessManager(BundleContext context, Map<String, Object> props) {
-        this(props, frameworkStopper(context), Clock.systemUTC());
+    public NamespaceProcessManager(BundleContext context, AgentConfig config) {
+        this(config, frameworkStopper(context), Clock.systemUTC());
     }
 
     /**
-     * @param props configuration of PID {@code org.l3ha.agent}
+     * @param config the options of PID {@code org.l3ha.agent}
      * @param exitHook what {@code check_child_processes_action=exit} runs (on the monitor thread; must not block)
      * @param clock wall clock for the health verdict
      */
-    NamespaceProcessManager(Map<String, ?> props, Runnable exitHook, Clock clock) {
-        AgentSettings settings;
-        try {
-            settings = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("Process manager not started: {}", e.getMessage());
-            throw e;
-        }
+    NamespaceProcessManager(AgentConfig config, Runnable exitHook, Clock clock) {
+        AgentSettings settings = ConfigGate.atStart(LOG, "Process manager", () -> AgentSettings.of(config));
         manager = new DaemonManager(ProcessSettings.of(settings), ProcFs.SYSTEM, clock, exitHook);
         manager.start();
     }
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
     @Modified
-    void modified(Map<String, Object> props) {
-        AgentSettings settings;
-        try {
-            settings = AgentSettings.parse(props);
-        } catch (ConfigException e) {
-            LOG.error("{}; the process manager keeps its previous configuration", e.getMessage());
-            return;
-        }
-        manager.reconfigure(ProcessSettings.of(settings));
+    void modified(AgentConfig config) {
+        ConfigGate.onModify(LOG, () -> AgentSettings.of(config), () -> "the process manager's previous configuration")
+                .ifPresent(settings -> manager.reconfigure(ProcessSettings.of(settings)));
     }
 
     /**

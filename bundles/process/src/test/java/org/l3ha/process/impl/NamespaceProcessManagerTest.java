@@ -1,5 +1,6 @@
 package org.l3ha.process.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -252,11 +253,11 @@ class NamespaceProcessManagerTest extends RealProcesses {
 
         NamespaceProcessManager pm = start(props("check_child_processes_interval", 0));
         assertTrue(processThreads().isEmpty(), "interval 0: no monitor thread");
-        pm.modified(props("check_child_processes_interval", 1));
+        pm.modified(AgentConfigs.of(props("check_child_processes_interval", 1)));
         assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "interval 1: a monitor thread");
-        pm.modified(props("check_child_processes_interval", -1));
+        pm.modified(AgentConfigs.of(props("check_child_processes_interval", -1)));
         assertEquals(List.of(ChildProcessMonitor.MONITOR_THREAD), processThreads(), "bad value rejected, monitor kept");
-        pm.modified(props("check_child_processes_interval", 0));
+        pm.modified(AgentConfigs.of(props("check_child_processes_interval", 0)));
         await().atMost(WAIT).until(() -> processThreads().isEmpty());
     }
 

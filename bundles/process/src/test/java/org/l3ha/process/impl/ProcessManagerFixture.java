@@ -1,5 +1,6 @@
 package org.l3ha.process.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import java.time.Clock;
 import java.util.Map;
 
@@ -16,7 +17,7 @@ public final class ProcessManagerFixture implements AutoCloseable {
 
     /** @param props configuration of PID org.l3ha.agent (state_path, check_child_processes_interval, ...) */
     public ProcessManagerFixture(Map<String, ?> props) {
-        component = new NamespaceProcessManager(props, () -> {
+        component = new NamespaceProcessManager(AgentConfigs.of(props), () -> {
             throw new IllegalStateException("check_child_processes_action=exit is not used by these tests");
         }, Clock.systemUTC());
     }

@@ -1,5 +1,6 @@
 package org.l3ha.process.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,7 +19,7 @@ import org.l3ha.api.DaemonFactory;
 import org.l3ha.api.HealthResult;
 
 /**
- * The monitor with real daemons: NEUTRON.md §9 cases 55–58, no respawn storm, health, and
+ * The monitor with real daemons: docs/behaviour.md §10 cases 55–58 (the monitor: §5.4), no respawn storm, health, and
  * adoption by a new component after the previous one was deactivated (a bundle hot swap).
  */
 class ProcessMonitorTest extends RealProcesses {
@@ -247,7 +248,7 @@ class ProcessMonitorTest extends RealProcesses {
         a.enable(d, false);
         Path other = dir.resolve("elsewhere");
 
-        a.modified(props("check_child_processes_interval", 0, "state_path", other.toString()));
+        a.modified(AgentConfigs.of(props("check_child_processes_interval", 0, "state_path", other.toString())));
 
         assertFalse(Files.exists(dir.resolve(DaemonJournal.FILE_NAME)));
         assertTrue(Files.readString(other.resolve(DaemonJournal.FILE_NAME)).contains(uuid));

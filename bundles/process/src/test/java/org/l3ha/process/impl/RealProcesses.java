@@ -1,5 +1,6 @@
 package org.l3ha.process.impl;
 
+import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -156,7 +157,7 @@ abstract class RealProcesses {
 
     /** @return an activated component; deactivated after the test */
     NamespaceProcessManager start(Map<String, Object> props) {
-        NamespaceProcessManager c = new NamespaceProcessManager(props, exits::incrementAndGet, clock);
+        NamespaceProcessManager c = new NamespaceProcessManager(AgentConfigs.of(props), exits::incrementAndGet, clock);
         components.add(c);
         return c;
     }
