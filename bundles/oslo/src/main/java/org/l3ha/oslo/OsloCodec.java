@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Encodes and decodes oslo.messaging's RPC messages in the 2.0 envelope
- * ({@code NEUTRON.md} §6): the AMQP body is a JSON object with {@code oslo.version} = "2.0" and
+ * ({@code docs/behaviour.md} §6.3): the AMQP body is a JSON object with {@code oslo.version} = "2.0" and
  * {@code oslo.message} = a string holding the JSON of the inner message.
  *
  * <p>A request's inner message carries {@code method}, {@code args}, {@code version}, for a call

@@ -33,8 +33,8 @@ import org.l3ha.oslo.testing.OsloMessages;
 
 /**
  * l3ha's encoder against messages that Debian's python3-oslo.messaging 14.0.3 published
- * ({@code oslo/captured-oslo-14.0.3.json}) and against the example of {@code NEUTRON.md} §6
- * ({@code oslo/neutron-md-cast-example.json}): same structure after decoding, not same bytes.
+ * ({@code oslo/captured-oslo-14.0.3.json}) and against an example cast in the format of {@code docs/behaviour.md} §6.3
+ * ({@code oslo/cast-example.json}): same structure after decoding, not same bytes.
  */
 class OsloCodecTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,7 +86,7 @@ class OsloCodecTest {
 
     @Test
     void everyKeyOfTheNeutronMdExampleIsThereWithTheSameType() throws IOException {
-        JsonNode example = resource("neutron-md-cast-example.json");
+        JsonNode example = resource("cast-example.json");
         ObjectNode theirs = codec.decode(JSON.writeValueAsBytes(example));
         ObjectNode ours = codec.decode(codec.envelope(haStates(codec, "1.5", "net-1", STATES, null)));
         for (Iterator<String> it = theirs.fieldNames(); it.hasNext();) {

@@ -29,7 +29,7 @@ class RouterDictTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String ID = "5c8f2a61-3d4e-4b7a-9c10-2e3f4a5b6c7d";
 
-    /** A router dict in the shape NEUTRON-SERVER.md describes (extra fields, nulls, extra_subnets). */
+    /** A router dict in the shape neutron-server sends (see the captured samples in registry-neutron's tests) (extra fields, nulls, extra_subnets). */
     static ObjectNode dict() throws Exception {
         try (InputStream in = RouterDictTest.class.getResourceAsStream("neutron-router-dict.json")) {
             return (ObjectNode) JSON.readTree(in);

@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-/** Command lines as Neutron composes them (NEUTRON.md §5.1–5.3). */
+/** Command lines as Neutron composes them (docs/behaviour.md §4.2, §5.1–§5.3). */
 class CommandsTest {
 
     static final String R = "0b2c6e3a-1111-4222-8333-944445555666";

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pid files, liveness and identity: NEUTRON.md §5.3, and what l3ha checks beyond it. */
+/** Pid files, liveness and identity: docs/behaviour.md §5.3, and what l3ha checks beyond Neutron. */
 class ProcFsTest {
 
     @TempDir

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Router dicts in the shape neutron-server's sync_routers returns them (NEUTRON-SERVER.md). */
+/** Router dicts in the shape neutron-server's sync_routers returns them (as in the captured samples beside SamplesTest). */
 final class Dicts {
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -27,7 +27,7 @@ import org.l3ha.common.routers.RouterParser;
 /**
  * The samples kept beside this class: sync_routers replies ({@code *sync_routers*.json}: those
  * captured from a real neutron-server, {@code sync_routers-<node>.json}, and one written by hand
- * from NEUTRON-SERVER.md, {@code example-sync_routers-reply.json}) are read without a rejected
+ * in the shape of those, {@code example-sync_routers-reply.json}) are read without a rejected
  * dict, and a registry fed with one holds exactly its routers; captured get_router_ids replies
  * ({@code get_router_ids-<node>.json}) are lists of router ids; captured notifications
  * ({@code notification-<method>.json}, the message as it sits in the queue: an oslo.messaging 2.0
