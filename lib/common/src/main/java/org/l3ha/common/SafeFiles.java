@@ -28,7 +28,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * File operations for directories that another account may write. l3ha runs as root beside
+ * File operations for directories that another account may write. Longer than ~350 lines on
+ * purpose: every operation (read, write, append, delete, list, create) goes through the same
+ * component-by-component walk below, and keeping them beside that one walk is what makes it easy to
+ * see that none of them opens a path any other way. l3ha runs as root beside
  * directories that belong to the {@code neutron} account ({@code state_path},
  * {@code /var/lib/neutron}); whoever can write there must not be able to make root open, write,
  * append to or read another file by planting a symbolic link.

@@ -5,14 +5,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.HostPort;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.l3ha.common.Counters;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
@@ -56,9 +49,6 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     /** Most routers held while no sink takes notifications. */
     static final int HOLD_CAPACITY = 131_072;
-    static final int MAX_HEADER_BYTES = 2048;
-    /** A connection with no byte read for this long is closed (Jetty's idle timeout). */
-    static final long IDLE_TIMEOUT_MS = 5_000;
     /**
      * A connection must deliver a complete request head within this time of its accept, and on a
      * keep-alive connection of the end of its previous response, else it is closed (see
@@ -72,30 +62,15 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     static final long HEADER_DEADLINE_MS = 5_000;
     /**
      * Most connections open at once (see {@link ConnectionCap}); beyond it clients wait in the
-     * listen backlog ({@value #ACCEPT_QUEUE}). Far above what monitors need: each notification is
+     * listen backlog ({@value SocketServer#ACCEPT_QUEUE}). Far above what monitors need: each notification is
      * one connection answered in well under a millisecond, so even a failover storm (the
      * benchmark's 64 clients at 6,000 requests/s, the tests' 50 at once) keeps a few dozen open;
      * a burst beyond the cap waits in the backlog for a fraction of a second. Far below the
      * descriptors of a JVM (Karaf's own use is a few hundred).
      */
     static final int MAX_CONNECTIONS = 1_024;
-    static final long STOP_TIMEOUT_MS = 2_000;
-    /** How long a stop waits for the acceptor to leave {@code accept()} (see {@link EndpointConnector}). */
-    static final long QUIESCE_MS = 1_000;
-    /** Most time a start waits for the pool to take the acceptor's and the selector's jobs. */
-    private static final long START_WAIT_MS = 1_000;
-    /** Listen backlog (Neutron's 5 loses notifications under a burst). */
-    static final int ACCEPT_QUEUE = 1024;
-    /**
-     * One acceptor thread: it checks before every accept whether the connection cap allows one,
-     * so the cap is exact and connections beyond it stay in the backlog (see {@link ConnectionCap}).
-     */
-    private static final int ACCEPTORS = 1;
     /** The health check warns while this many connections or more were closed by the deadline recently. */
     static final int HEALTH_WARN_CLOSURES = 10;
-    private static final int MAX_THREADS = 16;
-    private static final int MIN_THREADS = 4;
-    private static final long POOL_IDLE_MS = 10_000;
 
     private final Counters counters = CounterNames.create(NotificationHandler.REASONS);
     private final int holdCapacity;
@@ -104,7 +79,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
 
     /* guarded by this */
     private AgentSettings settings;
-    private Listener listener;
+    private SocketServer listener;
     private boolean closed;
 
     /**
@@ -115,35 +90,6 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         static final Limits DEFAULT = new Limits(MAX_CONNECTIONS, HEADER_DEADLINE_MS);
     }
 
-    /** A running server, its socket file, and the bounds on its connections. */
-    private record Listener(Server server, EndpointConnector connector, SocketFile file, ConnectionCap cap,
-            HeaderDeadline deadline) {
-        void close() {
-            // the acceptor out of accept() first: Jetty's interrupt could lose a connection accepted meanwhile
-            cap.stop();
-            try {
-                if (!connector.quiesce(file.isOurs() ? file.path() : null, QUIESCE_MS)) {
-                    LOG.debug("The endpoint's acceptor on {} did not leave accept() within {} ms", file.path(),
-                            QUIESCE_MS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try {
-                server.stop();
-            } catch (TimeoutException e) {
-                LOG.info("Connections on {} still open after {} ms were closed", file.path(), STOP_TIMEOUT_MS);
-            } catch (Exception e) {
-                LOG.warn("Stopping the endpoint on {} did not finish cleanly: {}", file.path(), e.toString());
-            }
-            int left = cap.closeRemaining();
-            if (left > 0) {
-                LOG.info("Closed {} connection(s) on {} accepted while the server stopped (the stopped server"
-                        + " would have kept them open)", left, file.path());
-            }
-            file.remove();
-        }
-    }
 
     /**
      * Parses the agent options and starts listening.
@@ -174,7 +120,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         AgentSettings parsed = ConfigGate.atStart(LOG, "State-change endpoint", () -> AgentSettings.of(config));
         synchronized (this) {
             settings = parsed;
-            listener = open(parsed);
+            listener = SocketServer.open(parsed, limits, buffer, holdCapacity, counters);
         }
         LOG.info("State-change endpoint listening on {} (mode {})", parsed.socketPath(), mode(parsed));
     }
@@ -207,15 +153,15 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         AgentSettings next = parsed.get();
         Path oldPath = settings.socketPath();
         if (!next.socketPath().equals(oldPath)) {
-            Listener fresh;
+            SocketServer fresh;
             try {
-                fresh = open(next);
+                fresh = SocketServer.open(next, limits, buffer, holdCapacity, counters);
             } catch (IOException | RuntimeException e) {
                 LOG.error("Cannot move the state-change endpoint to {}: {}; it keeps serving on {}",
                         next.socketPath(), e.getMessage(), oldPath);
                 return;
             }
-            Listener old = listener;
+            SocketServer old = listener;
             listener = fresh;
             settings = next;
             old.close();
@@ -245,7 +191,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
             return;
         }
         closed = true;
-        Listener l = listener;
+        SocketServer l = listener;
         listener = null;
         if (l != null) {
             l.close();
@@ -271,7 +217,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     public Map<String, Long> counters() {
         Map<String, Long> out = counters.snapshot();
         out.put("holding", (long) buffer.size());
-        Listener l;
+        SocketServer l;
         synchronized (this) {
             l = listener;
         }
@@ -288,7 +234,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
      */
     @Override
     public HealthResult check() {
-        Listener l;
+        SocketServer l;
         synchronized (this) {
             l = listener;
         }
@@ -326,73 +272,6 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         return listener == null ? null : listener.server();
     }
 
-    private Listener open(AgentSettings s) throws IOException {
-        SocketFile file = SocketFile.prepare(s.socketPath());
-        Listener fresh = newServer(file);
-        try {
-            fresh.server().start();
-            awaitPoolJobsTaken(fresh.server());
-            file.publish(s.socketMode());
-            return fresh;
-        } catch (Exception e) {
-            fresh.close();
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            if (e instanceof IOException) {
-                throw (IOException) e;
-            }
-            throw new IOException("Cannot start the state-change endpoint on " + s.socketPath() + ": " + e, e);
-        }
-    }
-
-    /**
-     * Waits (at most {@value #START_WAIT_MS} ms) until the pool's threads have taken the jobs the
-     * start queued, the acceptor's among them: a stop right after the start then finds none left
-     * in the queue (Jetty warns about such a job).
-     */
-    private static void awaitPoolJobsTaken(Server server) throws InterruptedException {
-        if (!(server.getThreadPool() instanceof QueuedThreadPool pool)) {
-            return;
-        }
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_WAIT_MS);
-        while (pool.getQueueSize() > 0 && System.nanoTime() - until < 0) {
-            Thread.sleep(1);
-        }
-    }
-
-    private Listener newServer(SocketFile file) {
-        // bounded threads; the task queue stays unbounded as Jetty requires (its tasks are bounded by connections)
-        // threads above the minimum end after 10 s idle
-        QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, (int) POOL_IDLE_MS);
-        // ...all of them: by default Jetty ends one idle thread per idle timeout (16 -> 4 took 2 minutes)
-        pool.setMaxEvictCount(MAX_THREADS);
-        pool.setName("l3ha-endpoint");
-        Server server = new Server(pool, new ScheduledExecutorScheduler("l3ha-endpoint-scheduler", false), null);
-        server.setStopAtShutdown(false);
-        server.setStopTimeout(STOP_TIMEOUT_MS);
-
-        HttpConfiguration http = new HttpConfiguration();
-        http.setRequestHeaderSize(MAX_HEADER_BYTES);
-        http.setSendServerVersion(false);
-        // the authority of requests without Host (else Jetty tries the socket path, and warns)
-        http.setServerAuthority(new HostPort("localhost"));
-        EndpointConnector connector = new EndpointConnector(server, ACCEPTORS, new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(file.bindPath());
-        connector.setAcceptQueueSize(ACCEPT_QUEUE);
-        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
-        // beans of the connector: the cap hears of accepts and closes, the deadline of every connection
-        ConnectionCap cap = new ConnectionCap(limits.maxConnections(), connector, counters);
-        HeaderDeadline deadline = new HeaderDeadline(limits.headerDeadlineMs(), connector.getScheduler(), counters,
-                cap::open);
-        connector.addBean(cap);
-        connector.addBean(deadline);
-        server.addConnector(connector);
-
-        server.setHandler(new NotificationHandler(buffer, holdCapacity, counters, deadline));
-        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters, deadline));
-        return new Listener(server, connector, file, cap, deadline);
-    }
 
     private static String mode(AgentSettings s) {
         return PosixFilePermissions.toString(s.socketMode());

@@ -83,7 +83,7 @@ public class EndpointBench {
         @Override
         public void earlyEOF() {
         }
-    }, StateChangeEndpoint.MAX_HEADER_BYTES);
+    }, SocketServer.MAX_HEADER_BYTES);
 
     @Setup
     public void setUp() throws Exception {
@@ -92,7 +92,7 @@ public class EndpointBench {
         buffer.bind((id, state) -> true);
         server = new Server();
         HttpConfiguration http = new HttpConfiguration();
-        http.setRequestHeaderSize(StateChangeEndpoint.MAX_HEADER_BYTES);
+        http.setRequestHeaderSize(SocketServer.MAX_HEADER_BYTES);
         http.setSendServerVersion(false);
         http.setServerAuthority(new HostPort("localhost"));
         connector = new LocalConnector(server, new HttpConnectionFactory(http));

@@ -179,7 +179,7 @@ class SocketLifecycleTest {
         stopper.join(10_000);
         assertFalse(stopper.isAlive());
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(ms < StateChangeEndpoint.STOP_TIMEOUT_MS, "graceful stop finished early, took " + ms + " ms");
+        assertTrue(ms < SocketServer.STOP_TIMEOUT_MS, "graceful stop finished early, took " + ms + " ms");
         await().atMost(Duration.ofSeconds(10)).until(() -> endpointThreads() == 0);
     }
 

@@ -28,7 +28,9 @@ import org.l3ha.common.RouterIds;
 
 /**
  * Turns one router document (neutron-server's router dict as sent to L3 agents) into an immutable
- * {@link Router}. Both registries read the same shape: {@code registry-file} one document per file
+ * {@link Router}. One job, over ~350 lines because the dict is large: each field it reads (router,
+ * ports, fixed IPs, subnets, the HA interface) has its type and presence rules spelled out here,
+ * in one place, rather than spread over the records. Both registries read the same shape: {@code registry-file} one document per file
  * ({@link #read(byte[])}), {@code registry-neutron} the elements of a {@code sync_routers} reply
  * ({@link #readRouterDict(JsonNode)}). Unknown fields are ignored (neutron-server adds many:
  * {@code gw_port_host}, {@code _ha_state}, {@code extra_subnets}, {@code binding:host_id},
