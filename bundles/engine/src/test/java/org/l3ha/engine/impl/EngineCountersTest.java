@@ -3,6 +3,9 @@ package org.l3ha.engine.impl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.l3ha.api.HaState.BACKUP;
+import static org.l3ha.engine.impl.TransitionsTest.R1;
+import static org.l3ha.engine.impl.TransitionsTest.R2;
+import static org.l3ha.engine.impl.TransitionsTest.R3;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,10 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The counters map {@code l3ha:stats} shows for the engine ({@link Transitions#counters}). */
 class EngineCountersTest {
-    static final String R1 = "11111111-1111-1111-1111-111111111111";
-    static final String R2 = "22222222-2222-2222-2222-222222222222";
-    static final String R3 = "33333333-3333-3333-3333-333333333333";
-
     @TempDir
     Path confs;
 
