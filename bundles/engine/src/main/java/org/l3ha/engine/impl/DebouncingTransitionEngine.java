@@ -209,7 +209,7 @@ public final class DebouncingTransitionEngine
     /** @return counters for the operator: notifications, applied, debounced, held, removed, failures */
     @Override
     public Map<String, Long> counters() {
-        return transitions.counters().toMap();
+        return transitions.counters();
     }
 
     // ------------------------------------------------------------------ references

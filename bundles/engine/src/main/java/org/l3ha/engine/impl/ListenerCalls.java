@@ -2,28 +2,40 @@ package org.l3ha.engine.impl;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
+import org.l3ha.common.Counters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Calls one bound transition listener for {@link Transitions} and keeps what its failures need: a
- * failure never escapes and is counted every time (in total and for the listener,
- * {@link EngineCounters#listenerFailed}); a failing apply is logged at ERROR only when the listener
+ * failure never escapes and is counted every time, in total ({@code listener_failures}) and for the
+ * listener ({@code listener_failures.<name>}); a failing apply is logged at ERROR only when the listener
  * starts failing for the router, and its recovery once at INFO (bounded by routers times listeners).
  * It logs under the logger of {@link Transitions}, beside the transition lines it belongs to.
  */
 final class ListenerCalls {
     private static final Logger LOG = LoggerFactory.getLogger(Transitions.class);
+    private static final String FAILURES = "listener_failures";
 
-    private final EngineCounters counters;
+    private final Counters counters;
+    private final LongAdder failures;
     /** "router listener" pairs whose last call failed, to log a repeated failure once. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
 
-    ListenerCalls(EngineCounters counters) {
+    /** @param counters where the failures are counted */
+    ListenerCalls(Counters counters) {
         this.counters = counters;
+        this.failures = counters.counter(FAILURES);
+    }
+
+    /** A call of the listener named {@code name} failed. */
+    private void failed(String name) {
+        failures.increment();
+        counters.increment(FAILURES + '.' + name);
     }
 
     /** Gives {@code state} of {@code router} (whose id is {@code routerId}) to one listener. */
@@ -35,7 +47,7 @@ final class ListenerCalls {
                 LOG.info("Router {}: listener {} applied {} again", routerId, l.name(), state.word());
             }
         } catch (Exception | LinkageError e) {
-            counters.listenerFailed(l.name());
+            failed(l.name());
             if (failing.add(key)) {
                 LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
                         + "l3ha:stats)", routerId, l.name(), state.word(), e.toString());
@@ -56,7 +68,7 @@ final class ListenerCalls {
             l.listener().remove(routerId);
             return true;
         } catch (Exception | LinkageError e) {
-            counters.listenerFailed(l.name());
+            failed(l.name());
             LOG.error("Router {}: listener {} failed to remove the router: {} (counted in l3ha:stats)", routerId, l.name(),
                     e.toString());
             LOG.debug("Router {}: listener {} removal failure", routerId, l.name(), e);

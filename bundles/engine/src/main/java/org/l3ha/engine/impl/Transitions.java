@@ -11,15 +11,16 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.Router;
 import org.l3ha.api.RouterRegistry;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
+import org.l3ha.common.Counters;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
-import org.l3ha.engine.impl.EngineCounters.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * timers, applies, replays, removals, resyncs and the hand-over all read and change a router's
  * {@link Slot} under the slot's monitor and go through its phase, which serialises a router's
  * work; kept together, that protocol can be checked in one place. Showing the slots
- * ({@link RouterStatusView}), counting ({@link EngineCounters}) and calling one listener
- * ({@link ListenerCalls}) are classes of their own.
+ * ({@link RouterStatusView}), holding unknown routers ({@link UnknownRouters}) and calling one
+ * listener ({@link ListenerCalls}) are classes of their own; the counters of all three are kept in
+ * one {@link Counters} ({@link #counters}).
  *
  * <p>Debounce rule (docs/design.md §4.1; Neutron's rule and the differences: docs/behaviour.md §3.1): every notification sets the router's <em>desired</em> state to
  * the newest one. A desired state equal to the applied state does nothing. {@code backup} and
@@ -111,7 +113,17 @@ final class Transitions {
     private volatile ListenerSet listenerSet = new ListenerSet(0, List.of());
     private volatile boolean noRegistryLogged;
 
-    private final EngineCounters counters;
+    /** What {@link #counters} shows, beside the sizes; each counter is named once, here or where it is counted. */
+    private final Counters counters = new Counters();
+    private final LongAdder notifications = counters.counter("notifications");
+    private final LongAdder applied = counters.counter("applied");
+    private final LongAdder debounced = counters.counter("debounced");
+    private final LongAdder heldUnknown = counters.counter("held_unknown_router");
+    private final LongAdder replayed = counters.counter("replayed_to_new_listeners");
+    private final LongAdder resynced = counters.counter("resynced");
+    private final LongAdder routersRemoved = counters.counter("routers_removed");
+    private final LongAdder stateWriteFailures = counters.counter("state_write_failures");
+    private final LongAdder stateRemoveFailures = counters.counter("state_remove_failures");
     private final RouterStatusView view;
     private final ListenerCalls calls;
 
@@ -123,9 +135,8 @@ final class Transitions {
     Transitions(Scheduler scheduler, StateFiles store, int haVrrpAdvertInt, int maxUnknown, long holdUnknownNanos) {
         this.scheduler = scheduler;
         this.store = store;
-        this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos);
+        this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos, counters);
         this.removedRouters = new RemovedRouters();
-        this.counters = new EngineCounters(slots::size, unknownRouters::size, unknownRouters.dropped::sum);
         this.calls = new ListenerCalls(counters);
         this.view = new RouterStatusView(slots, () -> registry, scheduler, () -> debounceNanos, log);
         setAdvertInterval(haVrrpAdvertInt);
@@ -209,7 +220,7 @@ final class Transitions {
             if (closed) {
                 return false;
             }
-            counters.increment(Counter.NOTIFICATIONS);
+            notifications.increment();
             while (!record(routerId, state)) {
                 // the router's slot was dropped meanwhile (unknown, held too long): a fresh one takes it
             }
@@ -229,7 +240,7 @@ final class Transitions {
             if (slot.desired != state) {
                 if (state == slot.applied && slot.desired != null) {
                     // a pending change withdrawn before it was applied: a flap absorbed
-                    counters.increment(Counter.DEBOUNCED);
+                    debounced.increment();
                 }
                 slot.desired = state;
                 slot.desiredSince = scheduler.nanoTime();
@@ -383,13 +394,13 @@ final class Transitions {
                 noRegistryLogged = true;
                 LOG.warn("No router registry is bound: transitions are held until one is");
             }
-            counters.increment(Counter.HELD_UNKNOWN);
+            heldUnknown.increment();
             return null;
         }
         Optional<Router> router = reg.find(slot.id);
         if (router.isEmpty()) {
             slot.unknownStamp = unknownRouters.seen(slot.id, slot.desired, slot.unknownStamp == 0);
-            counters.increment(Counter.HELD_UNKNOWN);
+            heldUnknown.increment();
             return null;
         }
         if (slot.unknownStamp != 0) {
@@ -546,7 +557,7 @@ final class Transitions {
                     failed++;
                 }
                 if (!removal.announced()) {
-                    counters.increment(Counter.REPLAYED);
+                    replayed.increment();
                 }
             }
         }
@@ -575,7 +586,7 @@ final class Transitions {
         }
         log.forget(id);
         calls.forget(id);
-        counters.increment(Counter.ROUTERS_REMOVED);
+        routersRemoved.increment();
         LOG.info("Router {} removed from this agent (no longer in the registry): {} listener(s) told{}, {}; no longer"
                 + " reported", id, told, failed > 0 ? " (" + failed + " failed)" : "", files);
     }
@@ -593,7 +604,7 @@ final class Transitions {
                 case NOT_A_DIRECTORY -> LogText.path(dir) + " left alone (a link or not a directory: not followed)";
             };
         } catch (IOException | RuntimeException e) {
-            counters.increment(Counter.STATE_REMOVE_FAILURES);
+            stateRemoveFailures.increment();
             LOG.error("Router {}: cannot remove its state from {}: {}", id, LogText.path(dir), LogText.escape(String.valueOf(e)));
             return "state not removed from " + LogText.path(dir) + " (see the error above)";
         }
@@ -630,7 +641,7 @@ final class Transitions {
                 store.write(slot.id, target);
                 persisted = target;
             } catch (IOException | RuntimeException e) {
-                counters.increment(Counter.STATE_WRITE_FAILURES);
+                stateWriteFailures.increment();
                 LOG.error("Router {}: cannot write state file {}: {}", slot.id, LogText.path(store.file(slot.id)),
                         LogText.escape(String.valueOf(e)));
             }
@@ -647,7 +658,7 @@ final class Transitions {
         }
         log.add(slot.id, now, target);
         removedRouters.forget(slot.id);
-        counters.increment(Counter.APPLIED);
+        applied.increment();
         report(slot.id, target);
     }
 
@@ -660,7 +671,7 @@ final class Transitions {
             if (l.generation() > since) {
                 LOG.debug("Router {}: giving {} to listener {} again", slot.id, state.word(), l.name());
                 calls.apply(slot.id, l, router, state);
-                counters.increment(Counter.REPLAYED);
+                replayed.increment();
             }
         }
         synchronized (slot) {
@@ -799,7 +810,7 @@ final class Transitions {
             } else {
                 state = slot.persisted != null ? slot.persisted : HaState.UNKNOWN;
             }
-            counters.increment(Counter.RESYNCED);
+            resynced.increment();
             report(routerId, state);
         }
         return true;
@@ -829,8 +840,20 @@ final class Transitions {
         return view;
     }
 
-    EngineCounters counters() {
-        return counters;
+    /**
+     * @return every counter by name, sorted: {@code notifications}, {@code applied},
+     *         {@code debounced}, {@code held_unknown_router}, {@code replayed_to_new_listeners},
+     *         {@code resynced}, {@code routers_removed}, {@code state_write_failures},
+     *         {@code state_remove_failures}, {@code listener_failures} and
+     *         {@code listener_failures.<name>} for each listener that failed ({@link ListenerCalls}),
+     *         {@code unknown_dropped} ({@link UnknownRouters}), and the sizes read now:
+     *         {@code routers} (slots kept) and {@code unknown_held} (routers held as unknown)
+     */
+    Map<String, Long> counters() {
+        Map<String, Long> c = counters.snapshot();
+        c.put("routers", (long) slots.size());
+        c.put("unknown_held", (long) unknownRouters.size());
+        return c;
     }
 
     // ------------------------------------------------------------------ shutdown

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
+import org.l3ha.common.Counters;
 import org.l3ha.common.LogText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Dropping is done by {@code dropper}, on a worker and outside this object's lock, and only for a
  * router that is still unknown, idle and not seen again since the drop was decided (each sighting
- * has its own stamp, which the router's entry keeps); dropped held states are counted in
- * {@link #dropped}.
+ * has its own stamp, which the router's entry keeps); dropped held states are counted as
+ * {@code unknown_dropped}.
  *
  * <p>Locking: {@link #seen} is called under a router's monitor, so this object's lock is always
  * taken after a router's and never held while the dropper takes one.
@@ -63,7 +64,7 @@ final class UnknownRouters {
     private final Dropper dropper;
     private final int max;
     private final long holdNanos;
-    final LongAdder dropped = new LongAdder();
+    private final LongAdder dropped;
 
     // every field below is guarded by this
     /** Router id to when it was last seen unknown, least recently seen first. */
@@ -81,15 +82,13 @@ final class UnknownRouters {
     private int expiredSinceLog;
     private boolean closed;
 
-    UnknownRouters(Scheduler scheduler, Dropper dropper) {
-        this(scheduler, dropper, DEFAULT_MAX, DEFAULT_HOLD_NANOS);
-    }
-
-    UnknownRouters(Scheduler scheduler, Dropper dropper, int max, long holdNanos) {
+    /** @param counters where the dropped held states are counted ({@code unknown_dropped}) */
+    UnknownRouters(Scheduler scheduler, Dropper dropper, int max, long holdNanos, Counters counters) {
         this.scheduler = scheduler;
         this.dropper = dropper;
         this.max = max;
         this.holdNanos = holdNanos;
+        this.dropped = counters.counter("unknown_dropped");
     }
 
     /**

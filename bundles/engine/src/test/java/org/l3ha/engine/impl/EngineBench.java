@@ -73,14 +73,14 @@ public class EngineBench {
         for (String id : ids) {
             transitions.accept(id, HaState.BACKUP); // applied at once: state file written once, here
         }
-        if (transitions.counters().toMap().get("applied") != routers) {
-            throw new IllegalStateException("setup: " + transitions.counters().toMap().get("applied") + " applied");
+        if (transitions.counters().get("applied") != routers) {
+            throw new IllegalStateException("setup: " + transitions.counters().get("applied") + " applied");
         }
     }
 
     @TearDown
     public void tearDown() throws IOException {
-        long applied = transitions.counters().toMap().get("applied");
+        long applied = transitions.counters().get("applied");
         transitions.close();
         if (applied != routers) {
             throw new IllegalStateException("a flap was applied: " + applied + " applies for " + routers + " routers");

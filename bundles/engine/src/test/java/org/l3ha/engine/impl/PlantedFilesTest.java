@@ -105,7 +105,7 @@ class PlantedFilesTest {
             clock.runReady();
             assertEquals(List.of(), list(elsewhere), "nothing was written into the link's target");
             assertTrue(Files.isSymbolicLink(link), "the link is left as it is");
-            assertEquals(1, t.counters().toMap().get("state_write_failures"), "counted");
+            assertEquals(1, t.counters().get("state_write_failures"), "counted");
             List<String> errors = log.lines("ERROR", R1, "cannot write state file");
             assertEquals(1, errors.size(), log.text());
             assertTrue(errors.get(0).contains("is a symbolic link owned by nobody: not followed"), errors.get(0));
@@ -136,7 +136,7 @@ class PlantedFilesTest {
         assertEquals("backup", Files.readString(link));
         assertEquals("rw-r--r--", Attacker.mode(link), "Neutron's mode");
         assertEquals(List.of("state"), list(dir), "no temporary file left behind");
-        assertEquals(0, t.counters().toMap().get("state_write_failures"));
+        assertEquals(0, t.counters().get("state_write_failures"));
     }
 
     @Test
@@ -246,8 +246,8 @@ class PlantedFilesTest {
                     log.text());
             assertEquals(1, log.lines("INFO", "Router " + R1 + " removed from this agent").size(), log.text());
         }
-        assertEquals(1, t.counters().toMap().get("state_remove_failures"));
-        assertEquals(1, t.counters().toMap().get("routers_removed"), "the rest of the removal happened");
+        assertEquals(1, t.counters().get("state_remove_failures"));
+        assertEquals(1, t.counters().get("routers_removed"), "the rest of the removal happened");
         assertEquals(List.of("state"), list(rootConfs.resolve(R1)), "nothing removed through the link");
     }
 

@@ -128,7 +128,7 @@ class RemovalTest {
         assertEquals(List.of(R2), t.view().statuses().stream().map(RouterStatus::routerId).toList(), "and from l3ha:routers");
         assertEquals(List.of(), t.view().history(R1, 10), "its history goes with it");
         assertEquals(1, t.routers(), "its slot is dropped");
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
         assertEquals(Optional.of(BACKUP), t.view().appliedState(R2), "the other router is untouched");
         assertTrue(Files.exists(dir(R2).resolve("state")));
 
@@ -137,7 +137,7 @@ class RemovalTest {
         t.routersChanged(Set.of(R1));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
         assertEquals(1, t.routers(), "no slot is kept for it");
     }
 
@@ -153,11 +153,11 @@ class RemovalTest {
             assertEquals(1, log.lines("INFO", R1, "3 listener(s) told (1 failed)").size(), log.text());
         }
         assertEquals(List.of("radvd " + R1, "metadata " + R1, "ipv6 " + R1), removals);
-        assertEquals(1, t.counters().toMap().get("listener_failures"));
-        assertEquals(1, t.counters().toMap().get("listener_failures.metadata"));
+        assertEquals(1, t.counters().get("listener_failures"));
+        assertEquals(1, t.counters().get("listener_failures.metadata"));
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "the rest of the removal happened");
         assertEquals(List.of(R1), reports.forgotten);
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
     }
 
     @Test
@@ -178,12 +178,12 @@ class RemovalTest {
         settle(R1, PRIMARY);
         leave(R1);
         assertEquals(3, removals.size());
-        long held = t.counters().toMap().get("held_unknown_router");
+        long held = t.counters().get("held_unknown_router");
         notify(R1, BACKUP);
         clock.advance(10);
         assertEquals(List.of(), appliedTo(R1), "not applied: the registry does not have it");
         assertEquals(List.of(), reports.events, "not reported");
-        assertTrue(t.counters().toMap().get("held_unknown_router") > held, "counted as held");
+        assertTrue(t.counters().get("held_unknown_router") > held, "counted as held");
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "no state file written for it");
         RouterStatus st = t.view().status(R1).orElseThrow();
         assertFalse(st.managed());
@@ -234,13 +234,13 @@ class RemovalTest {
         assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
         assertEquals("primary", Files.readString(dir(R1).resolve("state")));
         assertEquals(List.of(), reports.forgotten);
-        assertEquals(0, t.counters().toMap().get("routers_removed"));
+        assertEquals(0, t.counters().get("routers_removed"));
 
         // only that registry's own word for the id removes it
         t.routersChanged(Set.of(R1));
         clock.runReady();
         assertEquals(List.of("radvd " + R1, "metadata " + R1, "ipv6 " + R1), removals);
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
     }
 
     @Test
@@ -258,7 +258,7 @@ class RemovalTest {
         t.routersChanged(Set.of(R3));
         clock.runReady();
         assertEquals(List.of(), removals);
-        assertEquals(0, t.counters().toMap().get("routers_removed"));
+        assertEquals(0, t.counters().get("routers_removed"));
         assertEquals(Optional.empty(), t.view().status(R3), "no slot is left behind");
 
         // nor one only held as unknown: nothing of it was applied, and its held state stays
@@ -283,7 +283,7 @@ class RemovalTest {
         clock.runReady();
         assertEquals(List.of("radvd " + R3, "metadata " + R3, "ipv6 " + R3), removals);
         assertFalse(Files.exists(dir(R3), LinkOption.NOFOLLOW_LINKS));
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
     }
 
     @Test
@@ -372,7 +372,7 @@ class RemovalTest {
         assertEquals(List.of("apply PRIMARY", "remove"), calls, "removed after the primary, nothing applied after");
         assertEquals(List.of("queue " + R1 + " PRIMARY", "forget " + R1), batcher, "reported, then forgotten");
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS), "the file the primary wrote is removed");
-        assertEquals(1, t.counters().toMap().get("routers_removed"));
+        assertEquals(1, t.counters().get("routers_removed"));
         RouterStatus st = t.view().status(R1).orElseThrow();
         assertEquals(Optional.empty(), st.applied());
         assertEquals(Optional.of(BACKUP), st.pending(), "the notification that came after the removal was asked for is held");
@@ -460,7 +460,7 @@ class RemovalTest {
         clock.runReady();
         assertEquals(List.of("radvd " + R1), removals, "only the listener that missed it");
         assertEquals(Optional.empty(), t.view().status(R1), "no slot kept for it");
-        assertEquals(1, t.counters().toMap().get("routers_removed"), "one removal");
+        assertEquals(1, t.counters().get("routers_removed"), "one removal");
         removals.clear();
         t.setListeners(List.of(listener("ipv6", 1, null), listener("metadata", 1, null), listener("radvd", 2, null),
                 listener("extension", 3, null)));
@@ -513,6 +513,6 @@ class RemovalTest {
         assertEquals(List.of("ipv6 " + R1), removals);
         assertFalse(Files.exists(dir(R1), LinkOption.NOFOLLOW_LINKS));
         assertEquals(List.of(), appliedTo(R1), "the state read from its file is not re-applied");
-        assertEquals(1, next.counters().toMap().get("routers_removed"));
+        assertEquals(1, next.counters().get("routers_removed"));
     }
 }

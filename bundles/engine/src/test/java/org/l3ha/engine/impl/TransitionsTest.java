@@ -122,7 +122,7 @@ class TransitionsTest {
         clock.advance(10);
         assertEquals(List.of(), applied(R1));
         assertEquals(List.of(), reported(R1));
-        assertEquals(1, t.counters().toMap().get("debounced"));
+        assertEquals(1, t.counters().get("debounced"));
         assertEquals(0, clock.pendingTimers(), "the primary's timer is cancelled");
     }
 
@@ -256,7 +256,7 @@ class TransitionsTest {
         clock.advance(10);
         assertEquals(List.of(), applied(R3), "no side effects");
         assertEquals(List.of(), reported(R3), "reported to no one");
-        assertTrue(t.counters().toMap().get("held_unknown_router") >= 2, "counted");
+        assertTrue(t.counters().get("held_unknown_router") >= 2, "counted");
         assertTrue(Files.notExists(confs.resolve(R3)), "no state file");
         registry.with(R3);
         t.routersChanged(Set.of(R3));
@@ -289,9 +289,9 @@ class TransitionsTest {
         notify(R1, BACKUP);
         assertEquals(List.of("ipv6", "metadata", "radvd"), calls.stream().map(Event::by).toList());
         assertEquals(List.of(BACKUP), reports.of(R1).stream().map(Event::state).toList());
-        assertEquals(2, t.counters().toMap().get("listener_failures"));
-        assertEquals(1, t.counters().toMap().get("listener_failures.metadata"));
-        assertEquals(1, t.counters().toMap().get("listener_failures.broken"));
+        assertEquals(2, t.counters().get("listener_failures"));
+        assertEquals(1, t.counters().get("listener_failures.metadata"));
+        assertEquals(1, t.counters().get("listener_failures.broken"));
         assertEquals(Optional.of(BACKUP), t.view().appliedState(R1));
     }
 
@@ -319,7 +319,7 @@ class TransitionsTest {
         notify(R1, PRIMARY);
         assertEquals(1, applied(R1).size());
         assertEquals(List.of(PRIMARY), reports.of(R1).stream().map(Event::state).toList());
-        assertEquals(1, t.counters().toMap().get("state_write_failures"));
+        assertEquals(1, t.counters().get("state_write_failures"));
     }
 
     @Test
@@ -465,7 +465,7 @@ class TransitionsTest {
         assertEquals(Set.of(R1 + "=PRIMARY", R2 + "=BACKUP"),
                 Set.copyOf(late.stream().map(e -> e.routerId() + "=" + e.state()).toList()));
         assertEquals(List.of(), reports.events, "nothing changed: nothing reported");
-        assertEquals(2, t.counters().toMap().get("replayed_to_new_listeners"));
+        assertEquals(2, t.counters().get("replayed_to_new_listeners"));
         // the next transition reaches both, once
         notify(R2, PRIMARY);
         clock.advance(10);
@@ -501,7 +501,7 @@ class TransitionsTest {
             notify(R1, BACKUP);
             notify(R1, PRIMARY);
             notify(R1, BACKUP);
-            assertEquals(3, t.counters().toMap().get("listener_failures"), "every failure is counted");
+            assertEquals(3, t.counters().get("listener_failures"), "every failure is counted");
             assertEquals(1, log.lines("ERROR", R1, "listener ipv6 failed").size(), log.text());
             notify(R2, BACKUP);
             assertEquals(1, log.lines("ERROR", R2, "listener ipv6 failed").size(), "per router");
@@ -587,7 +587,7 @@ class TransitionsTest {
         clock.runReady();
         seen.clear();
         given.clear();
-        long appliedBefore = t.counters().toMap().get("applied");
+        long appliedBefore = t.counters().get("applied");
 
         // neutron-server added a subnet: the registry has new data for R1 and says so
         org.l3ha.api.Router changed = Fakes.router(R1);
@@ -596,7 +596,7 @@ class TransitionsTest {
         clock.runReady();
         assertEquals(List.of(R1 + " PRIMARY"), seen, "the applied state given again, once");
         assertTrue(given.get(0) == changed, "with the registry's new data");
-        assertEquals(appliedBefore, t.counters().toMap().get("applied"), "not a transition");
+        assertEquals(appliedBefore, t.counters().get("applied"), "not a transition");
         assertEquals(Optional.of(PRIMARY), t.view().appliedState(R1));
 
         // a router with no applied state, and one the registry no longer has, are given nothing

@@ -99,8 +99,8 @@ class UnknownRoutersTest {
             clock.runReady();
             assertTrue(most <= known + UnknownRouters.DEFAULT_MAX + 100, "entries during the flood: at most " + most);
             assertEquals(known + UnknownRouters.DEFAULT_MAX, t.routers(), "entries after it");
-            assertEquals(UnknownRouters.DEFAULT_MAX, t.counters().toMap().get("unknown_held"));
-            assertEquals(10_000, t.counters().toMap().get("unknown_dropped"), "the oldest 10,000 dropped, counted");
+            assertEquals(UnknownRouters.DEFAULT_MAX, t.counters().get("unknown_held"));
+            assertEquals(10_000, t.counters().get("unknown_dropped"), "the oldest 10,000 dropped, counted");
             assertEquals(Optional.empty(), t.view().status(unknownId(0)), "the first one is gone");
             assertEquals(Optional.of(BACKUP), t.view().status(unknownId(19_999)).flatMap(RouterStatus::pending), "the newest is held");
             assertEquals(1, log.lines("WARN", NOT_MANAGED).size(), "only the first is named at once: " + log.lines(NOT_MANAGED));
@@ -127,7 +127,7 @@ class UnknownRoutersTest {
             assertTrue(linesNow <= 2 + 100 / UnknownRouters.LOG_INTERVAL_SECONDS + 1, linesNow + " lines: " + log.text().lines()
                     .filter(l -> l.contains(NOT_MANAGED)).limit(20).toList());
             assertEquals(known + UnknownRouters.DEFAULT_MAX, t.routers());
-            assertEquals(30_000, t.counters().toMap().get("unknown_dropped"));
+            assertEquals(30_000, t.counters().get("unknown_dropped"));
         }
         assertEquals(List.of(), applies, "no data-plane step for any of them");
         assertEquals(List.of(), reports.events, "reported to no one");
@@ -138,8 +138,8 @@ class UnknownRoutersTest {
         // 10 minutes after their last notification, all of them are dropped (and that is summed up)
         clock.advance(600 + UnknownRouters.LOG_INTERVAL_SECONDS);
         assertEquals(known, t.routers(), "only the known routers are left, " + (clock.seconds() - t0) + " s in");
-        assertEquals(0, t.counters().toMap().get("unknown_held"));
-        assertEquals(40_000, t.counters().toMap().get("unknown_dropped"));
+        assertEquals(0, t.counters().get("unknown_held"));
+        assertEquals(40_000, t.counters().get("unknown_dropped"));
         assertEquals(0, clock.pendingTimers(), "no timer left once nothing is held");
     }
 
@@ -156,8 +156,8 @@ class UnknownRoutersTest {
         clock.runReady();
         assertEquals(List.of(String.format("BACKUP@%.1f", t0 + 17 * 60)), applied(R3));
         assertEquals(List.of(BACKUP), reports.of(R3).stream().map(Event::state).toList());
-        assertEquals(0, t.counters().toMap().get("unknown_held"), "no longer held as unknown");
-        assertEquals(0, t.counters().toMap().get("unknown_dropped"));
+        assertEquals(0, t.counters().get("unknown_held"), "no longer held as unknown");
+        assertEquals(0, t.counters().get("unknown_dropped"));
     }
 
     @Test
@@ -181,7 +181,7 @@ class UnknownRoutersTest {
             assertEquals(Optional.of(PRIMARY), t.view().status(R4).flatMap(RouterStatus::pending), "still held at 9:59");
             clock.advance(2);
             assertEquals(Optional.empty(), t.view().status(R4), "dropped at 10:00");
-            assertEquals(1, t.counters().toMap().get("unknown_dropped"));
+            assertEquals(1, t.counters().get("unknown_dropped"));
             clock.advance(UnknownRouters.LOG_INTERVAL_SECONDS);
             List<String> lines = log.lines("WARN", "1 held state dropped (1 held 10 min without the registry learning them)");
             assertEquals(1, lines.size(), log.text());
@@ -207,8 +207,8 @@ class UnknownRoutersTest {
         }
         clock.runReady();
         assertEquals(Optional.of(FAULT), small.view().appliedState(R1));
-        assertEquals(5, small.counters().toMap().get("unknown_held"));
-        assertEquals(45, small.counters().toMap().get("unknown_dropped"));
+        assertEquals(5, small.counters().get("unknown_held"));
+        assertEquals(45, small.counters().get("unknown_dropped"));
         assertEquals(2 + 5, small.routers(), "R1, R2 (resync) and the five newest unknown routers");
         small.close();
     }
@@ -230,7 +230,7 @@ class UnknownRoutersTest {
         assertEquals(Optional.of(FAULT), small.view().status(a).flatMap(RouterStatus::pending), "A's newest state is held");
         assertEquals(Optional.empty(), small.view().status(b), "B, now the oldest, was dropped instead");
         assertEquals(Optional.of(BACKUP), small.view().status(c).flatMap(RouterStatus::pending));
-        assertEquals(1, small.counters().toMap().get("unknown_dropped"));
+        assertEquals(1, small.counters().get("unknown_dropped"));
         small.close();
     }
 
@@ -242,10 +242,10 @@ class UnknownRoutersTest {
         next.loadStateFiles(new StateFiles(confs));
         next.setRegistry(registry);
         clock.runReady();
-        assertEquals(1, next.counters().toMap().get("unknown_held"), "held as unknown once a registry is bound");
+        assertEquals(1, next.counters().get("unknown_held"), "held as unknown once a registry is bound");
         clock.advance(601);
         assertEquals(Optional.empty(), next.view().status(R3));
-        assertEquals(1, next.counters().toMap().get("unknown_dropped"));
+        assertEquals(1, next.counters().get("unknown_dropped"));
         assertEquals("primary", Files.readString(confs.resolve(R3).resolve("state")), "the file itself is left alone");
         next.close();
     }

@@ -58,7 +58,7 @@ final class DaemonControl {
         if (!signal(d, pid, SIGHUP)) {
             return false;
         }
-        stats.count(ProcessStats.Counter.RELOADS);
+        stats.count(ProcessStats.RELOADS);
         return true;
     }
 
@@ -70,7 +70,7 @@ final class DaemonControl {
         OptionalLong pid = ProcFs.readPid(d.pidFile());
         if (pid.isPresent() && proc.alive(pid.getAsLong())) {
             proc.mismatch(pid.getAsLong(), d).ifPresent(why -> {
-                stats.count(ProcessStats.Counter.IMPOSTORS);
+                stats.count(ProcessStats.IMPOSTORS);
                 LOG.warn("The pid file {} of {} for {} names a process that is not that daemon ({}): it is left alone",
                         LogText.path(d.pidFile()), d.service(), d.uuid(), why);
             });
@@ -121,12 +121,12 @@ final class DaemonControl {
                     ? " (" + proc.mismatch(named.getAsLong(), d).orElse("pid " + named.getAsLong()) + ")" : "")
                     + stderr(r));
         }
-        stats.count(ProcessStats.Counter.SPAWNED);
+        stats.count(ProcessStats.SPAWNED);
         return pid.getAsLong();
     }
 
     private IOException startFailed(DaemonRecord d, String cause) {
-        stats.count(ProcessStats.Counter.SPAWN_FAILURES);
+        stats.count(ProcessStats.SPAWN_FAILURES);
         return new IOException("Cannot start " + d.service() + " for " + d.uuid() + " in " + d.namespaceLabel() + ": "
                 + cause);
     }
@@ -195,7 +195,7 @@ final class DaemonControl {
             LOG.warn("{} for {} (pid {}) still running {} s after signal {}; sending SIGKILL", d.service(), d.uuid(),
                     pid, seconds(d.stopTimeout()), signal);
             if (proc.startTime(pid) == started && signal(d, pid, SIGKILL)) {
-                stats.count(ProcessStats.Counter.KILLED);
+                stats.count(ProcessStats.KILLED);
             }
             if (awaitGone(d, pid, started, System.nanoTime() + KILL_GRACE_NANOS)) {
                 LOG.info("Stopped {} for {} in {}, pid {} (SIGKILL)", d.service(), d.uuid(), d.namespaceLabel(), pid);

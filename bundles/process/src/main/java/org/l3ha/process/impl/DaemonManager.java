@@ -145,7 +145,7 @@ final class DaemonManager {
                 LOG.info("Started {} for {} in {}, pid {}", d.service(), d.uuid(), d.namespaceLabel(), pid);
             }
             registry.register(d, spec, pid);
-            stats.count(ProcessStats.Counter.ENABLED);
+            stats.count(ProcessStats.ENABLED);
         } finally {
             lock.unlock();
         }
@@ -169,7 +169,7 @@ final class DaemonManager {
                 throw new IOException("Cannot remove the pid file " + LogText.path(d.pidFile()) + " of " + d.service()
                         + " for " + d.uuid() + ": " + LogText.escape(e.getMessage()), e);
             }
-            stats.count(ProcessStats.Counter.DISABLED);
+            stats.count(ProcessStats.DISABLED);
         } finally {
             lock.unlock();
         }

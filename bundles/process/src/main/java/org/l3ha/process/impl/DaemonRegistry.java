@@ -221,7 +221,7 @@ final class DaemonRegistry {
                                 : "nothing respawns it: check_child_processes_interval=0");
             }
         }
-        stats.add(ProcessStats.Counter.ADOPTED, running);
+        stats.add(ProcessStats.ADOPTED, running);
         if (!keys.isEmpty()) {
             LOG.info("Recorded {} daemons: {} adopted, {} registered but not running, {} forgotten", service, running, down,
                     forgotten);

@@ -5,16 +5,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HealthResult;
+import org.l3ha.common.Counters;
 import org.l3ha.common.LogText;
 
 /**
@@ -24,14 +21,18 @@ import org.l3ha.common.LogText;
  */
 final class ProcessStats {
 
-    /** The counters, named in {@link #counters} by their lower-case names. */
-    enum Counter {
-        ENABLED, DISABLED, RELOADS, SPAWNED, RESPAWNS, SPAWN_FAILURES,
-        /** SIGKILL after the stop timeout. */
-        KILLED, ADOPTED,
-        /** Pid files found naming a live process that is not the daemon (left alone). */
-        IMPOSTORS
-    }
+    // the counters, under the names counters(RegistryState) shows
+    static final String ENABLED = "enabled";
+    static final String DISABLED = "disabled";
+    static final String RELOADS = "reloads";
+    static final String SPAWNED = "spawned";
+    static final String RESPAWNS = "respawns";
+    static final String SPAWN_FAILURES = "spawn_failures";
+    /** SIGKILL after the stop timeout. */
+    static final String KILLED = "killed";
+    static final String ADOPTED = "adopted";
+    /** Pid files found naming a live process that is not the daemon (left alone). */
+    static final String IMPOSTORS = "impostors";
 
     /**
      * What the registry knows, for the verdict.
@@ -51,7 +52,8 @@ final class ProcessStats {
     static final Duration RECENT_RESPAWN = Duration.ofMinutes(10);
 
     private final Clock clock;
-    private final Map<Counter, LongAdder> counters = new EnumMap<>(Counter.class);
+    private final Counters counters = new Counters(ENABLED, DISABLED, RELOADS, SPAWNED, RESPAWNS, SPAWN_FAILURES, KILLED,
+            ADOPTED, IMPOSTORS);
     /** Registered daemons found down whose respawn failed. */
     private final Map<DaemonRecord.Key, DaemonRegistry.Registration> failing = new ConcurrentHashMap<>();
     private volatile RespawnEvent lastRespawn;
@@ -61,22 +63,21 @@ final class ProcessStats {
     /** @param clock wall clock for the health verdict */
     ProcessStats(Clock clock) {
         this.clock = clock;
-        for (Counter c : Counter.values()) {
-            counters.put(c, new LongAdder());
-        }
     }
 
-    void count(Counter c) {
-        counters.get(c).increment();
+    /** @param counter one of the names above */
+    void count(String counter) {
+        counters.increment(counter);
     }
 
-    void add(Counter c, long n) {
-        counters.get(c).add(n);
+    /** @param counter one of the names above */
+    void add(String counter, long n) {
+        counters.add(counter, n);
     }
 
     /** {@code r} was found down and respawned as {@code pid}. */
     void respawned(DaemonRegistry.Registration r, long pid) {
-        count(Counter.RESPAWNS);
+        count(RESPAWNS);
         lastRespawn = new RespawnEvent(clock.instant(), r.daemon.key(), pid);
         failing.remove(r.daemon.key());
     }
@@ -98,8 +99,7 @@ final class ProcessStats {
 
     /** @return every counter by name, and monitored and unclaimed (now), sorted by name */
     Map<String, Long> counters(RegistryState registry) {
-        Map<String, Long> c = new TreeMap<>();
-        counters.forEach((k, v) -> c.put(k.name().toLowerCase(Locale.ROOT), v.sum()));
+        Map<String, Long> c = counters.snapshot();
         c.put("monitored", (long) registry.monitored());
         c.put("unclaimed", (long) registry.unclaimed());
         return c;
@@ -129,7 +129,7 @@ final class ProcessStats {
                 ? RECENT_RESPAWN : Duration.ofSeconds(2L * s.intervalSeconds());
         if (e != null && Duration.between(e.time(), clock.instant()).compareTo(recent) < 0) {
             return HealthResult.warn(e.key() + " had to be respawned at " + e.time() + " (new pid " + e.pid() + "); "
-                    + counters.get(Counter.RESPAWNS).sum() + " respawns since activation");
+                    + counters.get(RESPAWNS) + " respawns since activation");
         }
         if (registry.journalDirty()) {
             return HealthResult.warn("the daemon journal is not up to date: cannot write "

@@ -37,9 +37,9 @@ class ProcessStatsTest {
 
     @Test
     void everyCounterIsListedByItsNameWithTheRegistrysSizes() {
-        stats.count(ProcessStats.Counter.SPAWN_FAILURES);
-        stats.count(ProcessStats.Counter.SPAWN_FAILURES);
-        stats.add(ProcessStats.Counter.ADOPTED, 3);
+        stats.count(ProcessStats.SPAWN_FAILURES);
+        stats.count(ProcessStats.SPAWN_FAILURES);
+        stats.add(ProcessStats.ADOPTED, 3);
 
         Map<String, Long> c = stats.counters(new ProcessStats.RegistryState(5, 4, false, null));
 
