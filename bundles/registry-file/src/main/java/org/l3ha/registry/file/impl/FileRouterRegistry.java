@@ -189,13 +189,13 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
      * in between is missed; publishes; leaves the new watcher (not started) in the field.
      * Caller holds lock.
      */
-    private RouterFiles.Reload load(Path dir) {
+    private Reload load(Path dir) {
         DirectoryWatcher w = new DirectoryWatcher(dir, timing, callback);
         RouterFiles f = new RouterFiles(dir, parsed);
         w.open();
         f.scan(NEVER);
         rescans.incrementAndGet();
-        RouterFiles.Reload r = f.publish(snapshot, true);
+        Reload r = f.publish(snapshot, true);
         files = f;
         watcher = w;
         publish(r);
@@ -224,7 +224,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         if (old != null) {
             old.stop();
         }
-        RouterFiles.Reload r;
+        Reload r;
         DirectoryWatcher w;
         Path from;
         synchronized (lock) {
@@ -325,7 +325,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
         } catch (NoSuchFileException | NotDirectoryException e) {
             return HealthResult.critical("routers_dir " + dir + " does not exist: no router is managed");
         } catch (IOException e) {
-            return HealthResult.critical("routers_dir " + dir + " cannot be read (" + RouterFiles.reason(e)
+            return HealthResult.critical("routers_dir " + dir + " cannot be read (" + Reasons.reason(e)
                     + "): no router is managed from it");
         }
         StringBuilder m = new StringBuilder().append(s.routers().size()).append(" routers from ").append(dir);
@@ -379,7 +379,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
     /* ---- reloads, on the watcher thread ---- */
 
     private void onFilesChanged(DirectoryWatcher source, Set<String> names) {
-        RouterFiles.Reload r;
+        Reload r;
         synchronized (lock) {
             if (source != watcher) {
                 return;
@@ -396,7 +396,7 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
     }
 
     private void onRescan(DirectoryWatcher source, String reason) {
-        RouterFiles.Reload r;
+        Reload r;
         synchronized (lock) {
             if (source != watcher) {
                 return;
@@ -414,14 +414,14 @@ public final class FileRouterRegistry implements RouterRegistry, StatsProvider, 
     }
 
     /* caller holds lock */
-    private void publish(RouterFiles.Reload r) {
+    private void publish(Reload r) {
         snapshot = r.snapshot();
         if (!r.changedIds().isEmpty()) {
             reloads.incrementAndGet();
         }
     }
 
-    private void summarize(RouterFiles.Reload r, String reason) {
+    private void summarize(Reload r, String reason) {
         Snapshot s = r.snapshot();
         if (r.anything()) {
             LOG.info("Reloaded routers_dir {} ({}): {} added, {} changed, {} removed; {} routers, {} bad files",
