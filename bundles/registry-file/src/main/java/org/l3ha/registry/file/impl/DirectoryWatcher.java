@@ -306,6 +306,6 @@ final class DirectoryWatcher {
         if (e instanceof NotDirectoryException) {
             return "is not a directory";
         }
-        return "cannot be opened or watched (" + RouterFiles.reason(e) + ")";
+        return "cannot be opened or watched (" + Reasons.reason(e) + ")";
     }
 }

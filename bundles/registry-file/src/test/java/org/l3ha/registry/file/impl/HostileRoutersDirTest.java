@@ -223,11 +223,11 @@ class HostileRoutersDirTest {
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
         // stands in for a FIFO swapped in between SafeFiles' check and its open: no writer ever comes
         java.util.concurrent.atomic.AtomicBoolean swapped = new java.util.concurrent.atomic.AtomicBoolean(true);
-        RouterFiles.DocumentReader blocking = (file, max) -> swapped.get() && !file.getFileName().toString().equals("a.json")
+        DocumentReads.DocumentReader blocking = (file, max) -> swapped.get() && !file.getFileName().toString().equals("a.json")
                 ? Files.readAllBytes(fifo) : SafeFiles.read(file, max);
         // long enough for the one real read (a.json) on a busy machine; the others never finish
-        RouterFiles files = new RouterFiles(dir, new java.util.concurrent.atomic.AtomicLong(), blocking,
-                Duration.ofMillis(1500));
+        RouterFiles files = new RouterFiles(dir, new java.util.concurrent.atomic.AtomicLong(),
+                new DocumentReads(blocking, Duration.ofMillis(1500)));
         try {
             assertTimeoutPreemptively(DEADLINE, () -> files.scan(() -> false), "the scan waited for a stuck read");
             Snapshot s = files.publish(Snapshot.empty(dir), true).snapshot();
@@ -235,13 +235,13 @@ class HostileRoutersDirTest {
             assertEquals(Set.of("b.json", "c.json", "d.json", "e.json", "f.json"), s.badFiles().keySet());
             long gaveUp = s.badFiles().values().stream().filter(r -> r.startsWith("reading it did not finish within 1500 ms"))
                     .count();
-            assertEquals(RouterFiles.MAX_STUCK_READS, gaveUp, () -> "bad files: " + s.badFiles());
-            assertTrue(s.badFiles().values().stream().anyMatch(r -> r.startsWith("not read: " + RouterFiles.MAX_STUCK_READS
+            assertEquals(DocumentReads.MAX_STUCK_READS, gaveUp, () -> "bad files: " + s.badFiles());
+            assertTrue(s.badFiles().values().stream().anyMatch(r -> r.startsWith("not read: " + DocumentReads.MAX_STUCK_READS
                     + " earlier reads in routers_dir never finished")), () -> "bad files: " + s.badFiles());
 
             // unchanged files whose read was given up are not read again (no new stuck thread)
             assertTimeoutPreemptively(DEADLINE, () -> files.scan(() -> false));
-            assertEquals(RouterFiles.MAX_STUCK_READS, log.lines("WARN", "did not finish").size(), log.text());
+            assertEquals(DocumentReads.MAX_STUCK_READS, log.lines("WARN", "did not finish").size(), log.text());
             assertEquals(1, log.lines("WARN", "never finished").size(), log.text());
         } finally {
             swapped.set(false);
@@ -255,14 +255,14 @@ class HostileRoutersDirTest {
         assertTimeoutPreemptively(DEADLINE, () -> files.scan(() -> false));
         Snapshot s = files.publish(Snapshot.empty(dir), true).snapshot();
         assertEquals(Set.of(A, B), s.routers().keySet(), () -> "bad files: " + s.badFiles());
-        assertEquals(RouterFiles.MAX_STUCK_READS, s.badFiles().size(), () -> "bad files: " + s.badFiles());
+        assertEquals(DocumentReads.MAX_STUCK_READS, s.badFiles().size(), () -> "bad files: " + s.badFiles());
         assertTrue(noReadStuck(), "no reader thread left inside a read");
     }
 
     /** Whether no reader thread is inside a read (idle ones wait for work, a stuck one is in native open). */
     static boolean noReadStuck() {
         return Thread.getAllStackTraces().entrySet().stream()
-                .filter(e -> e.getKey().getName().equals(RouterFiles.READER_THREAD))
+                .filter(e -> e.getKey().getName().equals(DocumentReads.READER_THREAD))
                 .noneMatch(e -> java.util.Arrays.stream(e.getValue()).anyMatch(f -> f.getMethodName().equals("readAllBytes")));
     }
 

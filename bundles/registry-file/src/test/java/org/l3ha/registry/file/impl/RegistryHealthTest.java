@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,5 +36,26 @@ class RegistryHealthTest {
         } finally {
             r.deactivate();
         }
+    }
+
+    @Test
+    void aSnapshotsBadAndIncompleteFilesAreAWarningNamingAtMostTenOfEach() {
+        Map<String, String> bad = new TreeMap<>();
+        for (int i = 0; i < RegistryHealth.MAX_NAMES_IN_HEALTH + 2; i++) {
+            bad.put(String.format("a%02d.json", i), "bad");
+        }
+        Snapshot s = new Snapshot(tmp, Map.of(), bad, Map.of("z\nz.json", "a subnet"), 0);
+        HealthResult h = new RegistryHealth().check(s);
+        assertEquals(HealthResult.Status.WARN, h.status(), h.message());
+        assertEquals("0 routers from " + tmp + "; 12 bad documents skipped: a00.json, a01.json, a02.json, a03.json, "
+                + "a04.json, a05.json, a06.json, a07.json, a08.json, a09.json, ... (2 more); 1 documents loaded without "
+                + "subnets radvd cannot advertise: z\\x0az.json", h.message());
+
+        HealthResult clean = new RegistryHealth().check(Snapshot.empty(tmp));
+        assertEquals(HealthResult.Status.OK, clean.status(), clean.message());
+
+        HealthResult missing = new RegistryHealth().check(Snapshot.empty(tmp.resolve("missing")));
+        assertEquals(HealthResult.Status.CRITICAL, missing.status(), missing.message());
+        assertTrue(missing.message().endsWith("does not exist: no router is managed"), missing.message());
     }
 }
