@@ -123,7 +123,7 @@ final class BrokerLink {
                     new OsloClient.Listener() { });
             feed = new NotificationFeed(NeutronRegistry.NAME, NeutronRegistry.THREAD_PREFIX, calls, nextTls, codec,
                     "l3ha_registry." + host, List.of(NeutronRegistry.L3_AGENT_TOPIC + "." + host),
-                    List.of(NeutronRegistry.L3_AGENT_TOPIC + "_fanout"), events(routers));
+                    List.of(NeutronRegistry.L3_AGENT_TOPIC + "_fanout"), events(routers.events()));
             LOG.info("neutron registry: routers of host {} from neutron-server through {} (exchange {}, topic {})",
                     host, next.transportUrl(), next.controlExchange(), next.topic());
         }

@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +32,10 @@ import org.l3ha.common.RouterIds;
  * use this class's logger.
  *
  * <p><b>Threads.</b> Every call to neutron-server runs on the {@link Scheduler}, one at a time;
- * {@link #find}, {@link #all}, the {@link L3Events} methods, {@link #check} and {@link #counters}
- * may be called from any thread and never wait for neutron-server. Readers answer from an
- * immutable snapshot swapped in one step; each swap that adds, changes or removes routers is one
- * {@code routersChanged} call to the listener given to the constructor (on the scheduler's thread,
+ * {@link #find}, {@link #all}, the {@link L3Events} of {@link #events()}, {@link #check} and
+ * {@link #counters} may be called from any thread and never wait for neutron-server. Readers
+ * answer from an immutable snapshot swapped in one step; each swap that adds, changes or removes
+ * routers is one {@code routersChanged} call to the listener given to the constructor (on the scheduler's thread,
  * after the swap, never while a lock is held), naming every such router. A full sync swaps once
  * for the routers no longer scheduled here and once per chunk.
  *
@@ -61,7 +59,7 @@ import org.l3ha.common.RouterIds;
  * {@code AgentNotFoundByTypeHost} for such a host (and returns nothing for a registered host
  * without routers).
  */
-final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, StatsProvider {
+final class NeutronRouters implements RouterRegistry, HealthCheck, StatsProvider {
     private static final Logger LOG = LoggerFactory.getLogger(NeutronRouters.class);
 
     private final RegistryState state;
@@ -149,21 +147,9 @@ final class NeutronRouters implements RouterRegistry, L3Events, HealthCheck, Sta
         return Collections.unmodifiableCollection(state.snapshot.routers().values());
     }
 
-    /* ---------------------------------------------------------------- L3Events: see FeedEvents */
-
-    @Override
-    public void connected() {
-        feed.connected();
-    }
-
-    @Override
-    public void disconnected(String cause) {
-        feed.disconnected(cause);
-    }
-
-    @Override
-    public void notification(String method, JsonNode args) {
-        feed.notification(method, args);
+    /** @return where the notification feed's deliveries go (any thread; never waits for neutron-server) */
+    L3Events events() {
+        return feed;
     }
 
     /* ---------------------------------------------------------------- health and counters */
