@@ -33,11 +33,11 @@ import org.l3ha.common.RouterIds;
  *
  * <p><b>Threads.</b> Every call to neutron-server runs on the {@link Scheduler}, one at a time;
  * {@link #find}, {@link #all}, the {@link L3Events} of {@link #events()}, {@link #check} and
- * {@link #counters} may be called from any thread and never wait for neutron-server. Readers
- * answer from an immutable snapshot swapped in one step; each swap that adds, changes or removes
- * routers is one {@code routersChanged} call to the listener given to the constructor (on the scheduler's thread,
- * after the swap, never while a lock is held), naming every such router. A full sync swaps once
- * for the routers no longer scheduled here and once per chunk.
+ * {@link #counters} may be called from any thread and never wait for neutron-server. Readers answer
+ * from an immutable snapshot swapped in one step; each swap that adds, changes or removes routers
+ * is one {@code routersChanged} call to the listener given to the constructor (on the scheduler's
+ * thread, after the swap, never while a lock is held), naming every such router. A full sync swaps
+ * once for the routers no longer scheduled here and once per chunk.
  *
  * <p><b>Ordering.</b> The newest event per router wins: a notification that arrives while a call
  * is in flight is not overtaken by the call's (older) answer. A router dropped by a notification
