@@ -33,7 +33,8 @@ import org.l3ha.oslo.OsloSettings;
  *
  * <p><b>Threads.</b> {@link #updated} runs on Config Admin's thread and {@link #close} on DS's;
  * both change the client and the feed under this object's lock. The client and the problem are
- * volatile: the calls (scheduler's thread), the counters and the health read them without the lock.
+ * volatile: the calls (scheduler's thread), the counters and the health read them without the lock;
+ * the counters read the feed without it too, for {@code feed_connected} only.
  */
 final class BrokerLink {
     /* the registry component's logger: these lines are the component's */

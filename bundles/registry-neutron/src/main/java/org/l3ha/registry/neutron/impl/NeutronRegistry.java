@@ -57,7 +57,7 @@ import org.l3ha.oslo.OsloSettings;
  * {@link HealthCheck} {@code l3ha.health.name=registry}) are registered by hand while the component
  * is active, the registry from the start: until the first sync it knows no router, and the engine
  * holds what it hears for routers it does not know and applies it once the registry adds them
- * ({@link #find} of an unknown id also fetches it at once).
+ * ({@link NeutronRouters#find} of an unknown id also fetches it at once).
  */
 @Component(name = NeutronRegistry.PID, configurationPid = {AgentSettings.PID, NeutronRegistry.PID}, immediate = true,
         service = {})
