@@ -3,9 +3,7 @@ package org.l3ha.registry.neutron.impl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.Dictionary;
-import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -37,34 +35,29 @@ import org.l3ha.api.RouterRegistry;
 import org.l3ha.api.RouterRegistryListener;
 import org.l3ha.api.StatsProvider;
 import org.l3ha.common.AgentSettings;
-import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
-import org.l3ha.oslo.BrokerTls;
-import org.l3ha.oslo.NotificationFeed;
-import org.l3ha.oslo.OsloClient;
-import org.l3ha.oslo.OsloCodec;
 import org.l3ha.oslo.OsloSettings;
 
 /**
  * The {@link RouterRegistry} fed by neutron-server, as Neutron's L3 agent is fed: RPC calls on the
  * L3 plugin's topic ({@link NeutronRouters} decides which, when) and copies of the notifications
- * neutron-server sends this host's L3 agent ({@link NotificationFeed}: a queue of its own, never the
- * agent's).
+ * neutron-server sends this host's L3 agent ({@link BrokerLink}: a queue of its own, never the
+ * agent's). This class keeps only the DS lifecycle, the configuration and the services.
  *
  * <p>Configuration: {@code host} from PID {@code org.l3ha.agent}; the pacing from this PID
  * ({@value #PID}); the broker (transport_url, exchange, topic, timeouts, TLS) from the oslo
  * reporter's PID {@code org.l3ha.reporter.oslo}, so both talk to the same neutron-server. That PID
  * holds the broker password and arrives through a {@link ManagedService} this component registers,
  * never as a component property; {@code rpc_mode} there is the reporter's: the registry always
- * calls. A change of the broker settings replaces the client and the feed; the routers known stay
- * in effect and a full sync follows the new feed's connection.
+ * calls. A change of the broker settings replaces the client and the feed ({@link BrokerLink});
+ * the routers known stay in effect and a full sync follows the new feed's connection.
  *
  * <p>The services ({@link RouterRegistry}, {@link StatsProvider} {@code l3ha.stats.name=registry},
  * {@link HealthCheck} {@code l3ha.health.name=registry}) are registered by hand while the component
  * is active, the registry from the start: until the first sync it knows no router, and the engine
  * holds what it hears for routers it does not know and applies it once the registry adds them
- * ({@link #find} of an unknown id also fetches it at once).
+ * ({@link NeutronRouters#find} of an unknown id also fetches it at once).
  */
 @Component(name = NeutronRegistry.PID, configurationPid = {AgentSettings.PID, NeutronRegistry.PID}, immediate = true,
         service = {})
@@ -102,15 +95,10 @@ public final class NeutronRegistry {
     private final String host;
     private final NeutronRouters routers;
     private final ExecutorScheduler scheduler;
-    private final OsloCodec codec = new OsloCodec();
+    private final BrokerLink broker;
     private final List<RouterRegistryListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    /* written under lock */
-    private volatile OsloClient client;
-    private volatile OsloSettings broker;
-    private volatile String brokerProblem = "waiting for the configuration of PID " + OsloSettings.PID;
-    private NotificationFeed feed;
-    private BrokerTls tls;
+    /* guarded by lock */
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
     private boolean deactivated;
 
@@ -124,7 +112,9 @@ public final class NeutronRegistry {
         host = ConfigGate.atStart(LOG, "neutron registry", () -> AgentSettings.parse(props).host());
         NeutronSettings pacing = ConfigGate.atStart(LOG, "neutron registry", () -> pacing(props));
         scheduler = new ExecutorScheduler(THREAD_PREFIX + "sync");
-        routers = new NeutronRouters(host, pacing, new OsloL3PluginRpc(() -> client), scheduler, this::fire);
+        broker = new BrokerLink(host);
+        routers = new NeutronRouters(host, pacing, new OsloL3PluginRpc(broker::client), scheduler, this::fire);
+        broker.deliverTo(routers);
         synchronized (lock) {
             registrations.add(context.registerService(StatsProvider.class, this::counters,
                     properties(StatsProvider.NAME, "registry")));
@@ -132,7 +122,7 @@ public final class NeutronRegistry {
                     properties(HealthCheck.NAME, "registry")));
             registrations.add(context.registerService(RouterRegistry.class, new Registry(),
                     properties(Constants.SERVICE_DESCRIPTION, "l3ha neutron router registry")));
-            registrations.add(context.registerService(ManagedService.class, this::brokerUpdated,
+            registrations.add(context.registerService(ManagedService.class, broker::updated,
                     properties(Constants.SERVICE_PID, OsloSettings.PID)));
         }
         LOG.info("neutron registry for host {} started; waiting for the broker settings of PID {}", host,
@@ -169,96 +159,8 @@ public final class NeutronRegistry {
         }
     }
 
-    /** The oslo reporter's PID, from Config Admin; null when it has none. Never throws. */
-    void brokerUpdated(Dictionary<String, ?> dictionary) {
-        Map<String, Object> merged = new HashMap<>();
-        merged.put(AgentSettings.HOST, host);
-        if (dictionary != null) {
-            for (String key : Collections.list(dictionary.keys())) {
-                if (OsloSettings.KEYS.contains(key)) {
-                    merged.put(key, dictionary.get(key));
-                }
-            }
-        }
-        List<String> warnings = new ArrayList<>();
-        OsloSettings next;
-        BrokerTls nextTls = null;
-        try {
-            next = OsloSettings.parse(merged, warnings);
-            if (next.active() && next.tls().enabled()) {
-                nextTls = BrokerTls.load(next.tls(), warnings);
-            }
-        } catch (ConfigException e) {
-            synchronized (lock) {
-                brokerProblem = "broker settings rejected, keeping the previous ones: " + e.getMessage();
-            }
-            LOG.error("neutron registry: {}; keeping the previous broker settings", e.getMessage());
-            return;
-        }
-        synchronized (lock) {
-            if (deactivated) {
-                return;
-            }
-            if (next.equals(broker) && (nextTls == null ? tls == null : nextTls.sameAs(tls))) {
-                brokerProblem = null;
-                return;
-            }
-            apply(next, nextTls);
-        }
-    }
-
-    /** Called with the lock held: replaces the client and the feed; the routers stay. */
-    private void apply(OsloSettings next, BrokerTls nextTls) {
-        NotificationFeed oldFeed = feed;
-        OsloClient oldClient = client;
-        feed = null;
-        broker = next;
-        tls = nextTls;
-        if (!next.active()) {
-            client = null;
-            brokerProblem = "transport_url of PID " + OsloSettings.PID + " is not set: no routers from neutron-server";
-            LOG.warn("neutron registry: {}", brokerProblem);
-        } else {
-            brokerProblem = null;
-            OsloSettings calls = next.withRpcMode(OsloSettings.RpcMode.CALL);
-            client = new OsloClient(NAME, THREAD_PREFIX, calls, nextTls, codec, new OsloClient.Listener() { });
-            feed = new NotificationFeed(NAME, THREAD_PREFIX, calls, nextTls, codec, "l3ha_registry." + host,
-                    List.of(L3_AGENT_TOPIC + "." + host), List.of(L3_AGENT_TOPIC + "_fanout"), events(routers));
-            LOG.info("neutron registry: routers of host {} from neutron-server through {} (exchange {}, topic {})",
-                    host, next.transportUrl(), next.controlExchange(), next.topic());
-        }
-        close(oldFeed);
-        close(oldClient);
-        if (feed != null) {
-            routers.start();
-            feed.start();
-        }
-    }
-
-    /** The feed's deliveries, handed to the registry's logic. */
-    static NotificationFeed.Sink events(L3Events routers) {
-        return new NotificationFeed.Sink() {
-            @Override
-            public void connected() {
-                routers.connected();
-            }
-
-            @Override
-            public void disconnected(String cause) {
-                routers.disconnected(cause);
-            }
-
-            @Override
-            public void message(String method, com.fasterxml.jackson.databind.JsonNode args) {
-                routers.notification(method, args);
-            }
-        };
-    }
-
     @Deactivate
     void deactivate() {
-        NotificationFeed f;
-        OsloClient c;
         synchronized (lock) {
             if (deactivated) {
                 return;
@@ -268,14 +170,8 @@ public final class NeutronRegistry {
                 unregister(registrations.get(i));
             }
             registrations.clear();
-            f = feed;
-            c = client;
-            feed = null;
-            client = null;
         }
-        routers.stop();
-        close(f);
-        close(c);
+        broker.close(routers::stop);
         scheduler.close();
         LOG.info("neutron registry stopped");
     }
@@ -283,24 +179,13 @@ public final class NeutronRegistry {
     /** @return the registry's counters, and {@code broker_configured} (1 while transport_url is set) */
     Map<String, Long> counters() {
         Map<String, Long> out = new TreeMap<>(routers.counters());
-        out.put("broker_configured", client != null ? 1L : 0L);
-        NotificationFeed f = feed;
-        out.put("feed_connected", f != null && f.connected() ? 1L : 0L);
+        broker.counters(out);
         return out;
     }
 
     /** @return the registry's verdict; CRITICAL while there is no broker to ask */
     HealthResult check() {
-        String problem = brokerProblem;
-        HealthResult r = routers.check();
-        if (problem == null) {
-            return r;
-        }
-        if (client == null) {
-            return HealthResult.critical(problem);
-        }
-        return r.status() == HealthResult.Status.OK ? HealthResult.warn(problem)
-                : new HealthResult(r.status(), problem + "; " + r.message());
+        return broker.check(routers::check);
     }
 
     /** The registry service: the routers {@link NeutronRouters} holds. */
@@ -330,17 +215,6 @@ public final class NeutronRegistry {
             registration.unregister();
         } catch (IllegalStateException e) {
             // already unregistered (the bundle is stopping)
-        }
-    }
-
-    private static void close(AutoCloseable c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            LOG.warn("neutron registry: error while closing {}: {}", c.getClass().getSimpleName(), e.toString());
         }
     }
 }

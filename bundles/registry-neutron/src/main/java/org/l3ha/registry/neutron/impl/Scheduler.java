@@ -23,4 +23,11 @@ interface Scheduler {
 
     /** @return wall-clock time in milliseconds since the epoch (for "last good sync" in health) */
     long currentTimeMillis();
+
+    /** Cancels the task of a handle {@link #schedule} returned; nothing for null. */
+    static void cancel(Runnable handle) {
+        if (handle != null) {
+            handle.run();
+        }
+    }
 }

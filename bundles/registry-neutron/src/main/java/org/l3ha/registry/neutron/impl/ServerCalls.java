@@ -99,4 +99,17 @@ final class ServerCalls {
             throw new CallFailed(SYNC_ROUTERS, new NeutronRpcException(NeutronRpcException.Kind.OTHER, e.toString(), e));
         }
     }
+
+    /**
+     * Asks sync_routers for nothing: it raises AgentNotFoundByTypeHost for a host that is no registered
+     * agent (get_router_ids answers {@code []} also for such a host), and returns nothing for a
+     * registered host without routers.
+     */
+    void confirmRegistered() throws CallFailed {
+        JsonNode reply = syncRouters(List.of());
+        if (reply.size() > 0) {
+            LOG.debug("sync_routers(host, []) returned {} routers after get_router_ids returned none; "
+                    + "their notifications will bring them", reply.size());
+        }
+    }
 }

@@ -77,7 +77,7 @@ class ExecutorSchedulerTest {
                 readers[t].start();
             }
             rpc.putRouters(601, 601);
-            r.notification("router_added_to_agent", NotificationsTest.args("{\"payload\": [\"" + Dicts.id(601) + "\"]}"));
+            r.events().notification("router_added_to_agent", NotificationsTest.args("{\"payload\": [\"" + Dicts.id(601) + "\"]}"));
             for (Thread t : readers) {
                 t.join(TimeUnit.SECONDS.toMillis(DEADLINE_S));
             }

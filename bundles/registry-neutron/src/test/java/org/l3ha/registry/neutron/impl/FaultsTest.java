@@ -113,7 +113,7 @@ class FaultsTest {
         f.told();
         f.rpc.clearCalls();
 
-        f.registry.disconnected("Connection reset by peer");
+        f.registry.events().disconnected("Connection reset by peer");
         HealthResult h = f.registry.check();
         assertEquals(HealthResult.Status.WARN, h.status());
         assertTrue(h.message().contains("notification feed disconnected since 2025-11-24T16:16:40Z (Connection reset by peer)"),
@@ -124,7 +124,7 @@ class FaultsTest {
 
         // missed meanwhile: router 2 changed, 3 unscheduled, 4 scheduled
         f.rpc.put(Dicts.router(Dicts.id(2), 1300)).remove(Dicts.id(3)).putRouters(4, 4);
-        f.registry.connected();
+        f.registry.events().connected();
         f.scheduler.runReady();
         assertEquals("get_router_ids", f.rpc.calls().get(0).method());
         assertEquals(Set.of(Dicts.id(1), Dicts.id(2), Dicts.id(4)), f.ids());
@@ -141,7 +141,7 @@ class FaultsTest {
         f.started();
         f.scheduler.advance(Duration.ofSeconds(3));   // attempts at 0, 1, 3: next one at 7
         f.rpc.failAll(null);
-        f.registry.connected();
+        f.registry.events().connected();
         f.scheduler.runReady();
         assertEquals(Fixture.ids(1, 1), f.ids());
         assertEquals(3.0, times(f.rpc, "get_router_ids").get(3));
@@ -204,7 +204,7 @@ class FaultsTest {
             assertTrue(lines.get(0).contains("Router " + Dicts.id(3) + " from neutron-server skipped: "
                     + "_interfaces[0].fixed_ips: missing; not loaded"), lines.get(0));
 
-            f.registry.connected();   // the same dict again: no second line
+            f.registry.events().connected();   // the same dict again: no second line
             f.scheduler.runReady();
             assertEquals(1, log.lines(Dicts.id(3)).size(), log.text());
         }
@@ -257,7 +257,7 @@ class FaultsTest {
             return reply;
         });
         try (LogCapture log = new LogCapture()) {
-            f.registry.connected();
+            f.registry.events().connected();
             f.scheduler.runReady();
             assertEquals(1, log.lines("WARN", "1 router dicts skipped, without a usable id", "element 2 of 3: id: missing",
                     "kept this time").size(), log.text());
@@ -309,7 +309,7 @@ class FaultsTest {
         s.runReady();
         assertEquals(2, r.all().size());
         rpc.putRouters(3, 3);
-        r.notification("routers_updated", NotificationsTest.args("{\"routers\": [\"" + Dicts.id(3) + "\"]}"));
+        r.events().notification("routers_updated", NotificationsTest.args("{\"routers\": [\"" + Dicts.id(3) + "\"]}"));
         s.runReady();
         assertEquals(3, r.all().size());
         assertFalse(r.check().status() == HealthResult.Status.CRITICAL);

@@ -61,7 +61,7 @@ final class Fixture {
         } catch (Exception e) {
             throw new IllegalArgumentException(argsJson, e);
         }
-        registry.notification(method, args);
+        registry.events().notification(method, args);
         scheduler.runReady();
     }
 

@@ -102,8 +102,8 @@ class NotificationsTest {
     @Test
     void notificationsWaitingTogetherAreFetchedInOneCall() {
         f.rpc.putRouters(4, 4);
-        f.registry.notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(1) + "\", \"" + Dicts.id(2) + "\"]}"));
-        f.registry.notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\", \"" + Dicts.id(4) + "\"]}"));
+        f.registry.events().notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(1) + "\", \"" + Dicts.id(2) + "\"]}"));
+        f.registry.events().notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\", \"" + Dicts.id(4) + "\"]}"));
         f.scheduler.runReady();
         assertEquals(1, f.rpc.calls().size(), () -> "calls " + f.rpc.calls());
         assertEquals(Set.of(Dicts.id(1), Dicts.id(2), Dicts.id(4)), Set.copyOf(f.rpc.calls().get(0).ids()));
@@ -111,10 +111,10 @@ class NotificationsTest {
 
     @Test
     void theNewestEventWinsAndRemoveThenAddFetches() {
-        f.registry.notification("router_removed_from_agent", args("{\"payload\": {\"router_id\": \"" + Dicts.id(1) + "\"}}"));
-        f.registry.notification("router_added_to_agent", args("{\"payload\": [\"" + Dicts.id(1) + "\"]}"));
-        f.registry.notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\"]}"));
-        f.registry.notification("router_deleted", args("{\"router_id\": \"" + Dicts.id(2) + "\"}"));
+        f.registry.events().notification("router_removed_from_agent", args("{\"payload\": {\"router_id\": \"" + Dicts.id(1) + "\"}}"));
+        f.registry.events().notification("router_added_to_agent", args("{\"payload\": [\"" + Dicts.id(1) + "\"]}"));
+        f.registry.events().notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\"]}"));
+        f.registry.events().notification("router_deleted", args("{\"router_id\": \"" + Dicts.id(2) + "\"}"));
         f.scheduler.runReady();
         assertEquals(List.of(Dicts.id(1)), f.rpc.calls("sync_routers").get(0).ids(), "router 2's fetch was overtaken");
         assertEquals(Set.of(Dicts.id(1), Dicts.id(3)), f.ids());
@@ -127,7 +127,7 @@ class NotificationsTest {
         f.rpc.put(Dicts.router(Dicts.id(2), 1400));
         f.rpc.duringCall(c -> {
             if (c.method().equals("sync_routers") && once.compareAndSet(false, true)) {
-                f.registry.notification("router_deleted", args("{\"router_id\": \"" + Dicts.id(2) + "\"}"));
+                f.registry.events().notification("router_deleted", args("{\"router_id\": \"" + Dicts.id(2) + "\"}"));
             }
         });
         f.notify("routers_updated", "{\"routers\": [\"" + Dicts.id(2) + "\"]}");
@@ -142,7 +142,7 @@ class NotificationsTest {
         f.rpc.duringCall(c -> {
             if (c.method().equals("sync_routers") && once.compareAndSet(false, true)) {
                 f.rpc.put(Dicts.router(Dicts.id(2), 1300));
-                f.registry.notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\"]}"));
+                f.registry.events().notification("routers_updated", args("{\"routers\": [\"" + Dicts.id(2) + "\"]}"));
             }
         });
         f.notify("routers_updated", "{\"routers\": [\"" + Dicts.id(2) + "\"]}");

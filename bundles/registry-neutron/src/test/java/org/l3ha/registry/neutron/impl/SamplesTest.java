@@ -103,7 +103,7 @@ class SamplesTest {
         f.rpc.clearCalls();
         f.told();
         f.rpc.put(Dicts.router(n.ids().get(0), 1300));
-        f.registry.notification(method, message.get("args"));
+        f.registry.events().notification(method, message.get("args"));
         f.scheduler.runReady();
         if (n.method().removes()) {
             assertEquals(List.of(), f.rpc.calls());

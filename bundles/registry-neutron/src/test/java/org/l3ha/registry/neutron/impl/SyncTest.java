@@ -63,7 +63,7 @@ class SyncTest {
         assertEquals(HealthResult.Status.OK, f.registry.check().status(), f.registry.check().message());
 
         f.rpc.clearCalls();
-        f.registry.connected();
+        f.registry.events().connected();
         f.scheduler.runReady();
         assertTrue(f.rpc.calls("sync_routers").stream().allMatch(c -> c.ids().size() <= 96));
         assertEquals(96, f.rpc.calls("sync_routers").get(0).ids().size());
@@ -242,10 +242,10 @@ class SyncTest {
         f.started();
         f.told();
         f.rpc.clearCalls();
-        f.registry.notification("routers_updated", Dicts.JSON.createObjectNode().set("routers",
+        f.registry.events().notification("routers_updated", Dicts.JSON.createObjectNode().set("routers",
                 Dicts.JSON.createArrayNode().add(Dicts.id(1))));
         f.registry.stop();
-        f.registry.connected();
+        f.registry.events().connected();
         f.registry.find(Dicts.id(5));
         f.scheduler.advance(Duration.ofMinutes(5));
         assertEquals(List.of(), f.rpc.calls());
