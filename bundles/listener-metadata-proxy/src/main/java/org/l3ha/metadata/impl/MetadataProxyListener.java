@@ -1,12 +1,9 @@
 package org.l3ha.metadata.impl;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,10 +25,7 @@ import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.HostIpv6;
 import org.l3ha.common.ConfigException;
-import org.l3ha.common.Devices;
-import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
-import org.l3ha.common.SafeFiles;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -60,7 +54,11 @@ import org.slf4j.LoggerFactory;
  * <li>when the router leaves this node ({@link #remove}), whatever its state or kind: the same as
  * on backup.</li>
  * </ul>
- * Also the {@link StatsProvider} and {@link HealthCheck} named {@code metadata}.
+ * Also the {@link StatsProvider} and {@link HealthCheck} named {@code metadata}. This class is the DS
+ * component (configuration, the process manager reference, the {@link TransitionListener} calls,
+ * counters and health); {@link ProxyControl} starts and stops a router's haproxy and its
+ * configuration and remembers what it started, {@link HaproxyIdentity} resolves the account haproxy
+ * runs as, {@link MetadataSettings} holds the options used.
  *
  * <p><b>Account.</b> haproxy, which tenants' instances talk to, drops its privileges to
  * {@code metadata_proxy_user}:{@code metadata_proxy_group} (names or ids, Neutron's options);
@@ -93,49 +91,6 @@ import org.slf4j.LoggerFactory;
             HealthCheck.NAME + "=metadata"})
 public final class MetadataProxyListener implements TransitionListener, StatsProvider, HealthCheck, DaemonFactory {
 
-    /**
-     * What this listener uses of the configuration.
-     *
-     * @param enabled {@code enable_metadata_proxy}
-     * @param port {@code metadata_port}
-     * @param socket {@code metadata_proxy_socket}
-     * @param statePath {@code state_path}
-     * @param externalPids {@code external_pids}
-     * @param user {@code metadata_proxy_user}, empty for unset
-     * @param group {@code metadata_proxy_group}, empty for unset
-     */
-    record Settings(boolean enabled, int port, Path socket, Path statePath, Path externalPids, String user,
-            String group) {
-        static Settings of(AgentConfig config) {
-            AgentSettings a = AgentSettings.of(config);
-            return new Settings(a.enableMetadataProxy(), a.metadataPort(), a.metadataProxySocket(), a.statePath(),
-                    a.externalPids(), a.metadataProxyUser(), a.metadataProxyGroup());
-        }
-
-        Path confFile(String routerId) {
-            return statePath.resolve(HaproxyConfFile.DIR).resolve(routerId + ".conf");
-        }
-
-        Path pidFile(String routerId) {
-            return externalPids.resolve(routerId + ".pid." + HaproxyDaemon.SERVICE);
-        }
-
-        @Override
-        public String toString() {
-            return enabled ? "port " + port + ", backend " + socket + ", configs in " + statePath.resolve(HaproxyConfFile.DIR)
-                    + ", pid files in " + externalPids : "disabled (enable_metadata_proxy=false)";
-        }
-    }
-
-    /** Resolves the account haproxy runs as ({@link DaemonAccount#resolve}). */
-    interface Accounts {
-        DaemonAccount resolve(String user, String group, Path statePath) throws IOException;
-    }
-
-    /** haproxy's account, or why there is none. */
-    record Identity(DaemonAccount account, String problem) {
-    }
-
     static final Path NETNS_DIR = Path.of("/run/netns");
     static final String HAPROXY = "haproxy";
     private static final Logger LOG = LoggerFactory.getLogger(MetadataProxyListener.class);
@@ -143,22 +98,14 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
     /** This listener as the {@link DaemonFactory} of its service, registered by hand (see {@link DaemonFactories}). */
     private final AtomicReference<ServiceRegistration<DaemonFactory>> factoryRegistration = new AtomicReference<>();
-    private final String haproxy;
-    private final HostIpv6 host;
-    private final Path netnsDir;
-    private final Accounts accounts;
-    private volatile Identity identity;
-    private volatile Settings settings;
-    /** The haproxy this component enabled, per router: what it rebuilds for a new process manager. */
-    private final Map<String, HaproxyDaemon> running = new ConcurrentHashMap<>();
+    private final HaproxyIdentity.Accounts accounts;
+    private volatile HaproxyIdentity identity;
+    private volatile MetadataSettings settings;
     private final FailingRouters failing = new FailingRouters("metadata proxy");
-    /** The last problem with the metadata agent's socket that was logged, or null. */
-    private final AtomicReference<String> backendProblem = new AtomicReference<>();
 
     private final Counters counters = new Counters();
-    private final LongAdder started = counters.counter("started");
-    private final LongAdder stopped = counters.counter("stopped");
-    private final LongAdder restarted = counters.counter("restarted_config_changed");
+    /** Each router's haproxy and configuration, and what was started per router. */
+    private final ProxyControl control;
     private final LongAdder skipped = counters.counter("skipped_disabled");
     private final LongAdder removals = counters.counter("removals");
     private final LongAdder failures = counters.counter("failures");
@@ -181,52 +128,13 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      * @param netnsDir where named namespaces are ({@code /run/netns})
      * @param accounts resolves the user and group haproxy runs as
      */
-    MetadataProxyListener(AgentConfig config, String haproxy, HostIpv6 host, Path netnsDir, Accounts accounts) {
-        this.haproxy = haproxy;
-        this.host = host;
-        this.netnsDir = netnsDir;
+    MetadataProxyListener(AgentConfig config, String haproxy, HostIpv6 host, Path netnsDir,
+            HaproxyIdentity.Accounts accounts) {
+        this.control = new ProxyControl(haproxy, host, netnsDir, () -> identity, counters);
         this.accounts = accounts;
-        settings = ConfigGate.atStart(LOG, "Metadata proxy listener", () -> Settings.of(config));
-        identity = identity(settings);
-        LOG.info("Metadata proxy listener active: {}{}", settings, label(identity));
-    }
-
-    /** @return haproxy's account for {@code s}, resolved now, or why it cannot be */
-    private Identity identity(Settings s) {
-        try {
-            DaemonAccount a = accounts.resolve(s.user(), s.group(), s.statePath());
-            if (a.isRoot()) {
-                LOG.warn("Metadata proxy: haproxy, which instances talk to, runs as root (metadata_proxy_user={});"
-                        + " an empty metadata_proxy_user runs it as an unprivileged account", LogText.escape(s.user()));
-            }
-            return new Identity(a, null);
-        } catch (IOException | RuntimeException e) {
-            String problem = "cannot tell the user and group haproxy should run as: " + LogText.escape(e.getMessage());
-            LOG.error("Metadata proxy listener: {}; starting a proxy will fail", problem);
-            return new Identity(null, problem);
-        }
-    }
-
-    /**
-     * Logs once (until it changes or clears) when haproxy's account cannot connect to the metadata
-     * agent's socket: haproxy would start and answer every instance 503.
-     */
-    private Optional<String> checkBackend(Settings s, DaemonAccount account) {
-        Optional<String> problem = BackendAccess.problem(s.socket(), account, DaemonAccount.Databases.SYSTEM);
-        String was = backendProblem.getAndSet(problem.orElse(null));
-        if (problem.isPresent() && !problem.get().equals(was)) {
-            LOG.warn("Metadata proxy: {}; instances' metadata requests will be answered 503. Let that account write"
-                    + " the socket (the metadata agent's metadata_proxy_socket_mode, or its user or group) or set"
-                    + " metadata_proxy_user and metadata_proxy_group", problem.get());
-        } else if (problem.isEmpty() && was != null) {
-            LOG.info("Metadata proxy: haproxy's account {} can connect to the metadata agent's socket {} now", account,
-                    LogText.path(s.socket()));
-        }
-        return problem;
-    }
-
-    private static String label(Identity id) {
-        return id.account() == null ? "" : ", haproxy runs as " + id.account();
+        settings = ConfigGate.atStart(LOG, "Metadata proxy listener", () -> MetadataSettings.of(config));
+        identity = HaproxyIdentity.of(settings, accounts);
+        LOG.info("Metadata proxy listener active: {}{}", settings, identity.label());
     }
 
     /*
@@ -254,17 +162,17 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
     @Modified
     void modified(AgentConfig config) {
-        Optional<Settings> parsed = ConfigGate.onModify(LOG, () -> Settings.of(config),
+        Optional<MetadataSettings> parsed = ConfigGate.onModify(LOG, () -> MetadataSettings.of(config),
                 () -> "the metadata proxy listener's previous configuration");
         if (parsed.isEmpty()) {
             return;
         }
-        Settings next = parsed.get();
-        Settings old = settings;
+        MetadataSettings next = parsed.get();
+        MetadataSettings old = settings;
         settings = next;
         if (!next.equals(old)) {
-            identity = identity(next);
-            LOG.info("Metadata proxy listener reconfigured: {}{}", next, label(identity));
+            identity = HaproxyIdentity.of(next, accounts);
+            LOG.info("Metadata proxy listener reconfigured: {}{}", next, identity.label());
         }
     }
 
@@ -287,7 +195,7 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         if (state == HaState.UNKNOWN) {
             return; // never given by the engine; nothing defined to do
         }
-        Settings s = settings;
+        MetadataSettings s = settings;
         String id = RouterIds.normalize(router.id());
         if (!s.enabled()) {
             skipped.increment();
@@ -302,9 +210,9 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
                         + ": no ProcessManager service is bound (is bundle org.l3ha.process active?)");
             }
             if (serve) {
-                start(pm, s, id);
+                control.start(pm, s, id);
             } else {
-                stop(pm, s, id, HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id), null));
+                control.stop(pm, s, id);
             }
         } catch (IOException | RuntimeException e) {
             failures.increment();
@@ -327,22 +235,22 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
     public void remove(String routerId) throws IOException {
         String id = RouterIds.normalize(routerId);
         failing.succeeded(id); // a removed router is no concern of the health check any more
-        Settings s = settings;
+        MetadataSettings s = settings;
         if (!s.enabled()) {
-            running.remove(id);
+            control.forget(id);
             skipped.increment();
             LOG.debug("Router {}: enable_metadata_proxy=false, metadata proxy left alone on removal", id);
             return;
         }
         ProcessManager pm = processManager.get();
         if (pm == null) {
-            running.remove(id);
+            control.forget(id);
             failures.increment();
             throw new IllegalStateException("Metadata proxy for router " + id + " not stopped on the router's removal:"
                     + " no ProcessManager service is bound (is bundle org.l3ha.process active?)");
         }
         try {
-            stop(pm, s, id, HaproxyDaemon.of(id, Devices.namespace(id), haproxy, s.confFile(id), s.pidFile(id), null));
+            control.stop(pm, s, id);
         } catch (IOException | RuntimeException e) {
             failures.increment();
             throw e;
@@ -351,80 +259,10 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         LOG.debug("Router {}: metadata proxy stopped and its configuration removed (router removed)", id);
     }
 
-    private void start(ProcessManager pm, Settings s, String id) throws IOException {
-        String namespace = Devices.namespace(id);
-        if (!Files.exists(netnsDir.resolve(namespace))) {
-            throw new IOException("Metadata proxy for router " + id + " not started: namespace " + namespace
-                    + " does not exist");
-        }
-        Identity who = identity;
-        if (who.account() == null) {
-            throw new IOException("Metadata proxy for router " + id + " not started: " + who.problem());
-        }
-        checkBackend(s, who.account());
-        Path file = s.confFile(id);
-        String conf = HaproxyConfFile.render(id, who.account().user(), who.account().group(), s.port(), host.enabled(),
-                s.socket(), s.pidFile(id));
-        HaproxyDaemon daemon = HaproxyDaemon.of(id, namespace, haproxy, file, s.pidFile(id), conf);
-        Optional<String> old = read(file);
-        try {
-            if (old.isPresent() && !HaproxyConfFile.equivalent(old.get(), conf)) {
-                LOG.info("Router {}: metadata proxy configuration {} changed; restarting haproxy", id, LogText.path(file));
-                running.remove(id);
-                pm.disable(daemon);
-                restarted.increment();
-            }
-            if (old.isEmpty() || !old.get().equals(conf)) {
-                daemon.prepare();
-            }
-            pm.enable(daemon, false);
-        } catch (IOException e) {
-            throw new IOException("Metadata proxy for router " + id + " not started: " + e.getMessage(), e);
-        }
-        running.put(id, daemon);
-        started.increment();
-        LOG.debug("Router {}: metadata proxy running in {} ({})", id, namespace, LogText.path(file));
-    }
-
-    private void stop(ProcessManager pm, Settings s, String id, HaproxyDaemon daemon) throws IOException {
-        running.remove(id);
-        try {
-            pm.disable(daemon);
-        } catch (IOException e) {
-            throw new IOException("Metadata proxy for router " + id + " not stopped: " + e.getMessage(), e);
-        }
-        Path file = s.confFile(id);
-        try {
-            if (SafeFiles.delete(file)) {
-                LOG.debug("Router {}: removed metadata proxy configuration {}", id, LogText.path(file));
-            }
-        } catch (IOException e) {
-            throw new IOException("Metadata proxy for router " + id + " stopped, but its configuration "
-                    + LogText.path(file) + " cannot be removed: " + LogText.escape(e.getMessage()), e);
-        }
-        stopped.increment();
-    }
-
-    /**
-     * @return the configuration on disk, or empty if there is none, or it is a link or anything
-     *         but a regular file l3ha may read (then it is replaced like a changed one)
-     */
-    private static Optional<String> read(Path file) {
-        try {
-            return SafeFiles.readIfExists(file, HaproxyDaemon.MAX_CONFIG_BYTES)
-                    .map(b -> new String(b, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            LOG.warn("Metadata proxy configuration {} cannot be read ({}); it is replaced", LogText.path(file),
-                    LogText.escape(e.getMessage()));
-            return Optional.of("");
-        }
-    }
-
     /** @return the haproxy this component enabled for the router and has not stopped since */
     @Override
     public Optional<DaemonSpec> daemon(String routerId) {
-        return RouterIds.isUuid(routerId) ? Optional.ofNullable(running.get(RouterIds.normalize(routerId)))
-                : Optional.empty();
+        return control.daemon(routerId);
     }
 
     /** @return started, stopped, restarted_config_changed, skipped_disabled, removals, failures, routers_failing */
@@ -442,14 +280,14 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
      */
     @Override
     public HealthResult check() {
-        Settings s = settings;
+        MetadataSettings s = settings;
         if (!s.enabled()) {
             return HealthResult.ok("metadata proxy disabled (enable_metadata_proxy=false)");
         }
         if (processManager.get() == null) {
             return HealthResult.critical("no ProcessManager bound: metadata proxies cannot be started or stopped");
         }
-        Identity who = identity;
+        HaproxyIdentity who = identity;
         if (who.account() == null) {
             return HealthResult.critical(who.problem());
         }
@@ -461,6 +299,6 @@ public final class MetadataProxyListener implements TransitionListener, StatsPro
         if (backend.isPresent()) {
             return HealthResult.warn(backend.get() + "; metadata requests get 503");
         }
-        return HealthResult.ok(started.sum() + " proxy starts, " + stopped.sum() + " stops");
+        return HealthResult.ok(counters.get("started") + " proxy starts, " + counters.get("stopped") + " stops");
     }
 }

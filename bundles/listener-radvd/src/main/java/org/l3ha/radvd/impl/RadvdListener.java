@@ -1,13 +1,7 @@
 package org.l3ha.radvd.impl;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -29,7 +23,6 @@ import org.l3ha.common.DaemonAccount;
 import org.l3ha.common.DaemonFactories;
 import org.l3ha.common.FailingRouters;
 import org.l3ha.common.ConfigException;
-import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -46,7 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The radvd step of an applied transition (docs/behaviour.md §4.4): radvd in the router's namespace on the primary
- * only. Also the {@link StatsProvider} and {@link HealthCheck} named {@code radvd}.
+ * only. Also the {@link StatsProvider} and {@link HealthCheck} named {@code radvd}. This class is the DS
+ * component (configuration, the process manager reference, the {@link TransitionListener} calls, counters and
+ * health); {@link RadvdControl} enables and disables a router's radvd and its files and remembers what it
+ * enabled, {@link RadvdUser} resolves the account radvd runs as.
  *
  * <p><b>Primary.</b> If keepalived is not running for the router, radvd is disabled (Neutron starts
  * radvd only while keepalived runs; docs/behaviour.md §4.4, §10 case 47). l3ha can only see
@@ -97,38 +93,21 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     static final String RADVD_BINARY = "radvd";
     private static final Logger LOG = LoggerFactory.getLogger(RadvdListener.class);
 
-    /** The {@code -u} user (null: none), or why there is none. */
-    record User(String name, String problem) {
-    }
-
     private final AtomicReference<ProcessManager> processManager = new AtomicReference<>();
     /** This listener as the {@link DaemonFactory} of its service, registered by hand (see {@link DaemonFactories}). */
     private final AtomicReference<ServiceRegistration<DaemonFactory>> factoryRegistration = new AtomicReference<>();
-    private final String radvdBinary;
     private final DaemonAccount.Databases accounts;
     private volatile RadvdSettings settings;
-    private volatile User user;
-    /** The radvd this component enabled, per router: what it rebuilds for a new process manager. */
-    private final Map<String, RadvdDaemon> running = new ConcurrentHashMap<>();
-    /** Routers with {@code <id>.*} files other than the ones l3ha writes (see {@link ConfFiles}). */
-    private volatile Set<String> otherFiles;
-    /** The directory could not be listed: every disable globs. */
-    private volatile boolean sweepAll;
-    /** Routers whose configuration changed but radvd did not get it yet (the enable failed). */
-    private final Set<String> pendingReload = ConcurrentHashMap.newKeySet();
+    private volatile RadvdUser user;
+    /** Each router's radvd and files, and what was enabled per router. */
+    private final RadvdControl control;
     private final FailingRouters failures = new FailingRouters("radvd");
     private final AtomicBoolean deactivated = new AtomicBoolean();
 
     private final Counters counters = new Counters();
     private final LongAdder appliedPrimary = counters.counter("applied_primary");
     private final LongAdder appliedStandby = counters.counter("applied_standby");
-    private final LongAdder enables = counters.counter("enables");
-    private final LongAdder reloadRequests = counters.counter("reload_requests");
-    private final LongAdder configWrites = counters.counter("config_writes");
-    private final LongAdder disables = counters.counter("disables");
     private final LongAdder removals = counters.counter("removals");
-    private final LongAdder noIpv6 = counters.counter("no_ipv6");
-    private final LongAdder keepalivedDown = counters.counter("keepalived_down");
     private final LongAdder failed = counters.counter("failures");
 
     /**
@@ -148,32 +127,12 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
      */
     RadvdListener(AgentConfig config, String radvdBinary, DaemonAccount.Databases accounts) {
         RadvdSettings s = ConfigGate.atStart(LOG, "radvd listener", () -> RadvdSettings.of(AgentSettings.of(config)));
-        this.radvdBinary = radvdBinary;
         this.accounts = accounts;
+        this.control = new RadvdControl(radvdBinary, () -> user, counters);
         this.settings = s;
-        this.user = user(s);
-        scanOtherFiles(s.raConfs());
-        LOG.info("radvd listener active: {}, radvd runs as {}", s, userLabel(user));
-    }
-
-    /** @return radvd's {@code -u} user for {@code s}, resolved now, or why it cannot be */
-    private User user(RadvdSettings s) {
-        String configured = s.radvdUser();
-        if ("root".equals(configured)) {
-            LOG.warn("radvd_user=root: radvd keeps root privileges (no -u); an empty radvd_user runs it as an"
-                    + " unprivileged account");
-            return new User(null, null);
-        }
-        try {
-            DaemonAccount account = DaemonAccount.resolve(configured, null, s.statePath(), accounts);
-            // a configured name or numeric id, resolved to its name; empty: the daemons' account
-            return new User(account.user(), null);
-        } catch (java.io.IOException e) {
-            String problem = "radvd_user " + LogText.quote(configured, 40) + " cannot be resolved: "
-                    + LogText.escape(e.getMessage());
-            LOG.error("{}; radvd is not started until it is fixed", problem);
-            return new User(null, problem);
-        }
+        this.user = RadvdUser.of(s, accounts);
+        control.scanOtherFiles(s.raConfs());
+        LOG.info("radvd listener active: {}, radvd runs as {}", s, user.label());
     }
 
     /** Applies new options; an invalid configuration is rejected and the previous one kept. */
@@ -190,9 +149,9 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
             return;
         }
         settings = s;
-        user = user(s);
+        user = RadvdUser.of(s, accounts);
         if (!s.raConfs().equals(old.raConfs())) {
-            scanOtherFiles(s.raConfs());
+            control.scanOtherFiles(s.raConfs());
         }
         if (!s.raConfs().equals(old.raConfs()) || !s.externalPids().equals(old.externalPids())) {
             LOG.warn("ra_confs or external_pids changed: radvd daemons started with the old paths ({}, {}) are"
@@ -200,7 +159,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
                     old.raConfs(), old.externalPids());
         }
         LOG.info("radvd listener reconfigured: {}, radvd runs as {}; used from the next transition on", s,
-                userLabel(user));
+                user.label());
     }
 
     /** Nothing to release: radvd daemons keep running (they belong to the node). Idempotent, never throws. */
@@ -240,11 +199,11 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
             switch (state) {
                 case PRIMARY -> {
                     appliedPrimary.increment();
-                    primary(pm, s, router, id);
+                    control.primary(pm, s, router, id);
                 }
                 case BACKUP, FAULT -> {
                     appliedStandby.increment();
-                    disable(pm, s, id, state.word());
+                    control.disable(pm, s, id, state.word());
                 }
                 default -> {
                     LOG.debug("radvd for router {}: nothing to do for state {}", id, state.word());
@@ -275,16 +234,16 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         String id = RouterIds.normalize(routerId);
         // nothing of the router is kept: no daemon to rebuild for a new process manager, no health entry
         failures.succeeded(id);
-        pendingReload.remove(id);
+        control.dropPendingReload(id);
         ProcessManager pm = processManager.get();
         if (pm == null) {
-            running.remove(id);
+            control.forget(id);
             failed.increment();
             throw new IllegalStateException("radvd for router " + id + ": no ProcessManager service is bound (is bundle"
                     + " org.l3ha.process active?); not stopped on the router's removal");
         }
         try {
-            disable(pm, settings, id, "router removed");
+            control.disable(pm, settings, id, "router removed");
         } catch (Exception e) {
             failed.increment();
             throw e;
@@ -292,122 +251,9 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         removals.increment();
     }
 
-    private void primary(ProcessManager pm, RadvdSettings s, Router router, String id) throws IOException {
-        Path keepalivedPid = s.keepalivedPidFile(id);
-        if (Files.exists(keepalivedPid, LinkOption.NOFOLLOW_LINKS) && !pm.isActive(RadvdDaemon.keepalived(id, s))) {
-            keepalivedDown.increment();
-            LOG.warn("keepalived for router {} is not running (pid file {} names no live keepalived of this"
-                    + " router): radvd is not run", id, LogText.path(keepalivedPid));
-            disable(pm, s, id, "keepalived not running");
-            return;
-        }
-        User u = user;
-        if (u.problem() != null) {
-            throw new IOException("radvd for router " + id + " not started: " + u.problem());
-        }
-        String conf;
-        try {
-            conf = RadvdConfFile.render(router.interfaces(), s.minRtrAdvInterval(), s.maxRtrAdvInterval());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("radvd for router " + id + ": " + e.getMessage(), e);
-        }
-        if (conf.isEmpty()) {
-            noIpv6.increment();
-            disable(pm, s, id, "no IPv6 subnet on its internal ports");
-            return;
-        }
-        Path file = s.configFile(id);
-        boolean changed;
-        try {
-            changed = ConfFiles.writeIfChanged(file, conf);
-        } catch (IOException e) {
-            throw new IOException("Cannot write the radvd configuration " + LogText.path(file) + " for router " + id
-                    + ": " + LogText.escape(e.getMessage()), e);
-        }
-        if (changed) {
-            configWrites.increment();
-            pendingReload.add(id);
-            LOG.info("radvd configuration for router {} written to {}", id, LogText.path(file));
-        }
-        boolean reload = pendingReload.contains(id);
-        RadvdDaemon radvd = RadvdDaemon.radvd(id, s, radvdBinary, u.name(), conf);
-        try {
-            pm.enable(radvd, reload);
-        } catch (IOException e) {
-            throw naming(id, e);
-        }
-        running.put(id, radvd);
-        pendingReload.remove(id);
-        enables.increment();
-        if (reload) {
-            reloadRequests.increment();
-        }
-    }
-
-    private void disable(ProcessManager pm, RadvdSettings s, String id, String why) throws IOException {
-        RadvdDaemon radvd = RadvdDaemon.radvd(id, s, radvdBinary, user.name());
-        boolean wasActive = pm.isActive(radvd);
-        running.remove(id);
-        try {
-            pm.disable(radvd);
-        } catch (IOException e) {
-            throw naming(id, e);
-        }
-        pendingReload.remove(id);
-        boolean sweep = sweepAll || otherFiles.contains(id);
-        int removed;
-        try {
-            removed = ConfFiles.remove(s.raConfs(), id, sweep);
-        } catch (IOException e) {
-            throw new IOException("Cannot remove the radvd configuration of router " + id + " from "
-                    + LogText.path(s.raConfs()) + ": " + LogText.escape(e.getMessage()), e);
-        }
-        if (sweep) {
-            otherFiles.remove(id);
-        }
-        disables.increment();
-        if (wasActive || removed > 0) {
-            LOG.info("radvd for router {} disabled ({}){}; {} file(s) removed from {}", id, why,
-                    wasActive ? ", the running radvd stopped" : "", removed, LogText.path(s.raConfs()));
-        } else {
-            LOG.debug("radvd for router {} disabled ({}): was not running, no configuration", id, why);
-        }
-    }
-
-    private void scanOtherFiles(Path raConfs) {
-        try {
-            Set<String> ids = ConfFiles.routersWithOtherFiles(raConfs);
-            Set<String> set = ConcurrentHashMap.newKeySet(Math.max(16, ids.size()));
-            set.addAll(ids);
-            otherFiles = set;
-            sweepAll = false;
-            if (!ids.isEmpty()) {
-                LOG.info("{} router(s) have other <router_id>.* files in {}; they are removed with the router's radvd",
-                        ids.size(), LogText.path(raConfs));
-            }
-        } catch (IOException | RuntimeException e) {
-            otherFiles = ConcurrentHashMap.newKeySet();
-            sweepAll = true;
-            LOG.warn("Cannot list {} ({}); every disable will search it for <router_id>.* files", LogText.path(raConfs),
-                    LogText.escape(String.valueOf(e.getMessage())));
-        }
-    }
-
-    private static IOException naming(String id, IOException e) {
-        String m = e.getMessage();
-        return m != null && m.contains(id) ? e : new IOException("radvd for router " + id + ": " + m, e);
-    }
-
     private static String oneLine(Exception e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         return m.replaceAll("\\s*\\R\\s*", " | ");
-    }
-
-    private static String userLabel(User user) {
-        if (user.problem() != null) {
-            return "nobody yet (" + user.problem() + ")";
-        }
-        return user.name() == null ? "root (no -u)" : "-u " + user.name();
     }
 
     // ------------------------------------------------------------------ DaemonFactory
@@ -415,8 +261,7 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
     /** @return the radvd this component enabled for the router and has not disabled since */
     @Override
     public Optional<DaemonSpec> daemon(String routerId) {
-        return RouterIds.isUuid(routerId) ? Optional.ofNullable(running.get(RouterIds.normalize(routerId)))
-                : Optional.empty();
+        return control.daemon(routerId);
     }
 
     // ------------------------------------------------------------------ stats and health
@@ -441,12 +286,12 @@ public final class RadvdListener implements TransitionListener, StatsProvider, H
         if (processManager.get() == null) {
             return HealthResult.warn("no process manager bound: radvd can be neither started nor stopped");
         }
-        User u = user;
+        RadvdUser u = user;
         if (u.problem() != null) {
             return HealthResult.warn(u.problem());
         }
         return failures.warning().map(HealthResult::warn)
-                .orElseGet(() -> HealthResult.ok("last apply succeeded for every router (" + enables.sum() + " enables, "
-                        + disables.sum() + " disables since activation)"));
+                .orElseGet(() -> HealthResult.ok("last apply succeeded for every router (" + counters.get("enables")
+                        + " enables, " + counters.get("disables") + " disables since activation)"));
     }
 }
