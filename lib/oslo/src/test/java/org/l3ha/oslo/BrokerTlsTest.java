@@ -1,5 +1,6 @@
 package org.l3ha.oslo;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -183,6 +184,26 @@ class BrokerTlsTest {
         Files.copy(other.caCert, ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         assertFalse(first.sameAs(BrokerTls.load(tls(ca, null, null), new ArrayList<>())));
         assertFalse(first.sameAs(null));
+    }
+
+    @Test
+    void aBrokerSetupReadsTheTlsFilesOnlyWhenAskedAndComparesTheirContents() throws IOException {
+        List<String> warnings = new ArrayList<>();
+        BrokerSetup plain = BrokerSetup.load(Map.of("host", "h", "transport_url", "rabbit://u:p@localhost/"), warnings);
+        assertNull(plain.tls());
+        assertTrue(plain.sameAs(plain.settings(), null));
+        BrokerSetup inactive = BrokerSetup.load(Map.of("host", "h", "ssl", "true", "ssl_ca_file", "/nonexistent"), warnings);
+        assertNull(inactive.tls(), "no transport_url: the TLS files are not read");
+
+        Map<String, String> tlsProps = Map.of("host", "h", "transport_url", "rabbit://u:p@localhost/", "ssl", "true",
+                "ssl_ca_file", pki.caCert.toString());
+        BrokerSetup first = BrokerSetup.load(tlsProps, warnings);
+        assertNotNull(first.tls());
+        assertFalse(plain.sameAs(first.settings(), first.tls()));
+        assertTrue(BrokerSetup.load(tlsProps, warnings).sameAs(first.settings(), first.tls()), "same settings, same files");
+        assertThrows(ConfigException.class, () -> BrokerSetup.load(Map.of("host", "h", "transport_url",
+                "rabbit://u:p@localhost/", "ssl", "true", "ssl_ca_file", dir.resolve("missing.pem").toString()), warnings));
+        assertThrows(ConfigException.class, () -> BrokerSetup.load(Map.of("host", "h", "transport_url", "amqp://x/"), warnings));
     }
 
     @Test

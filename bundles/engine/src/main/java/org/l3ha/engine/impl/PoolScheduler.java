@@ -1,5 +1,6 @@
 package org.l3ha.engine.impl;
 
+import org.l3ha.common.Scheduler;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;

@@ -1,5 +1,6 @@
 package org.l3ha.engine.impl;
 
+import org.l3ha.common.Scheduler;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;

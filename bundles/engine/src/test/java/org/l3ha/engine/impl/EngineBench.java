@@ -1,5 +1,6 @@
 package org.l3ha.engine.impl;
 
+import org.l3ha.common.Scheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

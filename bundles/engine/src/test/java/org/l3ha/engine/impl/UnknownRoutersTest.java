@@ -1,5 +1,6 @@
 package org.l3ha.engine.impl;
 
+import org.l3ha.common.testing.ManualScheduler;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.l3ha.api.HealthResult;
 import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
+import org.l3ha.oslo.BrokerSetup;
 import org.l3ha.oslo.BrokerTls;
 import org.l3ha.oslo.NotificationFeed;
 import org.l3ha.oslo.OsloClient;
@@ -80,13 +81,9 @@ final class BrokerLink {
             }
         }
         List<String> warnings = new ArrayList<>();
-        OsloSettings next;
-        BrokerTls nextTls = null;
+        BrokerSetup loaded;
         try {
-            next = OsloSettings.parse(merged, warnings);
-            if (next.active() && next.tls().enabled()) {
-                nextTls = BrokerTls.load(next.tls(), warnings);
-            }
+            loaded = BrokerSetup.load(merged, warnings);
         } catch (ConfigException e) {
             synchronized (lock) {
                 brokerProblem = "broker settings rejected, keeping the previous ones: " + e.getMessage();
@@ -98,11 +95,11 @@ final class BrokerLink {
             if (closed) {
                 return;
             }
-            if (next.equals(broker) && (nextTls == null ? tls == null : nextTls.sameAs(tls))) {
+            if (loaded.sameAs(broker, tls)) {
                 brokerProblem = null;
                 return;
             }
-            apply(next, nextTls);
+            apply(loaded.settings(), loaded.tls());
         }
     }
 

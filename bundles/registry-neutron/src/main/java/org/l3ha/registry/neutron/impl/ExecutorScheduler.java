@@ -1,5 +1,6 @@
 package org.l3ha.registry.neutron.impl;
 
+import org.l3ha.common.Scheduler;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -37,8 +38,8 @@ final class ExecutorScheduler implements Scheduler, AutoCloseable {
     }
 
     @Override
-    public Runnable schedule(Runnable task, Duration delay) {
-        Future<?> f = executor.schedule(guarded(task), Math.max(0, delay.toNanos()), TimeUnit.NANOSECONDS);
+    public Runnable schedule(Runnable task, long delayNanos) {
+        Future<?> f = executor.schedule(guarded(task), Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
         return () -> f.cancel(false);
     }
 

@@ -1,5 +1,6 @@
 package org.l3ha.registry.neutron.impl;
 
+import org.l3ha.common.Scheduler;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

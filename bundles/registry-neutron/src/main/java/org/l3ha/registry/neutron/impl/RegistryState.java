@@ -1,5 +1,6 @@
 package org.l3ha.registry.neutron.impl;
 
+import org.l3ha.common.Scheduler;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

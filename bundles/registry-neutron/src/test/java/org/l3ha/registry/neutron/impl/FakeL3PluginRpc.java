@@ -1,5 +1,6 @@
 package org.l3ha.registry.neutron.impl;
 
+import org.l3ha.common.testing.ManualScheduler;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -18,6 +18,7 @@ import org.l3ha.common.AgentSettings;
 import org.l3ha.common.ConfigException;
 import org.l3ha.common.ConfigGate;
 import org.l3ha.common.ConfigReader;
+import org.l3ha.oslo.BrokerSetup;
 import org.l3ha.oslo.BrokerTls;
 import org.l3ha.oslo.OsloCodec;
 import org.l3ha.oslo.OsloSettings;
@@ -173,13 +174,9 @@ public final class OsloReporter {
         Map<String, Object> merged = new HashMap<>(agent);
         merged.putAll(own);
         List<String> warnings = new ArrayList<>();
-        OsloSettings next;
-        BrokerTls tls = null;
+        BrokerSetup loaded;
         try {
-            next = OsloSettings.parse(merged, warnings);
-            if (next.active() && next.tls().enabled()) {
-                tls = BrokerTls.load(next.tls(), warnings);
-            }
+            loaded = BrokerSetup.load(merged, warnings);
         } catch (ConfigException e) {
             warnings.forEach(w -> LOG.warn("{}", w));
             rejected = e.getMessage();
@@ -192,11 +189,11 @@ public final class OsloReporter {
         ownProps = own;
         StateRpc current = client;
         BrokerTls currentTls = current == null ? null : current.tls();
-        if (next.equals(settings) && (tls == null ? currentTls == null : tls.sameAs(currentTls))) {
+        if (loaded.sameAs(settings, currentTls)) {
             LOG.debug("oslo reporter: configuration unchanged");
             return;
         }
-        apply(next, tls);
+        apply(loaded.settings(), loaded.tls());
     }
 
     /** Called with the lock held. */

@@ -1,4 +1,4 @@
-package org.l3ha.registry.neutron.impl;
+package org.l3ha.common.testing;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -6,13 +6,20 @@ import java.util.Deque;
 import java.util.PriorityQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A {@link Scheduler} in virtual time: nothing runs until the test says so, and then on the test's thread. */
-final class ManualScheduler implements Scheduler {
-    static final long WALL_BASE = 1_764_000_000_000L;
+import org.l3ha.common.Scheduler;
+
+/**
+ * A {@link Scheduler} in virtual time: nothing runs until the test says so, and then on the test's
+ * thread. The clock starts at 1000 s; timers due at the same time run in the order they were set.
+ */
+public final class ManualScheduler implements Scheduler {
+    /** The wall clock at virtual time zero. */
+    public static final long WALL_BASE = 1_764_000_000_000L;
+    private static final long START = TimeUnit.SECONDS.toNanos(1000);
 
     private final Deque<Runnable> ready = new ArrayDeque<>();
     private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-    private long now = TimeUnit.SECONDS.toNanos(1000);
+    private long now = START;
     private long order;
 
     private static final class Timer implements Comparable<Timer> {
@@ -40,8 +47,8 @@ final class ManualScheduler implements Scheduler {
     }
 
     @Override
-    public synchronized Runnable schedule(Runnable task, Duration delay) {
-        Timer t = new Timer(now + delay.toNanos(), order++, task);
+    public synchronized Runnable schedule(Runnable task, long delayNanos) {
+        Timer t = new Timer(now + delayNanos, order++, task);
         timers.add(t);
         return () -> {
             synchronized (ManualScheduler.this) {
@@ -60,8 +67,8 @@ final class ManualScheduler implements Scheduler {
         return WALL_BASE + TimeUnit.NANOSECONDS.toMillis(now);
     }
 
-    /** Runs every task that is ready (and those they make ready), not timers. */
-    void runReady() {
+    /** Runs every task that is ready now (and those they make ready), not timers. */
+    public void runReady() {
         while (true) {
             Runnable r;
             synchronized (this) {
@@ -74,8 +81,8 @@ final class ManualScheduler implements Scheduler {
         }
     }
 
-    /** Moves the clock forward, running ready tasks and timers as they come due. */
-    void advance(Duration d) {
+    /** Moves the clock forward by {@code d}, running ready tasks and timers as they come due. */
+    public void advance(Duration d) {
         long target;
         synchronized (this) {
             target = now + d.toNanos();
@@ -103,21 +110,28 @@ final class ManualScheduler implements Scheduler {
         runReady();
     }
 
-    void advanceSeconds(double s) {
-        advance(Duration.ofNanos((long) (s * 1e9)));
+    /** As {@link #advance(Duration)}, by {@code seconds}. */
+    public void advance(double seconds) {
+        advance(Duration.ofNanos((long) (seconds * 1e9)));
+    }
+
+    /** As {@link #advance(Duration)}, by {@code seconds}. */
+    public void advanceSeconds(double seconds) {
+        advance(seconds);
     }
 
     /** Moves the clock forward by {@code d} without running anything that comes due. */
-    synchronized void jump(Duration d) {
+    public synchronized void jump(Duration d) {
         now += d.toNanos();
     }
 
-    /** @return seconds since the scheduler was made */
-    synchronized double seconds() {
-        return (now - TimeUnit.SECONDS.toNanos(1000)) / 1e9;
+    /** @return seconds since virtual time zero (1000 s) */
+    public synchronized double seconds() {
+        return (now - START) / 1e9;
     }
 
-    synchronized int pendingTimers() {
+    /** @return timers set and neither run nor cancelled */
+    public synchronized int pendingTimers() {
         return (int) timers.stream().filter(t -> !t.cancelled).count();
     }
 }
