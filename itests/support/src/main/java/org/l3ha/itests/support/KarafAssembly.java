@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -382,12 +383,7 @@ public final class KarafAssembly implements AutoCloseable {
 
     /** @return the last {@code lines} lines of karaf.log (or why they cannot be read) */
     public String tail(int lines) {
-        try {
-            List<String> all = Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8) : List.of();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return tail(lines, line -> true);
     }
 
     /**
@@ -395,9 +391,13 @@ public final class KarafAssembly implements AutoCloseable {
      *         cannot be read): what a failure shows when, say, every transition is logged under load
      */
     public String tail(int lines, Pattern skip) {
+        return tail(lines, line -> !skip.matcher(line).find());
+    }
+
+    private String tail(int lines, Predicate<String> keep) {
         try {
             List<String> kept = Files.exists(log()) ? Files.readAllLines(log(), StandardCharsets.UTF_8).stream()
-                    .filter(l -> !skip.matcher(l).find()).toList() : List.of();
+                    .filter(keep).toList() : List.of();
             return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
         } catch (IOException e) {
             return e.toString();

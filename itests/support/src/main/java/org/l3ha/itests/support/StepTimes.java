@@ -26,11 +26,6 @@ public final class StepTimes {
         seconds.put(step, (System.nanoTime() - since) / 1e9);
     }
 
-    /** @return the seconds of each step so far, in the order they were recorded */
-    public synchronized Map<String, Double> seconds() {
-        return new LinkedHashMap<>(seconds);
-    }
-
     /** Prints one line per step: {@code <test>: <step> <seconds> s}. */
     public synchronized void print() {
         seconds.forEach((k, v) -> System.out.printf("%s: %-55s %7.1f s%n", test, k, v));

@@ -14,7 +14,7 @@ import org.l3ha.common.Scheduler;
  */
 public final class ManualScheduler implements Scheduler {
     /** The wall clock at virtual time zero. */
-    public static final long WALL_BASE = 1_764_000_000_000L;
+    private static final long WALL_BASE = 1_764_000_000_000L;
     private static final long START = TimeUnit.SECONDS.toNanos(1000);
 
     private final Deque<Runnable> ready = new ArrayDeque<>();
@@ -113,16 +113,6 @@ public final class ManualScheduler implements Scheduler {
     /** As {@link #advance(Duration)}, by {@code seconds}. */
     public void advance(double seconds) {
         advance(Duration.ofNanos((long) (seconds * 1e9)));
-    }
-
-    /** As {@link #advance(Duration)}, by {@code seconds}. */
-    public void advanceSeconds(double seconds) {
-        advance(seconds);
-    }
-
-    /** Moves the clock forward by {@code d} without running anything that comes due. */
-    public synchronized void jump(Duration d) {
-        now += d.toNanos();
     }
 
     /** @return seconds since virtual time zero (1000 s) */
