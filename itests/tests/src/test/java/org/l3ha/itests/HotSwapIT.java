@@ -284,7 +284,7 @@ public class HotSwapIT extends KarafTestSupport {
 
     /**
      * One debounced primary and back, so that the threads components create on first use (the
-     * engine's debounce timer, Jetty's scheduler) exist before the baseline is taken.
+     * engine's debounce timer, the endpoint's event loop) exist before the baseline is taken.
      */
     private void warmUp() throws Exception {
         String router = ROUTERS.get(0);

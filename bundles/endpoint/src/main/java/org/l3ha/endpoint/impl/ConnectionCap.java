@@ -1,84 +1,85 @@
 package org.l3ha.endpoint.impl;
 
-import org.l3ha.common.Counters;
-
-import java.io.IOException;
-import java.nio.channels.SelectableChannel;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.io.SelectorManager;
-import org.eclipse.jetty.server.AbstractConnector;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
+import org.l3ha.common.Counters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Caps the connections the endpoint holds at once. When {@code max} are open the connector stops
- * accepting: further clients wait in the kernel's listen backlog, where they hold no descriptor
- * of this process, and are accepted in arrival order as connections close.
+ * Caps the connections the endpoint holds at once. When {@code max} are open the server channel
+ * stops accepting: further clients wait in the kernel's listen backlog, where they hold no
+ * descriptor of this process, and are accepted in arrival order as connections close.
  *
- * <p>An accept listener on the connector (a bean of it, handed to its selector manager): a
- * connection counts from its accept ({@link #onAccepting}) until its end point is closed
- * ({@link #onClosed}) or its set-up failed ({@link #onAcceptFailed}). The connector must have an
- * acceptor thread: that thread checks {@link AbstractConnector#isAccepting()} before every
- * {@code accept()} and {@link #onAccepting} runs on it right after, so the cap is exact. (With
- * no acceptor thread, Jetty's selector accepts the whole backlog in one go and a limit can only be
- * kept by closing what it accepted beyond it, which is what Jetty's own
- * {@code NetworkConnectionLimit} does; it also logs every time the limit is reached or cleared.)
+ * <p>The cap is exact. Netty's server channel accepts in a loop of up to 16 connections per
+ * wake-up and asks its {@link RecvByteBufAllocator} handle after each whether to go on; the
+ * handle of {@link #allocator()} counts every accepted connection there and says stop at the cap,
+ * where the count also turns the channel's auto-read off (no more accept interest until it is
+ * turned on again). A connection counts from its accept until its channel closes; the
+ * {@link #acceptor()} handler, first in the server channel's pipeline, sees every accepted
+ * channel and listens for its close.
  *
- * <p>While the cap is reached, a check every {@value #RECONCILE_MS} ms compares the count with the
- * connector's end points; if fewer are open for two checks in a row (a close Jetty did not report),
- * the count is corrected, with a WARN, so the endpoint can never stop accepting for good.
+ * <p>While the cap is reached, a check every {@value #RECONCILE_MS} ms compares the count with
+ * the accepted channels still open; if fewer are open for two checks in a row (a channel whose
+ * close was never reported, as when it was accepted in the moment the event loop stopped), the
+ * count is corrected, with a WARN, so the endpoint can never stop accepting for good.
  *
  * <p>It also keeps the accepted channels themselves until they close, so that a stop can close
- * those Jetty never will ({@link #closeRemaining}): a connection accepted in the moment the server
- * stops may reach the selector after the selector stopped, or be registered with it before its end
- * point is attached, and Jetty's stop then closes neither; without this each such connection would
- * keep its descriptor for as long as the JVM runs.
+ * any that Netty's stop did not ({@link #closeRemaining}).
  *
- * <p>Thread-safe: the callbacks come from the acceptor thread, the selector and the pool; one
- * lock guards the count, and only {@link AbstractConnector#setAccepting} (a short lock of its
- * own, never held while calling out) is called under it.
+ * <p>Thread-safe: accepts and closes happen on the event loop, checks on the scheduler, the
+ * counters are read from anywhere; one lock guards the count, and only the channel's
+ * {@code setAutoRead} (which never blocks) is called under it.
  */
-final class ConnectionCap implements SelectorManager.AcceptListener {
+final class ConnectionCap {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionCap.class);
-    /** How often the count is checked against the connector while the cap is reached. */
+    /** How often the count is checked against the open channels while the cap is reached. */
     static final long RECONCILE_MS = 1_000;
     /** At most one line a minute about the cap being reached. */
     static final long LOG_INTERVAL_MS = 60_000;
 
     private final int max;
-    private final AbstractConnector connector;
     private final Counters counters;
+    private final ScheduledExecutorService scheduler;
     private final RateLimitedLog reachedLog;
 
     /* guarded by this */
+    private Channel server;
     private int open;
     private int peak;
     private boolean capped;
     private int strikes;
-    /** Whether the connector is stopping: accepting is never turned on again. */
+    /** Whether the server is stopping: accepting is never turned on again. */
     private boolean stopped;
     /** Whether a {@link #reconcile} is scheduled (at most one is). */
     private boolean reconciling;
-    /** The accepted channels not yet reported closed. */
-    private final Set<SelectableChannel> channels = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The accepted channels not yet closed. */
+    private final Set<Channel> channels = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
      * @param max most connections open at once (at least 1)
-     * @param connector the connector to stop and restart accepting; its scheduler runs the checks
      * @param counters where {@link CounterNames#CAP_REACHED} is counted
+     * @param scheduler runs the checks and the log's summary lines
      */
-    ConnectionCap(int max, AbstractConnector connector, Counters counters) {
+    ConnectionCap(int max, Counters counters, ScheduledExecutorService scheduler) {
         if (max < 1) {
             throw new IllegalArgumentException("connection cap " + max);
         }
         this.max = max;
-        this.connector = connector;
         this.counters = counters;
-        this.reachedLog = new RateLimitedLog(LOG_INTERVAL_MS, connector.getScheduler(), (count, first, seconds) -> {
+        this.scheduler = scheduler;
+        this.reachedLog = new RateLimitedLog(LOG_INTERVAL_MS, scheduler, (count, first, seconds) -> {
             if (first) {
                 LOG.warn("State-change endpoint: {} connections open, the cap; new connections wait in the listen"
                         + " backlog until one closes (clients that send no request are closed after the header"
@@ -90,23 +91,78 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
         });
     }
 
-    @Override
-    public void onAccepting(SelectableChannel channel) {
+    /** @return the server channel's allocator: counts accepts and ends an accept loop at the cap */
+    @SuppressWarnings("deprecation") // Netty's DelegatingHandle implements the deprecated Handle its channels still call
+    RecvByteBufAllocator allocator() {
+        RecvByteBufAllocator base = new ServerChannelRecvByteBufAllocator();
+        return new RecvByteBufAllocator() {
+            @Override
+            public Handle newHandle() {
+                return new DelegatingHandle(base.newHandle()) {
+                    @Override
+                    public void incMessagesRead(int n) {
+                        super.incMessagesRead(n);
+                        for (int i = 0; i < n; i++) {
+                            accepted();
+                        }
+                    }
+
+                    @Override
+                    public boolean continueReading() {
+                        return hasRoom() && super.continueReading();
+                    }
+                };
+            }
+        };
+    }
+
+    /** @return the first handler of the server channel's pipeline: tracks every accepted channel */
+    ChannelHandler acceptor() {
+        return new Acceptor();
+    }
+
+    @ChannelHandler.Sharable
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            synchronized (ConnectionCap.this) {
+                server = ctx.channel();
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                track(child);
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void track(Channel child) {
+        synchronized (this) {
+            channels.add(child);
+        }
+        child.closeFuture().addListener(f -> released(child));
+    }
+
+    private synchronized boolean hasRoom() {
+        return open < max && !stopped;
+    }
+
+    /** One connection was accepted (on the event loop, inside the accept loop). */
+    void accepted() {
         boolean reached = false;
         boolean schedule = false;
         synchronized (this) {
-            if (channels.size() >= 2 * max) {
-                channels.removeIf(c -> !c.isOpen()); // closes Jetty did not report (see reconcile)
-            }
-            if (channel != null) {
-                channels.add(channel);
-            }
             open++;
             peak = Math.max(peak, open);
             if (open >= max && !capped) {
                 capped = true;
                 strikes = 0;
-                connector.setAccepting(false);
+                if (server != null) {
+                    server.config().setAutoRead(false);
+                }
                 reached = true;
                 schedule = !reconciling;
                 reconciling = true;
@@ -121,49 +177,39 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
         }
     }
 
-    @Override
-    public void onAcceptFailed(SelectableChannel channel, Throwable cause) {
-        released(channel);
-    }
-
-    @Override
-    public void onClosed(SelectableChannel channel) {
-        released(channel);
-    }
-
-    private synchronized void released(SelectableChannel channel) {
-        channels.remove(channel);
-        open--;
-        resumeIfBelowCap();
+    private synchronized void released(Channel channel) {
+        if (channels.remove(channel)) {
+            open--;
+            resumeIfBelowCap();
+        }
     }
 
     /**
-     * Closes every accepted channel that is still open; called once the server has stopped, when
-     * Jetty has closed all it knows of.
+     * Closes every accepted channel that is still open; called once the server channel is closed.
      *
      * @return how many were still open (and are closed now)
      */
     int closeRemaining() {
-        SelectableChannel[] left;
+        Channel[] left;
         synchronized (this) {
-            left = channels.toArray(new SelectableChannel[0]);
-            channels.clear();
+            left = channels.toArray(new Channel[0]);
         }
         int closed = 0;
-        for (SelectableChannel c : left) {
+        for (Channel c : left) {
             if (c.isOpen()) {
                 closed++;
-                try {
-                    c.close();
-                } catch (IOException e) {
-                    LOG.debug("Closing a connection left after the stop failed: {}", e.toString());
-                }
+                c.close();
             }
         }
         return closed;
     }
 
-    /** From now on the cap never turns accepting on again (the connector is stopping). */
+    /** @return the accepted channels still open now */
+    synchronized Channel[] openChannels() {
+        return channels.stream().filter(Channel::isOpen).toArray(Channel[]::new);
+    }
+
+    /** From now on the cap never turns accepting on again (the server is stopping). */
     synchronized void stop() {
         stopped = true;
     }
@@ -171,7 +217,9 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
     private void resumeIfBelowCap() {
         if (capped && open < max && !stopped) {
             capped = false;
-            connector.setAccepting(true);
+            if (server != null) {
+                server.config().setAutoRead(true);
+            }
         }
     }
 
@@ -185,7 +233,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
         return peak;
     }
 
-    /** @return whether the cap is reached now (the connector does not accept) */
+    /** @return whether the cap is reached now (the server does not accept) */
     synchronized boolean isCapped() {
         return capped;
     }
@@ -196,7 +244,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
 
     private void scheduleReconcile() {
         try {
-            connector.getScheduler().schedule(this::reconcile, RECONCILE_MS, TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::reconcile, RECONCILE_MS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             synchronized (this) {
                 reconciling = false; // stopping
@@ -205,9 +253,9 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
     }
 
     /**
-     * While capped: corrects the count if the connector has had fewer end points than counted
-     * for two checks in a row (nothing is accepted while capped, so they must agree), and checks
-     * again later. Package-private for tests.
+     * While capped: corrects the count if fewer accepted channels than counted have been open for
+     * two checks in a row (nothing is accepted while capped, so they must agree), and checks again
+     * later. Package-private for tests.
      */
     void reconcile() {
         int corrected = -1;
@@ -219,7 +267,7 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
                 return;
             }
             was = open;
-            int actual = connector.getConnectedEndPoints().size();
+            int actual = (int) channels.stream().filter(Channel::isOpen).count();
             if (actual < open && ++strikes >= 2) {
                 open = actual;
                 channels.removeIf(c -> !c.isOpen());
@@ -233,8 +281,8 @@ final class ConnectionCap implements SelectorManager.AcceptListener {
             reconciling = again;
         }
         if (corrected >= 0) {
-            LOG.warn("State-change endpoint: counted {} open connections but the connector has {}; corrected,"
-                    + " accepting again", was, corrected);
+            LOG.warn("State-change endpoint: counted {} open connections but {} are open; corrected, accepting again",
+                    was, corrected);
         }
         if (again) {
             scheduleReconcile();

@@ -1,16 +1,14 @@
 package org.l3ha.endpoint.impl;
 
-import org.l3ha.common.Counters;
-
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
-import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.thread.Scheduler;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import org.l3ha.common.Counters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,46 +16,32 @@ import org.slf4j.LoggerFactory;
  * Bounds the time a connection may take to deliver a complete request head: {@code deadline}
  * from its opening (right after the accept) and, on a keep-alive connection, from the end of its
  * previous exchange. A connection that misses it is closed, counted in
- * {@link CounterNames#CLOSED_HEADER_TIMEOUT} and reported by a rate-limited log line.
+ * {@link CounterNames#CLOSED_HEADER_TIMEOUT} and reported by a rate-limited log line. An idle
+ * timeout that restarts with every byte read would not do: a client trickling a header line every
+ * few seconds would hold its connection for ever.
  *
- * <p>Jetty 12.1 has no such bound: its idle timeout restarts with every byte read, so a client
- * trickling a header line every few seconds holds a connection for ever, and
- * {@code HttpConfiguration.setMinRequestDataRate} is not enforced by its HTTP/1 connection.
- *
- * <p>How: a {@link Connection.Listener} bean of the connector, so every connection reports its
- * opening and closing here. Each open connection has one timer on the connector's
- * {@link Scheduler} (no thread per connection). The handlers report the end of every exchange
- * ({@link #watchExchange}, through Jetty's request completion listener); that only records the
- * time, and the timer moves its window there when it fires, so nothing is scheduled or cancelled
- * on the request path. When the window is up, the connection's {@link Connection#getMessagesIn()}
- * (which Jetty's HTTP/1 connection counts up as soon as a request head is complete, before the
- * handler runs) tells whether a head arrived in it. If none did, the connection is closed. If one
- * did but its exchange has not ended yet (a handler still reading the body, a reply not yet
- * written), it gets one more window from then: a request whose body or reply is still not done
- * after that is closed too, counted in {@link CounterNames#CLOSED_REQUEST_TIMEOUT} (the body is at
- * most 1 KiB and the reply is written at once, so only a client trickling its body or not reading
- * its reply gets there).
- *
- * <p>Closing goes through Jetty's own idle-timeout path, as Jetty's connection limits do: the end
- * point's idle timeout is cut to {@value #EXPIRE_MS} ms, so Jetty expires it on its scheduler and
- * its HTTP/1 connection fails a request in progress and closes in order. (Closing the end point
- * from this thread instead could race with a thread parsing on the same connection.) If the end
- * point is still open {@value #LATE_MS} ms later, it is closed outright.
+ * <p>Each connection has a {@link Watch}, the first handler of its pipeline, with one timer on
+ * the connection's own event loop (no thread per connection, no lock: the connection's events and
+ * its timer run on the same thread). The request handler tells it when a request head arrived and
+ * when an exchange ended; the timer moves its window there when it fires, so nothing is scheduled
+ * or cancelled on the request path. When the window is up without a new request head, the
+ * connection is closed. If a head did arrive but its exchange has not ended yet (a body still
+ * being read, a reply the client does not take), it gets one more window from then: a request
+ * whose body or reply is still not done after that is closed too, counted in
+ * {@link CounterNames#CLOSED_REQUEST_TIMEOUT} (the body is at most 1 KiB and the reply is written
+ * at once, so only a client trickling its body or not reading its reply gets there).
  *
  * <p>A timer that fires more than {@value #LATE_MS} ms late means the JVM itself was stalled
  * (garbage collection, a starved machine): the bytes of a client that sent its head in time may
  * still be unread, so instead of closing it looks again {@value #LATE_MS} ms later.
  *
- * <p>Thread-safe: connections open and close on the selector and pool threads, timers fire on
- * the scheduler thread, exchanges end on pool threads. Each connection's state has its own lock,
- * held for a few field accesses; connections are expired and lines logged outside it.
+ * <p>This class keeps what the connections share: the counters, the log line and the closures of
+ * the last minute or two for the health check (thread-safe).
  */
-final class HeaderDeadline implements Connection.Listener {
+final class HeaderDeadline {
     private static final Logger LOG = LoggerFactory.getLogger(HeaderDeadline.class);
     /** A timer this late means a JVM stall, not a slow client: look again rather than close. */
     static final long LATE_MS = 1_000;
-    /** The idle timeout an expired connection gets, so that Jetty expires it at once. */
-    static final long EXPIRE_MS = 1;
     /** At most one line a minute about connections closed by the deadline. */
     static final long LOG_INTERVAL_MS = 60_000;
     /** The window in which closures are counted for the health check. */
@@ -65,9 +49,7 @@ final class HeaderDeadline implements Connection.Listener {
 
     private final long deadlineMs;
     private final long deadlineNanos;
-    private final Scheduler scheduler;
     private final Counters counters;
-    private final ConcurrentHashMap<Connection, Watch> watches = new ConcurrentHashMap<>();
     private final RateLimitedLog closedLog;
     /** What the connection closed last had sent, for the log line: bytes read and complete request heads. */
     private volatile String lastClosed = "";
@@ -79,17 +61,16 @@ final class HeaderDeadline implements Connection.Listener {
 
     /**
      * @param deadlineMs the deadline for a complete request head, milliseconds (positive)
-     * @param scheduler the connector's scheduler: runs the timers and the log's summary lines
+     * @param scheduler runs the log's summary lines
      * @param counters where closures are counted
      * @param openConnections connections open now, for the log line
      */
-    HeaderDeadline(long deadlineMs, Scheduler scheduler, Counters counters, IntSupplier openConnections) {
+    HeaderDeadline(long deadlineMs, ScheduledExecutorService scheduler, Counters counters, IntSupplier openConnections) {
         if (deadlineMs <= 0) {
             throw new IllegalArgumentException("header deadline " + deadlineMs + " ms");
         }
         this.deadlineMs = deadlineMs;
         this.deadlineNanos = TimeUnit.MILLISECONDS.toNanos(deadlineMs);
-        this.scheduler = scheduler;
         this.counters = counters;
         this.closedLog = new RateLimitedLog(LOG_INTERVAL_MS, scheduler, (count, first, seconds) -> {
             if (first) {
@@ -104,35 +85,9 @@ final class HeaderDeadline implements Connection.Listener {
         });
     }
 
-    @Override
-    public void onOpened(Connection connection) {
-        Watch w = new Watch(connection);
-        watches.put(connection, w);
-        w.start();
-    }
-
-    @Override
-    public void onClosed(Connection connection) {
-        Watch w = watches.remove(connection);
-        if (w != null) {
-            w.cancel();
-        }
-    }
-
-    /**
-     * Has the end of this request's exchange start a new window on its connection (for the next
-     * request on a keep-alive connection). Call it first thing in a handler.
-     */
-    void watchExchange(Request request) {
-        Watch w = watches.get(request.getConnectionMetaData().getConnection());
-        if (w != null) {
-            Request.addCompletionListener(request, failure -> w.exchangeEnded());
-        }
-    }
-
-    /** @return connections open now that this deadline watches */
-    int watched() {
-        return watches.size();
+    /** @return a watch for one new connection (the first handler of its pipeline) */
+    Watch watch() {
+        return new Watch();
     }
 
     /** @return connections closed by the deadline within the last one to two minutes */
@@ -160,146 +115,117 @@ final class HeaderDeadline implements Connection.Listener {
         }
     }
 
-    /** The deadline of one connection. */
-    private final class Watch {
-        private final Connection connection;
-
-        /* guarded by this */
-        /** Request heads the connection had when the current window opened. */
-        private long windowIn;
+    /** The deadline of one connection; every method runs on the connection's event loop. */
+    final class Watch extends ChannelInboundHandlerAdapter {
+        private ChannelHandlerContext ctx;
+        private long bytesIn;
+        /** Complete request heads, and how many the current window started with. */
+        private long heads;
+        private long windowHeads;
         /** When the current window opened (System.nanoTime). */
         private long windowStart;
         /** Exchanges ended, and how many of them the windows have taken into account. */
         private long ended;
         private long endedSeen;
-        /** Request heads the connection had when its last exchange ended, and when that was. */
-        private long endedIn;
+        /** Request heads when the last exchange ended, and when that was. */
+        private long endedHeads;
         private long endedAt;
+        /** Bytes read when the last exchange ended. */
+        private long bytesAtEnd;
         /** When the timer was set to fire. */
         private long firesAt;
-        private Scheduler.Task task;
-        private boolean done;
+        private ScheduledFuture<?> task;
+        private boolean expired;
 
-        Watch(Connection connection) {
-            this.connection = connection;
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            long now = System.nanoTime();
+            windowStart = now;
+            firesAt = now + deadlineNanos;
+            task = ctx.executor().schedule(this::check, deadlineNanos, TimeUnit.NANOSECONDS);
+            ctx.fireChannelActive();
         }
 
-        void start() {
-            long in = connection.getMessagesIn();
-            long now = System.nanoTime();
-            synchronized (this) {
-                windowIn = in;
-                windowStart = now;
-                firesAt = now + deadlineNanos;
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+                bytesIn += b.readableBytes();
             }
-            schedule(deadlineNanos);
+            ctx.fireChannelRead(msg);
         }
 
-        /** An exchange ended (on a pool thread, inside Jetty's completion): only note it. */
-        void exchangeEnded() {
-            long in = connection.getMessagesIn();
-            long now = System.nanoTime();
-            synchronized (this) {
-                ended++;
-                endedIn = in;
-                endedAt = now;
-            }
-        }
-
-        /** The timer fired. */
-        void check() {
-            long now = System.nanoTime();
-            long in = connection.getMessagesIn();
-            long delay = -1;
-            String counter = null;
-            synchronized (this) {
-                if (done) {
-                    return;
-                }
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (task != null) {
+                task.cancel(false);
                 task = null;
-                if (ended != endedSeen) {
-                    // the window starts again at the end of the last exchange
-                    endedSeen = ended;
-                    windowIn = endedIn;
-                    windowStart = endedAt;
-                }
-                long due = windowStart + deadlineNanos;
-                if (due - now > 0) {
-                    delay = due - now;
-                } else if (now - firesAt > TimeUnit.MILLISECONDS.toNanos(LATE_MS)) {
-                    // a stalled JVM, not a slow client: give the selector a moment to read what arrived
-                    delay = TimeUnit.MILLISECONDS.toNanos(LATE_MS);
-                } else if (in != windowIn) {
-                    // a head arrived in time and its exchange is under way: one more window for it
-                    windowIn = in;
-                    windowStart = now;
-                    delay = deadlineNanos;
-                } else {
-                    done = true;
-                    counter = windowIn > endedIn ? CounterNames.CLOSED_REQUEST_TIMEOUT : CounterNames.CLOSED_HEADER_TIMEOUT;
-                }
-                if (delay >= 0) {
-                    firesAt = now + delay;
-                }
             }
-            if (counter != null) {
-                expire(counter);
+            ctx.fireChannelInactive();
+        }
+
+        /** A complete request head was read. */
+        void headArrived() {
+            heads++;
+        }
+
+        /** A reply was written: the next window starts now. */
+        void exchangeEnded() {
+            ended++;
+            endedHeads = heads;
+            endedAt = System.nanoTime();
+            bytesAtEnd = bytesIn;
+        }
+
+        /** @return whether a request is under way: bytes read since the last exchange ended, or a head not yet answered */
+        boolean busy() {
+            return bytesIn > bytesAtEnd || heads > endedHeads;
+        }
+
+        /** @return whether the deadline closed this connection (what the decoder emits then is not a request) */
+        boolean expired() {
+            return expired;
+        }
+
+        private void check() {
+            task = null;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (ended != endedSeen) {
+                // the window starts again at the end of the last exchange
+                endedSeen = ended;
+                windowHeads = endedHeads;
+                windowStart = endedAt;
+            }
+            long due = windowStart + deadlineNanos;
+            long delay;
+            if (due - now > 0) {
+                delay = due - now;
+            } else if (now - firesAt > TimeUnit.MILLISECONDS.toNanos(LATE_MS)) {
+                // a stalled JVM, not a slow client: give the event loop a moment to read what arrived
+                delay = TimeUnit.MILLISECONDS.toNanos(LATE_MS);
+            } else if (heads != windowHeads) {
+                // a head arrived in time and its exchange is under way: one more window for it
+                windowHeads = heads;
+                windowStart = now;
+                delay = deadlineNanos;
             } else {
-                schedule(delay);
+                expire(windowHeads > endedHeads ? CounterNames.CLOSED_REQUEST_TIMEOUT : CounterNames.CLOSED_HEADER_TIMEOUT);
+                return;
             }
+            firesAt = now + delay;
+            task = ctx.executor().schedule(this::check, delay, TimeUnit.NANOSECONDS);
         }
 
-        private void schedule(long delayNanos) {
-            Scheduler.Task t;
-            try {
-                t = scheduler.schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException e) {
-                return; // the scheduler is stopping with the server, which closes every connection
-            }
-            keep(t);
-        }
-
-        private void keep(Scheduler.Task t) {
-            synchronized (this) {
-                if (task == null) {
-                    task = t;
-                    return;
-                }
-            }
-            t.cancel(); // cannot happen with one timer at a time; never leave two
-        }
-
-        /** Counts, logs, and has Jetty expire the connection; closes it outright if that does not. */
         private void expire(String counter) {
+            expired = true;
             counters.increment(counter);
             noteClosure();
-            lastClosed = "it had sent " + connection.getBytesIn() + " bytes, " + connection.getMessagesIn()
-                    + " complete request head(s)";
+            lastClosed = "it had sent " + bytesIn + " bytes, " + heads + " complete request head(s)";
             closedLog.occurred();
-            EndPoint endPoint = connection.getEndPoint();
-            endPoint.setIdleTimeout(EXPIRE_MS);
-            try {
-                keep(scheduler.schedule(() -> {
-                    if (endPoint.isOpen()) {
-                        endPoint.close(new TimeoutException("no complete request within " + deadlineMs + " ms"));
-                    }
-                }, LATE_MS, TimeUnit.MILLISECONDS));
-            } catch (RejectedExecutionException e) {
-                // stopping: the server closes every connection
-            }
-        }
-
-        /** The connection closed: no more timers. */
-        void cancel() {
-            Scheduler.Task t;
-            synchronized (this) {
-                done = true;
-                t = task;
-                task = null;
-            }
-            if (t != null) {
-                t.cancel();
-            }
+            ctx.close();
         }
     }
 }

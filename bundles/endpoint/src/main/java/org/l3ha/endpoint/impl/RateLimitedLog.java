@@ -1,14 +1,14 @@
 package org.l3ha.endpoint.impl;
 
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * One log line per interval for an event a client can make happen at any rate (a connection
  * closed for being slow, the connection cap reached): the first occurrence is written at once;
  * later ones within the interval are only counted, and their number is written in one line when
- * the interval is up (a task on the given {@link Scheduler}; none runs while nothing is pending).
+ * the interval is up (a task on the given {@link ScheduledExecutorService}; none runs while nothing is pending).
  *
  * <p>Thread-safe: {@link #occurred()} takes a short lock and never blocks or logs under it. If the
  * scheduler is stopped (the endpoint is stopping), what is pending is not written; the counters
@@ -27,7 +27,7 @@ final class RateLimitedLog {
     }
 
     private final long intervalNanos;
-    private final Scheduler scheduler;
+    private final ScheduledExecutorService scheduler;
     private final Line line;
 
     /* guarded by this */
@@ -36,7 +36,7 @@ final class RateLimitedLog {
     private long pending;
     private boolean flushScheduled;
 
-    RateLimitedLog(long intervalMs, Scheduler scheduler, Line line) {
+    RateLimitedLog(long intervalMs, ScheduledExecutorService scheduler, Line line) {
         this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
         this.scheduler = scheduler;
         this.line = line;

@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
-import org.eclipse.jetty.server.Server;
 import org.l3ha.common.Counters;
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
@@ -29,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP endpoint on the unix socket {@code <state_path>/keepalived-state-change}, where
- * keepalived-state-change monitors post router state changes (Jetty 12 core).
+ * keepalived-state-change monitors post router state changes (Netty's NIO unix-domain transport and
+ * HTTP/1 codec, see {@link SocketServer}).
  *
  * <p>Valid notifications go to the {@link StateChangeSink} (the engine) without waiting for any
  * downstream work; while there is none, or it is shutting down, the newest state per router is
@@ -53,11 +53,11 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
      * A connection must deliver a complete request head within this time of its accept, and on a
      * keep-alive connection of the end of its previous response, else it is closed (see
      * {@link HeaderDeadline}). A keepalived monitor (curl, httplib2) writes its ~180-byte request
-     * in one go right after connecting, so its head is complete as soon as Jetty reads it: the
+     * in one go right after connecting, so its head is complete as soon as it is read: the
      * whole exchange took 24-30 ms at the 99th percentile with 64 clients on 2 cores in the
      * benchmark, and time spent waiting in the listen backlog does not count. 5 s is over 100
-     * times that; it matches the idle timeout, so a client that sends nothing and one that
-     * trickles hold a connection for the same time.
+     * times that. It is also the idle timeout: a keep-alive connection that sends nothing within
+     * it of its previous reply is closed, as is a client that sends nothing or trickles.
      */
     static final long HEADER_DEADLINE_MS = 5_000;
     /**
@@ -241,7 +241,7 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
         if (l == null) {
             return HealthResult.critical("not listening (stopped)");
         }
-        if (!l.server().isRunning() || !l.file().isOurs()) {
+        if (!l.isRunning() || !l.file().isOurs()) {
             return HealthResult.critical("not listening on " + l.file().path() + " (server stopped or socket file removed or replaced)");
         }
         StringBuilder warnings = new StringBuilder();
@@ -268,8 +268,8 @@ public final class StateChangeEndpoint implements StatsProvider, HealthCheck {
     }
 
     /** @return the running server, or null once deactivated (tests) */
-    synchronized Server server() {
-        return listener == null ? null : listener.server();
+    synchronized SocketServer server() {
+        return listener;
     }
 
 

@@ -16,16 +16,17 @@ class BundleMetadataTest {
     static final Path CLASSES = Path.of("target", "classes");
 
     @Test
-    void manifestImportsJetty12AndEmbedsNothingButCommon() throws IOException {
+    void manifestImportsNetty42AndEmbedsNothingButCommon() throws IOException {
         Manifest mf;
         try (InputStream in = Files.newInputStream(CLASSES.resolve("META-INF/MANIFEST.MF"))) {
             mf = new Manifest(in);
         }
         String imports = mf.getMainAttributes().getValue("Import-Package").replace("\n", "");
-        for (String pkg : new String[] {"org.eclipse.jetty.server", "org.eclipse.jetty.unixdomain.server",
-                "org.eclipse.jetty.http", "org.eclipse.jetty.io", "org.eclipse.jetty.util"}) {
-            assertTrue(imports.contains(pkg + ";version=\"[12.1,13)\""), pkg + " in " + imports);
+        for (String pkg : new String[] {"io.netty.bootstrap", "io.netty.channel", "io.netty.channel.nio",
+                "io.netty.channel.socket.nio", "io.netty.handler.codec.http", "io.netty.buffer"}) {
+            assertTrue(imports.contains(pkg + ";version=\"[4.2,5)\""), pkg + " in " + imports);
         }
+        assertFalse(imports.contains("org.eclipse.jetty"), imports);
         // the API's minor version moves with additions (semantic versioning): any 1.x, up to 2
         assertTrue(imports.matches(".*org\\.l3ha\\.api;version=\"\\[1\\.\\d+,2\\)\".*"), imports);
         assertEquals("org.l3ha.endpoint", mf.getMainAttributes().getValue("Bundle-SymbolicName"));

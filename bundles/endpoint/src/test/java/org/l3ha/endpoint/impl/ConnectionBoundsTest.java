@@ -18,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.server.AbstractConnector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,8 +74,8 @@ class ConnectionBoundsTest {
         return endpoint.counters().get(key);
     }
 
-    private AbstractConnector connector() {
-        return (AbstractConnector) endpoint.server().getConnectors()[0];
+    private SocketServer server() {
+        return endpoint.server();
     }
 
     /**
@@ -191,7 +190,7 @@ class ConnectionBoundsTest {
         int clients = cap + BEYOND_CAP;
         // the clients' ends, the server's ends of at most the cap, and the test's own
         assumeTrue(affordable(2 * clients, 1) >= 2 * clients, "ulimit -n too small for " + clients + " clients");
-        AbstractConnector connector = connector();
+        SocketServer server = server();
         long fdBefore = Crowd.openDescriptors();
         ExecutorService monitors = Executors.newSingleThreadExecutor();
         try (Crowd crowd = Crowd.connect(socket, clients)) {
@@ -226,7 +225,7 @@ class ConnectionBoundsTest {
             long giveUp = sent + TimeUnit.MILLISECONDS.toNanos(2 * deadline + SLACK_MS);
             while ((crowd.open() > 0 || !monitor.isDone()) && System.nanoTime() < giveUp) {
                 maxOpen = Math.max(maxOpen, counter("connections"));
-                maxEndPoints = Math.max(maxEndPoints, connector.getConnectedEndPoints().size());
+                maxEndPoints = Math.max(maxEndPoints, server.cap().openChannels().length);
                 if (System.nanoTime() >= nextFdSample) {
                     maxFds = Math.max(maxFds, Crowd.openDescriptors());
                     nextFdSample = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
@@ -242,13 +241,13 @@ class ConnectionBoundsTest {
             List<Long> lifetimes = crowd.members().stream().map(Crowd.Member::lifetimeMs).toList();
             System.out.println("cap: the monitor that came while the cap was full got its 200 after "
                     + ms(served - sent) + " ms; the silent clients were closed after (from connect) " + spread(lifetimes)
-                    + "; the most connections seen open " + maxOpen + " (connector end points " + maxEndPoints
+                    + "; the most connections seen open " + maxOpen + " (channels open " + maxEndPoints
                     + ", server's peak " + counter("connections_peak") + "), descriptors at most " + maxFds
                     + "; cap reached " + counter(CounterNames.CAP_REACHED) + " time(s)");
             assertEquals(0, crowd.open(), "every silent client was closed by the header deadline");
             assertTrue(Collections.min(lifetimes) >= deadline, spread(lifetimes));
             assertTrue(maxOpen <= cap, "at most the cap open: " + maxOpen);
-            assertTrue(maxEndPoints <= cap, "at most the cap of end points: " + maxEndPoints);
+            assertTrue(maxEndPoints <= cap, "at most the cap of open channels: " + maxEndPoints);
             assertEquals((long) cap, counter("connections_peak"), "the server's own peak is the cap");
             assertTrue(maxFds - fdBefore <= clients + 1 + cap + 32, "descriptors bounded: " + fdBefore + " -> " + maxFds);
             assertTrue(counter(CounterNames.CAP_REACHED) >= 1);

@@ -1,21 +1,21 @@
 package org.l3ha.endpoint.impl;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpParser;
-import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.LocalConnector;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.HostPort;
-import org.l3ha.common.Counters;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.ReferenceCountUtil;
 import org.l3ha.api.HaState;
+import org.l3ha.common.Counters;
 import org.l3ha.common.RouterIds;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -27,10 +27,12 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Request parsing and validation in the endpoint: the real {@link NotificationHandler} (with its
- * {@link HoldingBuffer} and counters) behind Jetty's HTTP/1.1 parser, fed the exact bytes of
- * both Neutron monitor generations through an in-memory connector (no socket); and the
- * validation steps alone (UUID check, state parse, normalisation, hand-over to the sink).
+ * Request parsing and validation in the endpoint: a connection's whole pipeline as the server
+ * builds it (its header-deadline watch, Netty's HTTP/1 codec, the real {@link NotificationHandler}
+ * with its {@link HoldingBuffer} and counters) on Netty's in-memory channel, fed the exact bytes of
+ * both Neutron monitor generations (no socket, no thread hand-off); Netty's request decoder alone
+ * with the validation steps; and the validation steps alone (UUID check, state parse,
+ * normalisation, hand-over to the sink).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,67 +47,26 @@ public class EndpointBench {
     static final String CURL = "POST / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n"
             + "X-Neutron-Router-Id: " + ID + "\r\nX-Neutron-State: backup\r\nConnection: close\r\n\r\n";
 
-    private Server server;
-    private LocalConnector connector;
+    private static final HttpDecoderConfig HTTP = new HttpDecoderConfig()
+            .setMaxInitialLineLength(SocketServer.MAX_REQUEST_LINE_BYTES).setMaxHeaderSize(SocketServer.MAX_HEADER_BYTES)
+            .setMaxChunkSize(NotificationHandler.MAX_BODY_BYTES + 1);
+    private final byte[] httplib2Bytes = HTTPLIB2.getBytes(StandardCharsets.ISO_8859_1);
+    private final byte[] curlBytes = CURL.getBytes(StandardCharsets.ISO_8859_1);
+    private ScheduledExecutorService scheduler;
+    private Counters counters;
+    private HeaderDeadline deadline;
     private HoldingBuffer buffer;
-    private final ByteBuffer httplib2Bytes = ByteBuffer.wrap(HTTPLIB2.getBytes(StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
-    private final HttpFields.Mutable parsed = HttpFields.build();
-    private final HttpParser parser = new HttpParser(new HttpParser.RequestHandler() {
-        @Override
-        public void startRequest(String method, String uri, HttpVersion version) {
-        }
-
-        @Override
-        public void parsedHeader(HttpField field) {
-            parsed.add(field);
-        }
-
-        @Override
-        public boolean headerComplete() {
-            return false;
-        }
-
-        @Override
-        public boolean content(ByteBuffer content) {
-            return false;
-        }
-
-        @Override
-        public boolean contentComplete() {
-            return false;
-        }
-
-        @Override
-        public boolean messageComplete() {
-            return true;
-        }
-
-        @Override
-        public void earlyEOF() {
-        }
-    }, SocketServer.MAX_HEADER_BYTES);
+    private final SocketServer.Stopping running = new SocketServer.Stopping();
 
     @Setup
-    public void setUp() throws Exception {
-        Counters counters = CounterNames.create(NotificationHandler.REASONS);
+    public void setUp() {
+        counters = CounterNames.create(NotificationHandler.REASONS);
         buffer = new HoldingBuffer(StateChangeEndpoint.HOLD_CAPACITY);
         buffer.bind((id, state) -> true);
-        server = new Server();
-        HttpConfiguration http = new HttpConfiguration();
-        http.setRequestHeaderSize(SocketServer.MAX_HEADER_BYTES);
-        http.setSendServerVersion(false);
-        http.setServerAuthority(new HostPort("localhost"));
-        connector = new LocalConnector(server, new HttpConnectionFactory(http));
-        // the endpoint's header deadline, as it runs (a bean of the connector that hears of every connection)
-        HeaderDeadline deadline = new HeaderDeadline(StateChangeEndpoint.HEADER_DEADLINE_MS, connector.getScheduler(),
-                counters, () -> 0);
-        connector.addBean(deadline);
-        server.addConnector(connector);
-        server.setHandler(new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters, deadline));
-        server.setErrorHandler(new NotificationHandler.ErrorReplies(counters, deadline));
-        server.start();
-        for (String request : new String[] {HTTPLIB2, CURL}) {
-            String response = connector.getResponse(request);
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        deadline = new HeaderDeadline(StateChangeEndpoint.HEADER_DEADLINE_MS, scheduler, counters, () -> 0);
+        for (byte[] request : new byte[][] {httplib2Bytes, curlBytes}) {
+            String response = exchange(request);
             if (!response.startsWith("HTTP/1.1 200")) {
                 throw new IllegalStateException("not accepted: " + response);
             }
@@ -113,47 +74,63 @@ public class EndpointBench {
     }
 
     @TearDown
-    public void tearDown() throws Exception {
-        server.stop();
+    public void tearDown() {
+        scheduler.shutdownNow();
+    }
+
+    /** One connection: the request in, the reply out, the connection closed. */
+    private String exchange(byte[] request) {
+        HeaderDeadline.Watch watch = deadline.watch();
+        EmbeddedChannel ch = new EmbeddedChannel(watch, new HttpServerCodec(HTTP),
+                new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters, watch, running));
+        ch.writeInbound(Unpooled.wrappedBuffer(request));
+        StringBuilder out = new StringBuilder(160);
+        for (Object o; (o = ch.readOutbound()) != null;) {
+            ByteBuf b = (ByteBuf) o;
+            out.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        ch.finishAndReleaseAll();
+        return out.toString();
     }
 
     /**
-     * Jetty parse + l3ha's {@link NotificationHandler} + hand-over + 200 reply for the Python
-     * monitor's GET, through Jetty's in-memory {@link LocalConnector} (which adds its own thread
-     * hand-off and wait for the close; no socket).
+     * Netty's decoding + l3ha's {@link NotificationHandler} + hand-over + the encoded 200 reply for
+     * the Python monitor's GET: a connection's whole pipeline, on Netty's in-memory channel.
      */
     @Benchmark
-    public String httpParseValidateHttplib2() throws Exception {
-        return connector.getResponse(HTTPLIB2);
+    public String httpParseValidateHttplib2() {
+        return exchange(httplib2Bytes);
     }
 
     /** The same for the shell monitor's POST. */
     @Benchmark
-    public String httpParseValidateCurl() throws Exception {
-        return connector.getResponse(CURL);
+    public String httpParseValidateCurl() {
+        return exchange(curlBytes);
     }
 
     /**
-     * Jetty's HTTP/1.1 parser alone (the one the endpoint runs) on the Python monitor's bytes, then
-     * the validation steps on the parsed headers and the hand-over: parsing + validation without
-     * any connection or thread hand-off.
+     * Netty's HTTP/1 request decoder alone (the one the endpoint runs) on the Python monitor's
+     * bytes, then the validation steps on the parsed headers and the hand-over: parsing and
+     * validation without the reply.
      */
     @Benchmark
     public HoldingBuffer.Outcome parseAndValidateHttplib2() {
-        parsed.clear();
-        parser.reset();
-        ByteBuffer in = httplib2Bytes.duplicate();
-        while (in.hasRemaining() && !parser.isComplete()) {
-            parser.parseNext(in);
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpRequestDecoder(HTTP));
+        ch.writeInbound(Unpooled.wrappedBuffer(httplib2Bytes));
+        HttpRequest request = ch.readInbound();
+        try {
+            String id = request.headers().get(NotificationHandler.ROUTER_ID);
+            String word = request.headers().get(NotificationHandler.STATE);
+            if (id == null || word == null || !RouterIds.isUuid(id)) {
+                throw new IllegalStateException("not a notification");
+            }
+            return buffer.offer(RouterIds.normalize(id), HaState.parse(word));
+        } finally {
+            ReferenceCountUtil.release(request);
+            ch.finishAndReleaseAll();
         }
-        String id = parsed.get(NotificationHandler.ROUTER_ID);
-        String word = parsed.get(NotificationHandler.STATE);
-        if (id == null || word == null || !RouterIds.isUuid(id)) {
-            throw new IllegalStateException("not a notification");
-        }
-        return buffer.offer(RouterIds.normalize(id), HaState.parse(word));
     }
-
     /** The validation steps on the header values, and the hand-over to the sink. */
     @Benchmark
     public HoldingBuffer.Outcome validateAndHandOver() {

@@ -292,10 +292,10 @@ class EndpointProtocolTest {
                 assertEquals(200, UdsClient.exchange(socket, UdsClient.curlRequest(id, "backup")).status());
             }
             assertTrue(stalled.isOpen() && !stalled.awaitClose(Duration.ZERO), "the stalled client is still connected");
-            assertTrue(System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(SocketServer.IDLE_TIMEOUT_MS),
+            assertTrue(System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(StateChangeEndpoint.HEADER_DEADLINE_MS),
                     "20 requests completed while the stalled one was pending");
             assertEquals(20, sink.size());
-            assertTrue(stalled.awaitClose(Duration.ofMillis(SocketServer.IDLE_TIMEOUT_MS * 3)),
+            assertTrue(stalled.awaitClose(Duration.ofMillis(StateChangeEndpoint.HEADER_DEADLINE_MS * 3)),
                     "closed after the idle timeout");
         }
         assertEquals(20, sink.size());

@@ -135,8 +135,8 @@ class HoldingTest {
 
     @Test
     void failureEscapingTheHandlerIsCountedAsAnError() throws IOException {
-        // what the fuzz test relies on: a throwable escaping the handler reaches Jetty's error
-        // handling, is answered 500 and counted in "errors"
+        // what the fuzz test relies on: a throwable escaping the handler is answered 500 and
+        // counted in "errors"
         Path socket = start(StateChangeEndpoint.HOLD_CAPACITY);
         endpoint.bindSink((id, s) -> {
             throw new AssertionError("bug");

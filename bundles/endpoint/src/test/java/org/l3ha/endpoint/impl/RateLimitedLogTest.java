@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The rate-limited log line: the first at once, the rest summed up once per interval. */
@@ -17,17 +17,12 @@ class RateLimitedLogTest {
     record Written(long count, boolean first, long seconds) {
     }
 
-    final ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
+    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     final List<Written> lines = new ArrayList<>();
 
-    @BeforeEach
-    void start() throws Exception {
-        scheduler.start();
-    }
-
     @AfterEach
-    void stop() throws Exception {
-        scheduler.stop();
+    void stop() {
+        scheduler.shutdownNow();
     }
 
     private synchronized void write(long count, boolean first, long seconds) {
@@ -76,7 +71,7 @@ class RateLimitedLogTest {
     @Test
     void stoppedSchedulerLosesOnlyTheSummary() throws Exception {
         RateLimitedLog log = new RateLimitedLog(60_000, scheduler, this::write);
-        scheduler.stop();
+        scheduler.shutdownNow();
         log.occurred();
         log.occurred(); // a summary cannot be scheduled any more: no exception, no line
         assertEquals(List.of(new Written(1, true, 0)), lines());

@@ -22,8 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.eclipse.jetty.server.AbstractConnector;
-import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,13 +188,12 @@ class SocketLifecycleTest {
         try (UdsClient c = UdsClient.connect(socket)) {
             String request = UdsClient.curlRequest(ID, "primary");
             c.write(request.substring(0, 60));
-            Server server = endpoint.server();
-            AbstractConnector connector = (AbstractConnector) server.getConnectors()[0];
-            await().atMost(Duration.ofSeconds(5)).until(() -> connector.getConnectedEndPoints().size() == 1);
+            SocketServer server = endpoint.server();
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.cap().open() == 1);
             Thread stopper = new Thread(endpoint::deactivate, "test-deactivate");
             stopper.start();
             // the stop has begun: no new connections are accepted, this one is in flight
-            await().atMost(Duration.ofSeconds(5)).until(connector::isShutdown);
+            await().atMost(Duration.ofSeconds(5)).until(server::isStopping);
             c.write(request.substring(60));
             UdsClient.Reply r = c.readReply();
             assertEquals(200, r.status());

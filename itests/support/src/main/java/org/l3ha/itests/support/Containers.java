@@ -238,7 +238,7 @@ public final class Containers {
     // ------------------------------------------------------------------ Felix
 
     /**
-     * Plain Felix (the test JVM's framework): SCR, ConfigAdmin, pax-logging-api (slf4j 2 for Jetty
+     * Plain Felix (the test JVM's framework): SCR, ConfigAdmin, pax-logging-api (slf4j 2 for Netty
      * and l3ha) and every bundle of the l3ha feature and its library features except the Karaf
      * shell commands, by file: URL from the assembly's system directory. l3ha's bundles are
      * installed but not started: the test configures them first.
