@@ -21,7 +21,7 @@ final class Charts {
     private Charts() {
     }
 
-    /** Grouped bars: req/s by concurrency, one bar per (client, side). */
+    /** Grouped bars: req/s by concurrency, one bar per (client, side): the floor, l3ha and Neutron. */
     static void throughput(List<EndpointLoad.Row> rows, Path png) throws IOException {
         List<Integer> concs = rows.stream().map(EndpointLoad.Row::concurrency).distinct().sorted().toList();
         List<String> series = new ArrayList<>();
@@ -34,7 +34,7 @@ final class Charts {
         double max = rows.stream().mapToDouble(EndpointLoad.Row::reqPerS).max().orElse(1);
         int w = 900, h = 520, left = 80, right = 20, top = 50, bottom = 90;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img, "Endpoint throughput: l3ha vs Neutron's endpoint (LoadGen, " + rows.get(0).requests()
+        Graphics2D g = canvas(img, "Endpoint throughput: the floor, l3ha and Neutron's endpoint (LoadGen, " + rows.get(0).requests()
                 + " requests, " + rows.get(0).routers() + " routers)");
         double yMax = niceCeil(max);
         int plotH = h - top - bottom, plotW = w - left - right;
@@ -65,10 +65,13 @@ final class Charts {
         ImageIO.write(img, "png", png.toFile());
     }
 
-    /** Routers reported vs time since the first notification, one line per l3ha phase; Neutron's completion as markers. */
+    /**
+     * Routers reported vs time since the first notification, one line per warm l3ha phase (advert 0
+     * solid, others dashed); Neutron's completion as markers.
+     */
     static void timeline(List<MassFailover.L3haRun> runs, List<MassFailover.NeutronPhase> neutron, Path png) throws IOException {
         int w = 1000, h = 560, left = 80, right = 20, top = 50, bottom = 110;
-        int routers = runs.get(0).routers();
+        int routers = runs.isEmpty() ? neutron.get(0).routers() : runs.get(0).routers();
         double xMax = 1;
         for (MassFailover.L3haRun r : runs) {
             for (MassFailover.L3haPhase p : r.phases()) {
@@ -80,7 +83,7 @@ final class Charts {
         }
         xMax = niceCeil(xMax);
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img, "Mass failover of " + routers + " routers: routers reported with the new state vs time"
+        Graphics2D g = canvas(img, "Mass failover of " + routers + " routers (l3ha warm): routers reported with the new state vs time"
                 + " since the first notification");
         int plotH = h - top - bottom, plotW = w - left - right;
         axesY(g, left, top, plotW, plotH, routers, "routers");
@@ -93,7 +96,7 @@ final class Charts {
             g.setColor(Color.BLACK);
             g.drawString(String.format("%.1f", x), px - 8, top + plotH + 15);
         }
-        g.drawString("seconds since the first notification (lines: l3ha, journal; x: Neutron's path, last router in an RPC)",
+        g.drawString("seconds since the first notification (lines: l3ha warm phases, journal; x: Neutron's path, last router in an RPC)",
                 left + 120, top + plotH + 32);
         List<String> series = new ArrayList<>();
         int si = 0;
@@ -113,7 +116,7 @@ final class Charts {
                     px0 = px;
                     py0 = py;
                 }
-                series.add("l3ha adv " + r.advertInt() + " ph" + p.phase() + " " + p.state() + (p.phase() == 3 ? " (debounced)" : ""));
+                series.add("l3ha warm adv " + r.advertInt() + " ph" + p.phase() + " " + p.state());
                 for (MassFailover.NeutronPhase np : neutron) {
                     if (np.advertInt() == r.advertInt() && np.phase() == p.phase()) {
                         int px = left + (int) Math.round(np.seconds() / xMax * plotW);
