@@ -30,6 +30,12 @@ public final class BenchMain {
                 10_000, List.of(0, 2), MassFailover.DEFAULT_WARM_STORMS, 100_000);
         public static final Sizes SMOKE = new Sizes(200, 100, List.of(8), List.of("httplib2", "curl"),
                 100, List.of(0), 1, 1_000);
+
+        /** @return these sizes with {@code bench.warmStorms} as the warm-up storms, if set */
+        public Sizes withWarmStormsProperty() {
+            return new Sizes(loadRequests, loadRouters, concurrencies, clients, failoverRouters, advertInts,
+                    Integer.getInteger("bench.warmStorms", warmStorms), scaleRouters);
+        }
     }
 
     /** The parts {@code bench.only} can name (a comma list; default all). */
@@ -40,6 +46,11 @@ public final class BenchMain {
 
         Part(String key) {
             this.key = key;
+        }
+
+        /** @return the parts the system property {@code bench.only} names; all if unset or blank */
+        public static Set<Part> fromProperty() {
+            return parse(System.getProperty("bench.only"));
         }
 
         /** @return the parts a {@code bench.only} value names; all for null or blank */
@@ -69,18 +80,20 @@ public final class BenchMain {
     private BenchMain() {
     }
 
+    /** {@code smoke} as the first argument runs {@link Sizes#SMOKE}; {@code bench.only} and {@code bench.warmStorms} apply. */
     public static void main(String[] args) throws Exception {
         boolean full = args.length == 0 || !args[0].equals("smoke");
         Path out = Path.of(System.getProperty("bench.results.dir", "results"));
-        run(full ? Sizes.FULL : Sizes.SMOKE, out, Boolean.getBoolean("bench.waitIdle"), System.out::println);
+        Sizes sizes = full ? Sizes.FULL : Sizes.SMOKE;
+        run(sizes.withWarmStormsProperty(), Part.fromProperty(), out, Boolean.getBoolean("bench.waitIdle"), System.out::println);
     }
 
     /**
-     * Runs the parts {@code bench.only} names (all by default). A partial run writes into
-     * {@code <resultsDir>/partial-<parts>/}, so that it never replaces a whole run's results.
+     * Runs {@code parts}. A partial run writes into {@code <resultsDir>/partial-<parts>/}, so that
+     * it never replaces a whole run's results.
      */
-    public static Results run(Sizes sizes, Path resultsDirectory, boolean waitIdle, Consumer<String> log) throws Exception {
-        Set<Part> parts = Part.parse(System.getProperty("bench.only"));
+    public static Results run(Sizes sizes, Set<Part> parts, Path resultsDirectory, boolean waitIdle, Consumer<String> log)
+            throws Exception {
         boolean whole = parts.equals(EnumSet.allOf(Part.class));
         Path resultsDir = whole ? resultsDirectory
                 : resultsDirectory.resolve("partial-" + String.join("-", parts.stream().map(p -> p.key).toList()));
@@ -113,9 +126,8 @@ public final class BenchMain {
             List<MassFailover.L3haRun> failover = new ArrayList<>();
             if (parts.contains(Part.FAILOVER)) {
                 floorAccept = MassFailover.floorAccept(work, floorClasses, sizes.failoverRouters(), log);
-                int warmStorms = MassFailover.warmStormsProperty(sizes.warmStorms());
                 for (int adv : sizes.advertInts()) {
-                    failover.add(MassFailover.runL3ha(work, sizes.failoverRouters(), adv, warmStorms, log));
+                    failover.add(MassFailover.runL3ha(work, sizes.failoverRouters(), adv, sizes.warmStorms(), log));
                 }
             }
             List<MassFailover.NeutronPhase> neutron = parts.contains(Part.NEUTRON_FAILOVER)
@@ -129,7 +141,7 @@ public final class BenchMain {
                 Charts.throughput(load, resultsDir.resolve("endpoint-throughput.png"));
             }
             if (!failover.isEmpty() || !neutron.isEmpty()) {
-                Charts.timeline(failover, neutron, resultsDir.resolve("mass-failover-timeline.png"));
+                Charts.timeline(failover, neutron, floorAccept, resultsDir.resolve("mass-failover-timeline.png"));
             }
             String md = Report.markdown(results);
             Path analysis = resultsDir.resolve("ANALYSIS.md");

@@ -69,7 +69,8 @@ final class Charts {
      * Routers reported vs time since the first notification, one line per warm l3ha phase (advert 0
      * solid, others dashed); Neutron's completion as markers.
      */
-    static void timeline(List<MassFailover.L3haRun> runs, List<MassFailover.NeutronPhase> neutron, Path png) throws IOException {
+    static void timeline(List<MassFailover.L3haRun> runs, List<MassFailover.NeutronPhase> neutron, MassFailover.FloorAccept floor,
+            Path png) throws IOException {
         int w = 1000, h = 560, left = 80, right = 20, top = 50, bottom = 110;
         int routers = runs.isEmpty() ? neutron.get(0).routers() : runs.get(0).routers();
         double xMax = 1;
@@ -80,6 +81,9 @@ final class Charts {
         }
         for (MassFailover.NeutronPhase p : neutron) {
             xMax = Math.max(xMax, p.seconds() + 0.5);
+        }
+        if (floor != null) {
+            xMax = Math.max(xMax, Report.ACCEPT_FACTOR * floor.median() + 0.1);
         }
         xMax = niceCeil(xMax);
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -98,6 +102,18 @@ final class Charts {
         }
         g.drawString("seconds since the first notification (lines: l3ha warm phases, journal; x: Neutron's path, last router in an RPC)",
                 left + 120, top + plotH + 32);
+        if (floor != null) {
+            // the floor's accept time and the advert-0 target (1.5 × it): vertical lines
+            g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {3, 3}, 0));
+            double[] xs = {floor.median(), Report.ACCEPT_FACTOR * floor.median()};
+            String[] labels = {"floor accepts all", "advert-0 target"};
+            for (int i = 0; i < xs.length; i++) {
+                int px = left + (int) Math.round(xs[i] / xMax * plotW);
+                g.setColor(Color.GRAY);
+                g.drawLine(px, top, px, top + plotH);
+                g.drawString(labels[i], px + 3, top + 12 + 12 * i);
+            }
+        }
         List<String> series = new ArrayList<>();
         int si = 0;
         for (MassFailover.L3haRun r : runs) {

@@ -79,11 +79,6 @@ final class MassFailover {
     private MassFailover() {
     }
 
-    /** @return {@code bench.warmStorms}, or {@link #DEFAULT_WARM_STORMS} */
-    static int warmStormsProperty(int dflt) {
-        return Integer.getInteger("bench.warmStorms", dflt);
-    }
-
     /**
      * The warm-up storms' states after the cold primary storm: alternating, starting with backup
      * and ending with backup so that the measured warm phases begin with a real backup → primary

@@ -161,19 +161,24 @@ final class Report {
         if (!r.failover().isEmpty()) {
             md.append("### Cold: the first storm after boot (reported, no target)\n\n");
             md.append("| advert_int | storm | l3ha t s | t ÷ floor accept | l3ha batches (max) | missing/wrong | send span s | CPU s |"
-                    + " CPU ms/transition | JIT CPU s (share) | Neutron phase 1 t s (initial) | Neutron CPU ms/transition |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + " CPU ms/transition | JIT CPU s (share) | cold − warm phase 1: t s / CPU s / JIT s |"
+                    + " Neutron phase 1 t s (initial) | Neutron CPU ms/transition |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (MassFailover.L3haRun run : r.failover()) {
                 MassFailover.L3haPhase p = run.cold();
                 Optional<MassFailover.NeutronPhase> n = neutron(r, p.advertInt(), 1);
                 md.append("| ").append(p.advertInt()).append(" | ").append(p.state()).append(" (cold) | ").append(t(p)).append(" | ")
                         .append(fa == null ? "" : f2(p.seconds() / fa.median()) + "×").append(" | ");
                 l3haCells(md, p);
+                MassFailover.L3haPhase w = run.phases().get(0);
+                md.append(signed(p.seconds() - w.seconds())).append(" / ").append(signed(p.cpuSeconds() - w.cpuSeconds())).append(" / ")
+                        .append(signed(p.jitCpuSeconds() - w.jitCpuSeconds())).append(" | ");
                 md.append(n.map(np -> (np.lowerBound() ? "≥ " : "") + f3(np.seconds()) + " | " + f3(np.cpuSeconds() * 1000 / np.routers()))
                         .orElse("n/a | n/a")).append(" |\n");
             }
-            md.append("\n**What the JIT costs:** the cold storm's JIT CPU against the warm phases' (below); the cold storm's extra time"
-                    + " over the warm phase 1 at the same advert_int is what a first storm after boot pays.\n\n");
+            md.append("\n**What the JIT costs:** the JIT column is the compiler threads' CPU within the storm's; the difference to the"
+                    + " warm phase 1 (the same state, primary, on the same Karaf after the warm-up storms) is what a first storm after"
+                    + " boot pays in time, agent CPU and compilation.\n\n");
             md.append("### Warm: the measured phases\n\n");
             md.append("Targets: advert 0 — t ≤ ").append(f1(ACCEPT_FACTOR)).append(" × the floor's accept time, ≤ ").append(FEW_DOZEN)
                     .append(" batches (a few dozen), ≤ ").append(f2(CPU_MS_PER_TRANSITION)).append(" ms CPU per transition; advert > 0"
@@ -404,6 +409,10 @@ final class Report {
 
     private static String yes(boolean met) {
         return met ? "yes" : "**no**";
+    }
+
+    static String signed(double v) {
+        return String.format(Locale.ROOT, "%+.2f", v);
     }
 
     static String pct(double share) {
