@@ -24,7 +24,7 @@ final class BenchEnv {
     /** @return {@code ../shared/bench} relative to the repository root; fails clearly if absent */
     static Path sharedBench() {
         Path dir = repoRoot().getParent().resolve("shared/bench");
-        for (String f : List.of("LoadGen.java", "neutron_peer_server.py", "neutron_mass_failover.py")) {
+        for (String f : List.of("LoadGen.java", "Floor.java", "neutron_peer_server.py", "neutron_mass_failover.py")) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 throw new IllegalStateException("Neutron's measurement tools are missing: expected " + dir.resolve(f)
                         + " (../shared/bench/ beside the repository root " + repoRoot() + ")");
@@ -43,11 +43,23 @@ final class BenchEnv {
 
     /** @return a directory with LoadGen.class compiled from the shared LoadGen.java */
     static Path compileLoadGen(Path workDir) throws IOException {
-        Path classes = workDir.resolve("loadgen-classes");
+        return compileShared(workDir.resolve("loadgen-classes"), "LoadGen.java");
+    }
+
+    /** @return a directory with Floor.class compiled from the shared Floor.java */
+    static Path compileFloor(Path workDir) throws IOException {
+        return compileShared(workDir.resolve("floor-classes"), "Floor.java");
+    }
+
+    /** Compiles {@code ../shared/bench/<source>} into {@code classes}, once: an existing class file is kept. */
+    private static Path compileShared(Path classes, String source) throws IOException {
+        if (Files.isRegularFile(classes.resolve(source.replace(".java", ".class")))) {
+            return classes;
+        }
         Files.createDirectories(classes);
         Path javac = Path.of(System.getProperty("java.home"), "bin", "javac");
         Exec.ok(Duration.ofMinutes(2), null, List.of(javac.toString(), "-d", classes.toString(),
-                sharedBench().resolve("LoadGen.java").toString()));
+                sharedBench().resolve(source).toString()));
         return classes;
     }
 

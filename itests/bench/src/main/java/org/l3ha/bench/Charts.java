@@ -21,7 +21,7 @@ final class Charts {
     private Charts() {
     }
 
-    /** Grouped bars: req/s by concurrency, one bar per (client, side). */
+    /** Grouped bars: req/s by concurrency, one bar per (client, side): the floor, l3ha and Neutron. */
     static void throughput(List<EndpointLoad.Row> rows, Path png) throws IOException {
         List<Integer> concs = rows.stream().map(EndpointLoad.Row::concurrency).distinct().sorted().toList();
         List<String> series = new ArrayList<>();
@@ -34,7 +34,7 @@ final class Charts {
         double max = rows.stream().mapToDouble(EndpointLoad.Row::reqPerS).max().orElse(1);
         int w = 900, h = 520, left = 80, right = 20, top = 50, bottom = 90;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img, "Endpoint throughput: l3ha vs Neutron's endpoint (LoadGen, " + rows.get(0).requests()
+        Graphics2D g = canvas(img, "Endpoint throughput: the floor, l3ha and Neutron's endpoint (LoadGen, " + rows.get(0).requests()
                 + " requests, " + rows.get(0).routers() + " routers)");
         double yMax = niceCeil(max);
         int plotH = h - top - bottom, plotW = w - left - right;
@@ -65,10 +65,14 @@ final class Charts {
         ImageIO.write(img, "png", png.toFile());
     }
 
-    /** Routers reported vs time since the first notification, one line per l3ha phase; Neutron's completion as markers. */
-    static void timeline(List<MassFailover.L3haRun> runs, List<MassFailover.NeutronPhase> neutron, Path png) throws IOException {
+    /**
+     * Routers reported vs time since the first notification, one line per warm l3ha phase (advert 0
+     * solid, others dashed); Neutron's completion as markers.
+     */
+    static void timeline(List<MassFailover.L3haRun> runs, List<MassFailover.NeutronPhase> neutron, MassFailover.FloorAccept floor,
+            Path png) throws IOException {
         int w = 1000, h = 560, left = 80, right = 20, top = 50, bottom = 110;
-        int routers = runs.get(0).routers();
+        int routers = runs.isEmpty() ? neutron.get(0).routers() : runs.get(0).routers();
         double xMax = 1;
         for (MassFailover.L3haRun r : runs) {
             for (MassFailover.L3haPhase p : r.phases()) {
@@ -78,9 +82,12 @@ final class Charts {
         for (MassFailover.NeutronPhase p : neutron) {
             xMax = Math.max(xMax, p.seconds() + 0.5);
         }
+        if (floor != null) {
+            xMax = Math.max(xMax, Report.ACCEPT_FACTOR * floor.median() + 0.1);
+        }
         xMax = niceCeil(xMax);
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = canvas(img, "Mass failover of " + routers + " routers: routers reported with the new state vs time"
+        Graphics2D g = canvas(img, "Mass failover of " + routers + " routers (l3ha warm): routers reported with the new state vs time"
                 + " since the first notification");
         int plotH = h - top - bottom, plotW = w - left - right;
         axesY(g, left, top, plotW, plotH, routers, "routers");
@@ -93,8 +100,20 @@ final class Charts {
             g.setColor(Color.BLACK);
             g.drawString(String.format("%.1f", x), px - 8, top + plotH + 15);
         }
-        g.drawString("seconds since the first notification (lines: l3ha, journal; x: Neutron's path, last router in an RPC)",
+        g.drawString("seconds since the first notification (lines: l3ha warm phases, journal; x: Neutron's path, last router in an RPC)",
                 left + 120, top + plotH + 32);
+        if (floor != null) {
+            // the floor's accept time and the advert-0 target (1.5 × it): vertical lines
+            g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {3, 3}, 0));
+            double[] xs = {floor.median(), Report.ACCEPT_FACTOR * floor.median()};
+            String[] labels = {"floor accepts all", "advert-0 target"};
+            for (int i = 0; i < xs.length; i++) {
+                int px = left + (int) Math.round(xs[i] / xMax * plotW);
+                g.setColor(Color.GRAY);
+                g.drawLine(px, top, px, top + plotH);
+                g.drawString(labels[i], px + 3, top + 12 + 12 * i);
+            }
+        }
         List<String> series = new ArrayList<>();
         int si = 0;
         for (MassFailover.L3haRun r : runs) {
@@ -113,7 +132,7 @@ final class Charts {
                     px0 = px;
                     py0 = py;
                 }
-                series.add("l3ha adv " + r.advertInt() + " ph" + p.phase() + " " + p.state() + (p.phase() == 3 ? " (debounced)" : ""));
+                series.add("l3ha warm adv " + r.advertInt() + " ph" + p.phase() + " " + p.state());
                 for (MassFailover.NeutronPhase np : neutron) {
                     if (np.advertInt() == r.advertInt() && np.phase() == p.phase()) {
                         int px = left + (int) Math.round(np.seconds() / xMax * plotW);

@@ -1,12 +1,15 @@
 package org.l3ha.bench;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -134,6 +137,42 @@ final class Machine {
         long utime = Long.parseLong(f[11]);
         long stime = Long.parseLong(f[12]);
         return (utime + stime) / CLK_TCK;
+    }
+
+    /**
+     * @return utime+stime clock ticks of each live JIT compiler thread of {@code pid} (comm
+     *         {@code C1 CompilerThre} or {@code C2 CompilerThre} in {@code /proc/<pid>/task/<tid>/stat}), by tid
+     */
+    static Map<Long, Long> compilerThreadTicks(long pid) throws IOException {
+        Map<Long, Long> ticks = new HashMap<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks.put(Long.parseLong(task.getFileName().toString()), Long.parseLong(f[11]) + Long.parseLong(f[12]));
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /**
+     * @return the ticks the threads of {@code after} used since {@code before} (a thread new since
+     *         then from zero); threads that ended in between are not counted
+     */
+    static long ticksSince(Map<Long, Long> before, Map<Long, Long> after) {
+        long sum = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            sum += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return sum;
     }
 
     private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
