@@ -128,7 +128,7 @@ final class Report {
                         + " (l3ha: from the harness's first `connect` to the `time` of that journal line; Neutron: from the first"
                         + " arrival in `enqueue_state_change` to that `update_ha_routers_states` call). Batches, missing and wrong are"
                         + " counted up to one batch interval + 1 s after completion. **CPU**: l3ha = Karaf's JVM (`/proc/<pid>/stat`"
-                        + " utime+stime over the storm and that settling time; includes Jetty, the engine's state files, the journal's"
+                        + " utime+stime over the storm and that settling time; includes the endpoint (Netty), the engine's state files, the journal's"
                         + " fsyncs and the log); **JIT** = the part of it spent by the JVM's `C1/C2 CompilerThre` threads"
                         + " (`/proc/<pid>/task/*/stat`; a compiler thread that exits during the storm is not counted, so a lower bound);"
                         + " Neutron = its worker process (`getrusage`). **CPU/transition** = CPU ÷ routers. Neutron's load generator is"
@@ -444,11 +444,11 @@ final class Report {
 
     private static String what(String benchmark) {
         if (benchmark.startsWith("EndpointBench.http")) {
-            return "whole request through Jetty's in-memory `LocalConnector`: parse + `NotificationHandler` + hand-over + 200 reply"
+            return "a connection's whole pipeline on Netty's in-memory `EmbeddedChannel`: decode + `NotificationHandler` + hand-over + encoded 200 reply"
                     + " (includes the connector's thread hand-off and wait for the close)";
         }
         if (benchmark.startsWith("EndpointBench.parse")) {
-            return "Jetty's `HttpParser` on the httplib2 bytes + the validation steps + `HoldingBuffer.offer` (no connection, no thread)";
+            return "Netty's `HttpRequestDecoder` on the httplib2 bytes + the validation steps + `HoldingBuffer.offer` (no reply, no thread)";
         }
         if (benchmark.startsWith("EndpointBench.validate")) {
             return "validation alone: UUID check, `HaState.parse`, normalise, `HoldingBuffer.offer` to the sink";
