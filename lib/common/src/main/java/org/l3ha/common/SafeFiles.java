@@ -108,6 +108,14 @@ public final class SafeFiles {
     }
 
     /**
+     * As {@link #openDirectory(Path)}, first creating the missing directories on the way with
+     * {@code mode} (see {@link #createDirectories}), in the same walk.
+     */
+    public static SecureDirectoryStream<Path> openDirectory(Path dir, Set<PosixFilePermission> mode) throws IOException {
+        return walk(absolute(dir), Objects.requireNonNull(mode, "mode"), null);
+    }
+
+    /**
      * Reads a whole regular file.
      *
      * @param max the most bytes to accept
@@ -162,7 +170,7 @@ public final class SafeFiles {
     public static void write(Path file, byte[] content, Set<PosixFilePermission> mode, boolean sync) throws IOException {
         Path abs = absolute(file);
         try (SecureDirectoryStream<Path> dir = walk(abs.getParent(), null, null)) {
-            write(dir, abs, content, mode, sync);
+            write(dir, abs.getFileName(), content, mode, sync);
         }
     }
 
@@ -174,13 +182,20 @@ public final class SafeFiles {
             Set<PosixFilePermission> dirMode) throws IOException {
         Path abs = absolute(file);
         try (SecureDirectoryStream<Path> dir = walk(abs.getParent(), dirMode, null)) {
-            write(dir, abs, content, mode, sync);
+            write(dir, abs.getFileName(), content, mode, sync);
         }
     }
 
-    private static void write(SecureDirectoryStream<Path> dir, Path abs, byte[] content, Set<PosixFilePermission> mode,
+    /**
+     * As {@link #write(Path, byte[], Set, boolean)}, in a directory already open (see
+     * {@link #openDirectory}): {@code name}, one component, is replaced through a fresh name
+     * created exclusively in {@code dir} and renamed over it.
+     */
+    public static void write(SecureDirectoryStream<Path> dir, Path name, byte[] content, Set<PosixFilePermission> mode,
             boolean sync) throws IOException {
-        Path name = abs.getFileName();
+        if (name.getNameCount() != 1 || name.isAbsolute()) {
+            throw new IllegalArgumentException("not a file name: " + LogText.path(name));
+        }
         Path tmp = Path.of("." + name + "." + HexFormat.of().formatHex(randomBytes(8)) + ".tmp");
         boolean moved = false;
         try {
@@ -191,8 +206,13 @@ public final class SafeFiles {
                     fc.force(true);
                 }
             }
-            // the mode given at creation is narrowed by the umask; set it exactly
-            dir.getFileAttributeView(tmp, PosixFileAttributeView.class, NOFOLLOW).setPermissions(mode);
+            // the mode given at creation is narrowed by the umask; set it exactly (one stat tells
+            // whether it has to be: setting it costs an open, a chmod and a close)
+            PosixFileAttributeView view = dir.getFileAttributeView(tmp, PosixFileAttributeView.class, NOFOLLOW);
+            PosixFileAttributes made = view.readAttributes();
+            if (!made.isRegularFile() || !made.permissions().equals(mode)) {
+                view.setPermissions(mode);
+            }
             dir.move(tmp, dir, name);
             moved = true;
         } finally {
