@@ -52,6 +52,9 @@ import java.util.Set;
  * without following links and checked to belong to this account before anything is put in it.</li>
  * </ul>
  * Needs {@code openat} (Linux); each call opens and closes its own handles, so it is thread-safe.
+ * A caller that writes in one directory again and again holds it open instead ({@link HeldDirectory},
+ * opened by the same walk) and writes relative to it
+ * ({@link #write(SecureDirectoryStream, Path, byte[], Set, boolean)}).
  *
  * <p>Limit: Java cannot open a file without blocking, so an account that swaps a FIFO in between
  * the type check and the open makes that one read wait until someone writes to the FIFO. It can
