@@ -52,6 +52,9 @@ import java.util.Set;
  * without following links and checked to belong to this account before anything is put in it.</li>
  * </ul>
  * Needs {@code openat} (Linux); each call opens and closes its own handles, so it is thread-safe.
+ * A caller that writes in one directory again and again holds it open instead ({@link HeldDirectory},
+ * opened by the same walk) and writes relative to it
+ * ({@link #write(SecureDirectoryStream, Path, byte[], Set, boolean)}).
  *
  * <p>Limit: Java cannot open a file without blocking, so an account that swaps a FIFO in between
  * the type check and the open makes that one read wait until someone writes to the FIFO. It can
@@ -105,6 +108,14 @@ public final class SafeFiles {
      */
     public static SecureDirectoryStream<Path> openDirectory(Path dir) throws IOException {
         return walk(absolute(dir), null, null);
+    }
+
+    /**
+     * As {@link #openDirectory(Path)}, first creating the missing directories on the way with
+     * {@code mode} (see {@link #createDirectories}), in the same walk.
+     */
+    public static SecureDirectoryStream<Path> openDirectory(Path dir, Set<PosixFilePermission> mode) throws IOException {
+        return walk(absolute(dir), Objects.requireNonNull(mode, "mode"), null);
     }
 
     /**
@@ -162,7 +173,7 @@ public final class SafeFiles {
     public static void write(Path file, byte[] content, Set<PosixFilePermission> mode, boolean sync) throws IOException {
         Path abs = absolute(file);
         try (SecureDirectoryStream<Path> dir = walk(abs.getParent(), null, null)) {
-            write(dir, abs, content, mode, sync);
+            write(dir, abs.getFileName(), content, mode, sync);
         }
     }
 
@@ -174,13 +185,20 @@ public final class SafeFiles {
             Set<PosixFilePermission> dirMode) throws IOException {
         Path abs = absolute(file);
         try (SecureDirectoryStream<Path> dir = walk(abs.getParent(), dirMode, null)) {
-            write(dir, abs, content, mode, sync);
+            write(dir, abs.getFileName(), content, mode, sync);
         }
     }
 
-    private static void write(SecureDirectoryStream<Path> dir, Path abs, byte[] content, Set<PosixFilePermission> mode,
+    /**
+     * As {@link #write(Path, byte[], Set, boolean)}, in a directory already open (see
+     * {@link #openDirectory}): {@code name}, one component, is replaced through a fresh name
+     * created exclusively in {@code dir} and renamed over it.
+     */
+    public static void write(SecureDirectoryStream<Path> dir, Path name, byte[] content, Set<PosixFilePermission> mode,
             boolean sync) throws IOException {
-        Path name = abs.getFileName();
+        if (name.getNameCount() != 1 || name.isAbsolute()) {
+            throw new IllegalArgumentException("not a file name: " + LogText.path(name));
+        }
         Path tmp = Path.of("." + name + "." + HexFormat.of().formatHex(randomBytes(8)) + ".tmp");
         boolean moved = false;
         try {
@@ -191,8 +209,13 @@ public final class SafeFiles {
                     fc.force(true);
                 }
             }
-            // the mode given at creation is narrowed by the umask; set it exactly
-            dir.getFileAttributeView(tmp, PosixFileAttributeView.class, NOFOLLOW).setPermissions(mode);
+            // the mode given at creation is narrowed by the umask; set it exactly (one stat tells
+            // whether it has to be: setting it costs an open, a chmod and a close)
+            PosixFileAttributeView view = dir.getFileAttributeView(tmp, PosixFileAttributeView.class, NOFOLLOW);
+            PosixFileAttributes made = view.readAttributes();
+            if (!made.isRegularFile() || !made.permissions().equals(mode)) {
+                view.setPermissions(mode);
+            }
             dir.move(tmp, dir, name);
             moved = true;
         } finally {

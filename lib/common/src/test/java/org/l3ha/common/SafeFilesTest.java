@@ -3,31 +3,38 @@ package org.l3ha.common;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedDirectoryStreamException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What an account that can write a directory l3ha uses can plant there, against what
- * {@link SafeFiles} does about it. Needs root (links and files are handed to {@code nobody}).
+ * {@link SafeFiles} (and {@link HeldDirectory}) does about it. Needs root (links and files are handed to {@code nobody}).
  */
 class SafeFilesTest {
 
@@ -214,5 +221,178 @@ class SafeFilesTest {
         Path world = Files.createDirectory(tmp.resolve("world"));
         Files.setPosixFilePermissions(world, PosixFilePermissions.fromString("rwxrwxrwx"));
         assertEquals("" + world + " is writable by every account", SafeFiles.writableByOthers(world).orElseThrow());
+    }
+
+    /**
+     * {@link HeldDirectory} on real directories: one walk for many uses, a new walk (with the
+     * walk's refusals) when the path leads elsewhere, and handles closed only once their last use
+     * ends. The held directory is ha_confs_path in {@link #shared}.
+     */
+    @Nested
+    class Held {
+        private static final byte[] WORD = "primary".getBytes(StandardCharsets.US_ASCII);
+
+        Path held;
+
+        @BeforeEach
+        void inShared() {
+            held = shared.resolve("ha_confs");
+        }
+
+        private static Void write(SecureDirectoryStream<Path> dir, String name) throws IOException {
+            SafeFiles.write(dir, Path.of(name), WORD, SafeFiles.FILE_0644, false);
+            return null;
+        }
+
+        @Test
+        void manyUsesWalkOnceAndAMissingDirectoryIsCreatedWithTheModeExactly() throws IOException {
+            try (HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755)) {
+                for (int i = 0; i < 50; i++) {
+                    String name = "f" + i;
+                    d.use(dir -> write(dir, name));
+                }
+                assertEquals(1, d.walks(), "one walk, then one stat per use");
+            }
+            assertEquals(50, SafeFiles.list(held).size());
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(held)));
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(held.resolve("f7"))));
+        }
+
+        @Test
+        void aDirectoryReplacedByALinkIsWalkedAgainAndFollowedOrRefusedAsTheWalkDecides() throws IOException {
+            Path old = shared.resolve("ha_confs.old");
+            Path other = Files.createDirectory(tmp.resolve("other"));
+            Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+            try (HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755)) {
+                d.use(dir -> write(dir, "before"));
+                Files.move(held, old);
+                Files.createSymbolicLink(held, other); // root's: the walk follows it, like an administrator's link
+                d.use(dir -> write(dir, "root-link"));
+                assertEquals(2, d.walks());
+
+                Files.delete(held);
+                plantLink(held, elsewhere);
+                IOException e = assertThrows(IOException.class, () -> d.use(dir -> write(dir, "planted-link")));
+                assertTrue(e.getMessage().contains("is a symbolic link owned by nobody: not followed"), e.getMessage());
+                // refused every time, not only once
+                assertThrows(IOException.class, () -> d.use(dir -> write(dir, "planted-link")));
+            }
+            assertEquals(List.of(), SafeFiles.list(elsewhere), "nothing written where another account's link leads");
+            assertEquals(List.of("root-link"), SafeFiles.list(other), "nor through the handle held before it");
+            assertEquals(List.of("before"), SafeFiles.list(old), "nor in the first directory, which the path left");
+        }
+
+        @Test
+        void aDirectoryRemovedAndMadeAgainGetsTheNextWrite() throws IOException {
+            try (HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755)) {
+                d.use(dir -> write(dir, "one"));
+                Files.delete(held.resolve("one"));
+                Files.delete(held);
+                Files.createDirectory(held);
+                d.use(dir -> write(dir, "two"));
+                assertEquals(List.of("two"), SafeFiles.list(held));
+                // and removed for good: the walk makes it again
+                Files.delete(held.resolve("two"));
+                Files.delete(held);
+                d.use(dir -> write(dir, "three"));
+                assertEquals(List.of("three"), SafeFiles.list(held));
+            }
+        }
+
+        @Test
+        void aUseThatFindsNothingIsTriedOnceMoreOnAFreshWalk() throws IOException {
+            AtomicInteger calls = new AtomicInteger();
+            List<SecureDirectoryStream<Path>> seen = new ArrayList<>();
+            try (HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755)) {
+                String r = d.use(dir -> {
+                    seen.add(dir);
+                    if (calls.incrementAndGet() == 1) {
+                        throw new NoSuchFileException("gone");
+                    }
+                    return "done";
+                });
+                assertEquals("done", r);
+                assertEquals(2, d.walks());
+                assertNotSame(seen.get(0), seen.get(1));
+                assertThrows(ClosedDirectoryStreamException.class, () -> SafeFiles.attributes(seen.get(0), Path.of("any")),
+                        "the handle the use failed on was closed");
+                // a second failure is the caller's
+                assertThrows(NoSuchFileException.class, () -> d.use(dir -> {
+                    throw new NoSuchFileException("still gone");
+                }));
+            }
+        }
+
+        @Test
+        void closingWhileAUseRunsLetsItFinishThenClosesTheHandle() throws Exception {
+            HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755);
+            Paused use = new Paused(d, "written-after-close");
+            d.close();
+            use.finish();
+            assertEquals(List.of("written-after-close"), SafeFiles.list(held), "the running use finished on its handle");
+            assertThrows(ClosedDirectoryStreamException.class, () -> SafeFiles.attributes(use.handle, Path.of("any")),
+                    "then the handle was closed");
+            assertThrows(ClosedDirectoryStreamException.class, () -> d.use(dir -> write(dir, "later")));
+            d.close(); // idempotent
+        }
+
+        @Test
+        void aHandleReplacedWhileAUseRunsOnItStaysOpenForThatUse() throws Exception {
+            try (HeldDirectory d = new HeldDirectory(held, SafeFiles.DIR_0755)) {
+                d.use(dir -> write(dir, "first"));
+                Paused use = new Paused(d, "late");
+                Path moved = Files.move(held, shared.resolve("ha_confs.old"));
+                Files.createDirectory(held);
+                d.use(dir -> write(dir, "new"));
+                assertEquals(2, d.walks());
+                use.finish();
+                assertEquals(List.of("new"), SafeFiles.list(held));
+                assertEquals(List.of("first", "late"), SafeFiles.list(moved).stream().sorted().toList(),
+                        "the use that held the old handle finished there");
+                assertThrows(ClosedDirectoryStreamException.class, () -> SafeFiles.attributes(use.handle, Path.of("any")),
+                        "and then it was closed");
+                assertFalse(SafeFiles.list(held).contains("late"));
+            }
+        }
+
+        /** A use of {@code d} on another thread, holding its handle until {@link #finish}, then writing {@code name}. */
+        private static final class Paused {
+            final CountDownLatch inside = new CountDownLatch(1);
+            final CountDownLatch proceed = new CountDownLatch(1);
+            final CompletableFuture<Void> done;
+            volatile SecureDirectoryStream<Path> handle;
+
+            Paused(HeldDirectory d, String name) throws InterruptedException {
+                done = CompletableFuture.runAsync(() -> {
+                    try {
+                        d.use(dir -> {
+                            handle = dir;
+                            inside.countDown();
+                            awaitProceed();
+                            return write(dir, name);
+                        });
+                    } catch (IOException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                assertTrue(inside.await(60, TimeUnit.SECONDS), "the use got its handle");
+            }
+
+            private void awaitProceed() {
+                try {
+                    if (!proceed.await(60, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the test did not let the use go on");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            void finish() throws Exception {
+                proceed.countDown();
+                done.get(60, TimeUnit.SECONDS);
+            }
+        }
     }
 }

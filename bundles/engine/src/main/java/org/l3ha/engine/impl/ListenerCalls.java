@@ -40,15 +40,15 @@ final class ListenerCalls {
 
     /** Gives {@code state} of {@code router} (whose id is {@code routerId}) to one listener. */
     void apply(String routerId, Transitions.Listener l, Router router, HaState state) {
-        String key = routerId + ' ' + l.name();
         try {
             l.listener().apply(router, state);
-            if (failing.remove(key)) {
+            // the usual case, nothing failing: no key built, no lookup
+            if (!failing.isEmpty() && failing.remove(key(routerId, l))) {
                 LOG.info("Router {}: listener {} applied {} again", routerId, l.name(), state.word());
             }
         } catch (Exception | LinkageError e) {
             failed(l.name());
-            if (failing.add(key)) {
+            if (failing.add(key(routerId, l))) {
                 LOG.error("Router {}: listener {} failed to apply {}: {} (logged once until it succeeds; counted in "
                         + "l3ha:stats)", routerId, l.name(), state.word(), e.toString());
             } else {
@@ -56,6 +56,10 @@ final class ListenerCalls {
             }
             LOG.debug("Router {}: listener {} failure", routerId, l.name(), e);
         }
+    }
+
+    private static String key(String routerId, Transitions.Listener l) {
+        return routerId + ' ' + l.name();
     }
 
     /**

@@ -156,7 +156,11 @@ final class Transitions {
      * @return the number of state files read
      */
     int loadStateFiles(StateFiles newStore) {
+        StateFiles old = this.store;
         this.store = newStore;
+        if (old != newStore) {
+            old.close(); // a write still on its way there walks the old path, as before the change
+        }
         Map<String, HaState> states = newStore.readAll();
         long now = scheduler.nanoTime();
         states.forEach((id, state) -> {
@@ -860,12 +864,14 @@ final class Transitions {
     // ------------------------------------------------------------------ shutdown
 
     /**
-     * Stops taking notifications and starting applies. Waits for in-flight {@link #accept} calls
-     * (they never block, so this is short); an apply already running finishes.
+     * Stops taking notifications and starting applies, and closes the state files' held directory.
+     * Waits for in-flight {@link #accept} calls (they never block, so this is short); an apply
+     * already running finishes (its state file written by a walk of the whole path).
      */
     void close() {
         closed = true;
         unknownRouters.close();
+        store.close();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         while (inflight.get() > 0 && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
