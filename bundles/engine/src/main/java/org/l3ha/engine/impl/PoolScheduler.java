@@ -14,13 +14,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The production {@link Scheduler}: a bounded pool of worker threads ({@code l3ha-engine-worker-*},
- * at least 4, twice the processors) that end when idle for 10 s, and one timer thread
- * ({@code l3ha-engine-timer-*}) that hands due tasks to the workers. All are daemon threads.
+ * at least 4, twice the processors) that end when idle for 10 s, fed through a
+ * {@link DrainingExecutor} (a worker runs queued tasks until none is left, so a storm does not
+ * wake a thread per task), and one timer thread ({@code l3ha-engine-timer-*}) that hands due tasks
+ * to the workers. All are daemon threads.
  */
 final class PoolScheduler implements Scheduler {
     private static final Logger LOG = LoggerFactory.getLogger(PoolScheduler.class);
 
     private final ThreadPoolExecutor workers;
+    private final DrainingExecutor tasks;
     private final ScheduledThreadPoolExecutor timer;
 
     PoolScheduler() {
@@ -31,18 +34,19 @@ final class PoolScheduler implements Scheduler {
         this.workers.allowCoreThreadTimeOut(true);
         this.timer = new ScheduledThreadPoolExecutor(1, named("l3ha-engine-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
+        this.tasks = new DrainingExecutor(workers, timer, threads);
     }
 
     @Override
     public void execute(Runnable task) {
-        workers.execute(task);
+        tasks.execute(task);
     }
 
     @Override
     public Runnable schedule(Runnable task, long delayNanos) {
         ScheduledFuture<?> f = timer.schedule(() -> {
             try {
-                workers.execute(task);
+                tasks.execute(task);
             } catch (RuntimeException e) {
                 LOG.debug("Timer task dropped: {}", e.toString());
             }
