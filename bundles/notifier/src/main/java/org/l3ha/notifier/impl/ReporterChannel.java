@@ -84,12 +84,20 @@ final class ReporterChannel {
         }
     }
 
-    /** Records the newest state of a router for this reporter; never waits for the reporter. */
+    /**
+     * Records the newest state of a router for this reporter; never waits for the reporter. Wakes
+     * the sender only when the queue was empty: with states already pending, the sender's wait
+     * ends when their batch is due, which a further state does not change (in a storm, a wake-up
+     * per state would cost the sender a context switch per transition).
+     */
     void offer(String routerId, HaState state) {
         lock.lock();
         try {
+            boolean wasEmpty = queue.pendingCount() == 0;
             queue.offer(routerId, state);
-            changed.signal();
+            if (wasEmpty) {
+                changed.signal();
+            }
         } finally {
             lock.unlock();
         }
