@@ -445,7 +445,7 @@ final class Report {
     private static String what(String benchmark) {
         if (benchmark.startsWith("EndpointBench.http")) {
             return "a connection's whole pipeline on Netty's in-memory `EmbeddedChannel`: decode + `NotificationHandler` + hand-over + encoded 200 reply"
-                    + " (includes the connector's thread hand-off and wait for the close)";
+                    + " (a fresh in-memory channel per request, no socket, no thread hand-off)";
         }
         if (benchmark.startsWith("EndpointBench.parse")) {
             return "Netty's `HttpRequestDecoder` on the httplib2 bytes + the validation steps + `HoldingBuffer.offer` (no reply, no thread)";
