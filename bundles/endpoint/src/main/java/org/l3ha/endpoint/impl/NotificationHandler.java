@@ -24,8 +24,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
 import org.l3ha.api.HaState;
 import org.l3ha.common.Counters;
 import org.l3ha.common.RouterIds;
@@ -118,7 +118,7 @@ final class NotificationHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException | Error e) {
             internalError(ctx, e);
         } finally {
-            io.netty.util.ReferenceCountUtil.release(msg);
+            ReferenceCountUtil.release(msg);
         }
     }
 
@@ -160,9 +160,7 @@ final class NotificationHandler extends ChannelInboundHandlerAdapter {
             if (content.decoderResult().isFailure()) {
                 Throwable cause = content.decoderResult().cause();
                 if (cause instanceof PrematureChannelClosureException) {
-                    counters.increment(CounterNames.REJECTED + INCOMPLETE);
-                    closing = true;
-                    ctx.close();
+                    incomplete(ctx);
                     return;
                 }
                 reject(ctx, draining, HttpResponseStatus.BAD_REQUEST, BODY_UNREADABLE, "request body could not be read",
@@ -272,24 +270,18 @@ final class NotificationHandler extends ChannelInboundHandlerAdapter {
     private void refusedByHttpLayer(ChannelHandlerContext ctx, Throwable cause) {
         counters.increment(CounterNames.RECEIVED);
         if (cause instanceof PrematureChannelClosureException) {
-            // the client closed in the middle of a request head: nobody to answer
-            counters.increment(CounterNames.REJECTED + INCOMPLETE);
-            closing = true;
-            ctx.close();
+            incomplete(ctx);
             return;
         }
         HttpResponseStatus status;
         String reason;
         String line;
-        if (cause instanceof TooLongHttpHeaderException) {
-            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
-            reason = HEADERS_TOO_LARGE;
-            line = "request headers too large";
-        } else if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
             reason = URI_TOO_LONG;
             line = "request line too long";
         } else if (cause instanceof TooLongFrameException) {
+            // the head's header lines (Netty's TooLongHttpHeaderException) or anything else too long
             status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
             reason = HEADERS_TOO_LARGE;
             line = "request headers too large";
@@ -303,6 +295,13 @@ final class NotificationHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("Refused by the HTTP layer ({}): {}", status.code(), line);
         }
         reply(ctx, null, status, line, true, null);
+    }
+
+    /** The client closed in the middle of a request: nobody to answer; counted, and the connection ends. */
+    private void incomplete(ChannelHandlerContext ctx) {
+        counters.increment(CounterNames.REJECTED + INCOMPLETE);
+        closing = true;
+        ctx.close();
     }
 
     private void internalError(ChannelHandlerContext ctx, Throwable e) {

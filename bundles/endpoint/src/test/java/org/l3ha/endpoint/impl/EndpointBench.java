@@ -56,7 +56,7 @@ public class EndpointBench {
     private Counters counters;
     private HeaderDeadline deadline;
     private HoldingBuffer buffer;
-    private final SocketServer.Stopping running = new SocketServer.Stopping();
+    private final SocketServer.Stopping stopping = new SocketServer.Stopping();
 
     @Setup
     public void setUp() {
@@ -82,7 +82,7 @@ public class EndpointBench {
     private String exchange(byte[] request) {
         HeaderDeadline.Watch watch = deadline.watch();
         EmbeddedChannel ch = new EmbeddedChannel(watch, new HttpServerCodec(HTTP),
-                new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters, watch, running));
+                new NotificationHandler(buffer, StateChangeEndpoint.HOLD_CAPACITY, counters, watch, stopping));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder(160);
         for (Object o; (o = ch.readOutbound()) != null;) {
