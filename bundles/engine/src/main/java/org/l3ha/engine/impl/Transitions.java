@@ -166,9 +166,9 @@ final class Transitions {
         states.forEach((id, state) -> {
             Slot slot = slots.computeIfAbsent(id, Slot::new);
             synchronized (slot) {
-                slot.persisted = state;
-                if (slot.desired == null) {
-                    slot.desired = state;
+                slot.persisted(state);
+                if (slot.desired() == null) {
+                    slot.desired(state);
                     // already settled on disk: no debounce wait
                     slot.desiredSince = now - debounceNanos;
                 }
@@ -194,16 +194,11 @@ final class Transitions {
                 if (p.isRemoval()) {
                     // as requestRemoval: the state read from its file goes with it; a desired state
                     // handed over after this line came after the removal was asked for
-                    if (slot.desired != null) {
-                        slot.desiredBeforeRemoval = slot.desired;
-                        slot.desired = null;
-                    }
-                    slot.removeAfter = Slot.ALL_LISTENERS;
-                    slot.removalAnnounced = true;
+                    slot.announceRemoval();
                     continue;
                 }
                 long elapsed = TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - p.sinceMillis()));
-                slot.desired = p.state();
+                slot.desired(p.state());
                 slot.desiredSince = nowNanos - elapsed;
             }
         }
@@ -239,21 +234,21 @@ final class Transitions {
     private boolean record(String routerId, HaState state) {
         Slot slot = slot(routerId);
         synchronized (slot) {
-            if (slot.dropped) {
+            if (slot.dropped()) {
                 return false;
             }
-            if (slot.desired != state) {
-                if (state == slot.applied && slot.desired != null) {
+            if (slot.desired() != state) {
+                if (state == slot.applied() && slot.desired() != null) {
                     // a pending change withdrawn before it was applied: a flap absorbed
                     debounced.increment();
                 }
-                slot.desired = state;
+                slot.desired(state);
                 slot.desiredSince = scheduler.nanoTime();
             }
-            LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied);
-            if (slot.phase == Slot.IDLE) {
+            LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied());
+            if (slot.phase() == Slot.IDLE) {
                 submit(slot);
-            } else if (slot.phase == Slot.WAITING && state != HaState.PRIMARY) {
+            } else if (slot.phase() == Slot.WAITING && state != HaState.PRIMARY) {
                 cancelTimer(slot);
                 submit(slot);
             }
@@ -282,7 +277,7 @@ final class Transitions {
     }
 
     private void submit(Slot slot) {
-        slot.phase = Slot.QUEUED;
+        slot.phase(Slot.QUEUED);
         scheduler.execute(() -> run(slot));
     }
 
@@ -306,14 +301,14 @@ final class Transitions {
                 ListenerSet ls = listenerSet;
                 Removal removal;
                 synchronized (slot) {
-                    if (closed || slot.dropped) {
-                        slot.phase = Slot.IDLE;
+                    if (closed || slot.dropped()) {
+                        slot.phase(Slot.IDLE);
                         return;
                     }
                     RouterRegistry reg = registry;
-                    if (slot.removeAfter != Slot.NO_REMOVAL && reg == null) {
+                    if (slot.removeAfter() != Slot.NO_REMOVAL && reg == null) {
                         // kept until a registry is bound: that one says whether the router is gone
-                        slot.phase = Slot.IDLE;
+                        slot.phase(Slot.IDLE);
                         return;
                     }
                     removal = takeRemoval(slot, reg);
@@ -328,26 +323,26 @@ final class Transitions {
                 boolean replay;
                 long since;
                 synchronized (slot) {
-                    if (closed || slot.dropped) {
-                        slot.phase = Slot.IDLE;
+                    if (closed || slot.dropped()) {
+                        slot.phase(Slot.IDLE);
                         return;
                     }
-                    if (slot.removeAfter != Slot.NO_REMOVAL) {
+                    if (slot.removeAfter() != Slot.NO_REMOVAL) {
                         continue; // asked for meanwhile: it goes first
                     }
-                    target = slot.desired;
-                    replay = target == null || target == slot.applied;
+                    target = slot.desired();
+                    replay = target == null || target == slot.applied();
                     if (replay) {
-                        if (slot.applied == null || slot.listenerGen >= ls.generation() && !slot.routerChanged) {
-                            slot.phase = Slot.IDLE;
+                        if (slot.applied() == null || slot.listenerGen >= ls.generation() && !slot.routerChanged()) {
+                            slot.phase(Slot.IDLE);
                             return;
                         }
-                        target = slot.applied;
+                        target = slot.applied();
                     }
                     // before any wait: a router the registry does not know is held at once, not on a timer
                     router = lookup(slot);
                     if (router == null) {
-                        slot.phase = Slot.IDLE;
+                        slot.phase(Slot.IDLE);
                         return;
                     }
                     if (!replay && target == HaState.PRIMARY) {
@@ -355,14 +350,14 @@ final class Transitions {
                         long due = slot.desiredSince + debounceNanos;
                         if (now - due < 0) {
                             int token = ++slot.timerToken;
-                            slot.phase = Slot.WAITING;
+                            slot.phase(Slot.WAITING);
                             slot.cancelTimer = scheduler.schedule(() -> timerFired(slot, token), due - now);
                             return;
                         }
                     }
                     // a router whose data changed is given to every listener again (an apply does so anyway)
-                    since = slot.routerChanged ? Long.MIN_VALUE : slot.listenerGen;
-                    slot.routerChanged = false;
+                    since = slot.routerChanged() ? Long.MIN_VALUE : slot.listenerGen;
+                    slot.routerChanged(false);
                 }
                 if (replay) {
                     replay(slot, router, target, ls, since);
@@ -373,14 +368,14 @@ final class Transitions {
         } catch (RuntimeException | LinkageError e) {
             LOG.error("Router {}: transition failed unexpectedly", slot.id, e);
             synchronized (slot) {
-                slot.phase = Slot.IDLE;
+                slot.phase(Slot.IDLE);
             }
         }
     }
 
     private void timerFired(Slot slot, int token) {
         synchronized (slot) {
-            if (slot.phase != Slot.WAITING || slot.timerToken != token) {
+            if (slot.phase() != Slot.WAITING || slot.timerToken != token) {
                 return;
             }
             slot.cancelTimer = null;
@@ -404,12 +399,12 @@ final class Transitions {
         }
         Optional<Router> router = reg.find(slot.id);
         if (router.isEmpty()) {
-            slot.unknownStamp = unknownRouters.seen(slot.id, slot.desired, slot.unknownStamp == 0);
+            slot.unknownStamp(unknownRouters.seen(slot.id, slot.desired(), slot.unknownStamp() == 0));
             heldUnknown.increment();
             return null;
         }
-        if (slot.unknownStamp != 0) {
-            slot.unknownStamp = 0;
+        if (slot.unknownStamp() != 0) {
+            slot.unknownStamp(0);
             unknownRouters.forget(slot.id);
         }
         return router.get();
@@ -429,10 +424,10 @@ final class Transitions {
             return false;
         }
         synchronized (slot) {
-            if (closed || slot.dropped || slot.unknownStamp != stamp || slot.phase != Slot.IDLE || reg.find(routerId).isPresent()) {
+            if (closed || slot.dropped() || slot.unknownStamp() != stamp || slot.phase() != Slot.IDLE || reg.find(routerId).isPresent()) {
                 return false;
             }
-            slot.dropped = true;
+            slot.drop();
             slots.remove(routerId, slot);
             return true;
         }
@@ -449,15 +444,10 @@ final class Transitions {
         while (true) {
             Slot slot = slots.computeIfAbsent(routerId, Slot::new);
             synchronized (slot) {
-                if (slot.dropped) {
+                if (slot.dropped()) {
                     continue; // dropped meanwhile: a fresh slot takes it
                 }
-                if (slot.desired != null) {
-                    slot.desiredBeforeRemoval = slot.desired;
-                    slot.desired = null;
-                }
-                slot.removeAfter = Slot.ALL_LISTENERS;
-                slot.removalAnnounced = true;
+                slot.announceRemoval();
                 schedule(slot);
                 return;
             }
@@ -472,14 +462,14 @@ final class Transitions {
         while (true) {
             Slot slot = slots.computeIfAbsent(routerId, Slot::new);
             synchronized (slot) {
-                if (slot.dropped) {
+                if (slot.dropped()) {
                     continue;
                 }
-                if (slot.applied != null) {
+                if (slot.applied() != null) {
                     removedRouters.forget(routerId); // it is back
                     return;
                 }
-                slot.removeAfter = Math.min(slot.removeAfter, generation);
+                slot.removeAfter(Math.min(slot.removeAfter(), generation));
                 schedule(slot);
                 return;
             }
@@ -488,9 +478,9 @@ final class Transitions {
 
     /** Runs the slot's work now, cutting a primary's wait short; called under the slot's monitor. */
     private void schedule(Slot slot) {
-        if (slot.phase == Slot.IDLE) {
+        if (slot.phase() == Slot.IDLE) {
             submit(slot);
-        } else if (slot.phase == Slot.WAITING) {
+        } else if (slot.phase() == Slot.WAITING) {
             cancelTimer(slot);
             submit(slot);
         }
@@ -504,27 +494,25 @@ final class Transitions {
      *         dropped, and notifications it set aside are restored)
      */
     private Removal takeRemoval(Slot slot, RouterRegistry reg) {
-        if (slot.removeAfter == Slot.NO_REMOVAL) {
+        if (slot.removeAfter() == Slot.NO_REMOVAL) {
             return null;
         }
         Removal removal = null;
         if (reg.find(slot.id).isEmpty()) {
-            removal = new Removal(slot.removeAfter, slot.removalAnnounced, slot.applied != null || slot.persisted != null,
-                    slot.desiredBeforeRemoval);
+            removal = new Removal(slot.removeAfter(), slot.removalAnnounced(), slot.applied() != null || slot.persisted() != null,
+                    slot.desiredBeforeRemoval());
         } else {
             LOG.debug("Router {}: in the registry again before its removal ran; not removed", slot.id);
-            restoreDesired(slot, slot.desiredBeforeRemoval);
+            restoreDesired(slot, slot.desiredBeforeRemoval());
             removedRouters.forget(slot.id);
         }
-        slot.removeAfter = Slot.NO_REMOVAL;
-        slot.removalAnnounced = false;
-        slot.desiredBeforeRemoval = null;
+        slot.clearRemoval();
         return removal;
     }
 
     private static void restoreDesired(Slot slot, HaState before) {
-        if (slot.desired == null && before != null) {
-            slot.desired = before; // desiredSince is still the one of that notification
+        if (slot.desired() == null && before != null) {
+            slot.desired(before); // desiredSince is still the one of that notification
         }
     }
 
@@ -583,8 +571,8 @@ final class Transitions {
                     LOG.warn("Router {}: the batcher did not forget it: {}", id, e.toString());
                 }
             }
-            slot.applied = null;
-            slot.persisted = null;
+            slot.applied(null);
+            slot.persisted(null);
             slot.lastChangeMillis = 0;
             slot.listenerGen = 0;
             dropIfEmpty(slot);
@@ -620,13 +608,13 @@ final class Transitions {
      * out): a removed router keeps no memory. Called under the slot's monitor.
      */
     private void dropIfEmpty(Slot slot) {
-        if (slot.desired != null || slot.applied != null || slot.persisted != null || slot.removeAfter != Slot.NO_REMOVAL) {
+        if (slot.desired() != null || slot.applied() != null || slot.persisted() != null || slot.removeAfter() != Slot.NO_REMOVAL) {
             return;
         }
-        slot.dropped = true;
+        slot.drop();
         slots.remove(slot.id, slot);
-        if (slot.unknownStamp != 0) {
-            slot.unknownStamp = 0;
+        if (slot.unknownStamp() != 0) {
+            slot.unknownStamp(0);
             unknownRouters.forget(slot.id);
         }
     }
@@ -636,8 +624,8 @@ final class Transitions {
         HaState before;
         HaState persisted;
         synchronized (slot) {
-            before = slot.applied;
-            persisted = slot.persisted;
+            before = slot.applied();
+            persisted = slot.persisted();
         }
         LOG.info("Router {} transitioned to {} (was {})", slot.id, target.word(),
                 before == null ? "not applied since start" : before.word());
@@ -656,8 +644,8 @@ final class Transitions {
         }
         long now = scheduler.currentTimeMillis();
         synchronized (slot) {
-            slot.applied = target;
-            slot.persisted = persisted;
+            slot.applied(target);
+            slot.persisted(persisted);
             slot.lastChangeMillis = now;
             slot.listenerGen = ls.generation();
         }
@@ -755,12 +743,12 @@ final class Transitions {
             boolean pending = false;
             if (slot != null) {
                 synchronized (slot) {
-                    pending = !slot.dropped && slot.desired != null && slot.desired != slot.applied;
-                    if (pending && slot.phase == Slot.IDLE) {
+                    pending = !slot.dropped() && slot.desired() != null && slot.desired() != slot.applied();
+                    if (pending && slot.phase() == Slot.IDLE) {
                         submit(slot);
-                    } else if (!pending && !slot.dropped && slot.applied != null && reg.find(id).isPresent()) {
-                        slot.routerChanged = true;
-                        if (slot.phase == Slot.IDLE) {
+                    } else if (!pending && !slot.dropped() && slot.applied() != null && reg.find(id).isPresent()) {
+                        slot.routerChanged(true);
+                        if (slot.phase() == Slot.IDLE) {
                             submit(slot);
                         }
                     }
@@ -777,10 +765,10 @@ final class Transitions {
         long generation = listenerSet.generation();
         for (Slot slot : slots.values()) {
             synchronized (slot) {
-                boolean behind = slot.desired != null && slot.desired != slot.applied
-                        || slot.applied != null && slot.listenerGen < generation
-                        || slot.removeAfter != Slot.NO_REMOVAL;
-                if (slot.phase == Slot.IDLE && behind) {
+                boolean behind = slot.desired() != null && slot.desired() != slot.applied()
+                        || slot.applied() != null && slot.listenerGen < generation
+                        || slot.removeAfter() != Slot.NO_REMOVAL;
+                if (slot.phase() == Slot.IDLE && behind) {
                     submit(slot);
                 }
             }
@@ -804,16 +792,16 @@ final class Transitions {
         }
         Slot slot = slot(routerId);
         synchronized (slot) {
-            if (slot.dropped) {
+            if (slot.dropped()) {
                 return false; // removed meanwhile
             }
             HaState state;
-            if (slot.applied != null) {
-                state = slot.applied;
-            } else if (slot.desired != null) {
+            if (slot.applied() != null) {
+                state = slot.applied();
+            } else if (slot.desired() != null) {
                 return true;
             } else {
-                state = slot.persisted != null ? slot.persisted : HaState.UNKNOWN;
+                state = slot.persisted() != null ? slot.persisted() : HaState.UNKNOWN;
             }
             resynced.increment();
             report(routerId, state);
@@ -890,12 +878,12 @@ final class Transitions {
         for (Slot slot : slots.values()) {
             synchronized (slot) {
                 cancelTimer(slot);
-                if (!slot.dropped && slot.removalAnnounced) {
+                if (!slot.dropped() && slot.removalAnnounced()) {
                     pending.add(Pending.removal(slot.id, nowMillis));
                 }
-                if (!slot.dropped && slot.desired != null && slot.desired != slot.applied) {
+                if (!slot.dropped() && slot.desired() != null && slot.desired() != slot.applied()) {
                     long since = nowMillis - TimeUnit.NANOSECONDS.toMillis(nowNanos - slot.desiredSince);
-                    pending.add(new Pending(slot.id, slot.desired, since));
+                    pending.add(new Pending(slot.id, slot.desired(), since));
                 }
             }
         }

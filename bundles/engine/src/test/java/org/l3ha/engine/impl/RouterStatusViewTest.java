@@ -38,10 +38,10 @@ class RouterStatusViewTest {
     @Test
     void theAppliedStateIsTheOneReadFromTheStateFileUntilOneIsApplied() {
         assertEquals(Optional.empty(), view.appliedState(R1));
-        slot(R1).persisted = BACKUP;
+        slot(R1).persisted(BACKUP);
         assertEquals(Optional.of(BACKUP), view.appliedState(R1));
         assertEquals(Optional.of(BACKUP), view.status(R1).orElseThrow().applied());
-        slot(R1).applied = FAULT;
+        slot(R1).applied(FAULT);
         assertEquals(Optional.of(FAULT), view.appliedState(R1));
         assertEquals(Optional.of(FAULT), view.status(R1).orElseThrow().applied());
     }
@@ -49,26 +49,26 @@ class RouterStatusViewTest {
     @Test
     void aWaitingPrimaryIsPendingAndDueWhenItsDebounceEnds() {
         Slot s = slot(R1);
-        s.applied = BACKUP;
+        s.applied(BACKUP);
         s.lastChangeMillis = 1_000;
-        s.desired = PRIMARY;
+        s.desired(PRIMARY);
         s.desiredSince = clock.nanoTime() - TimeUnit.SECONDS.toNanos(1);
-        s.phase = Slot.WAITING;
+        s.phase(Slot.WAITING);
         RouterStatus st = view.status(R1).orElseThrow();
         assertEquals(Optional.of(PRIMARY), st.pending());
         assertEquals(Optional.of(Instant.ofEpochMilli(clock.currentTimeMillis() + 2_000)), st.pendingDue(),
                 "3 s after it became desired, 1 s ago");
         assertEquals(Optional.of(Instant.ofEpochMilli(1_000)), st.lastTransition());
 
-        s.phase = Slot.QUEUED;
+        s.phase(Slot.QUEUED);
         assertEquals(Optional.empty(), view.status(R1).orElseThrow().pendingDue(), "not on a timer: due now");
-        s.applied = PRIMARY;
+        s.applied(PRIMARY);
         assertEquals(Optional.empty(), view.status(R1).orElseThrow().pending(), "applied: nothing pending");
     }
 
     @Test
     void aRouterIsManagedWhileTheBoundRegistryHasIt() {
-        slot(R3).desired = BACKUP;
+        slot(R3).desired(BACKUP);
         RouterStatus unknown = view.status(R3).orElseThrow();
         assertFalse(unknown.managed());
         assertEquals(Optional.of(BACKUP), unknown.pending());
@@ -85,8 +85,8 @@ class RouterStatusViewTest {
 
     @Test
     void theStatusesAreEveryRouterOfTheSlotsAndTheRegistryById() {
-        slot(R3).desired = FAULT;
-        slot(R1).applied = BACKUP;
+        slot(R3).desired(FAULT);
+        slot(R1).applied(BACKUP);
         assertEquals(List.of(R1, R2, R3), view.statuses().stream().map(RouterStatus::routerId).toList());
         bound = null;
         assertEquals(List.of(R1, R3), view.statuses().stream().map(RouterStatus::routerId).toList());
