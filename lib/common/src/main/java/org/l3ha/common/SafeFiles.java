@@ -372,8 +372,15 @@ public final class SafeFiles {
                     Path here = at.resolve(name);
                     Optional<PosixFileAttributes> found = attributes(cur, name);
                     if (found.isEmpty() && createMode != null) {
-                        create(cur, at, name, createMode);
-                        found = attributes(cur, name);
+                        SecureDirectoryStream<Path> made = createDirectory(cur, at, name, createMode);
+                        cur.close();
+                        cur = made;
+                        at = here;
+                        if (findings != null) {
+                            inspect(here, made.getFileAttributeView(PosixFileAttributeView.class).readAttributes(), i == n - 1,
+                                    findings);
+                        }
+                        continue;
                     }
                     PosixFileAttributes a = found.orElseThrow(() -> new NoSuchFileException(here.toString()));
                     if (a.isSymbolicLink()) {
@@ -414,22 +421,55 @@ public final class SafeFiles {
         }
     }
 
-    /** Creates directory {@code name} in {@code parent} and checks that what is there now is this account's directory. */
-    private static void create(SecureDirectoryStream<Path> parent, Path at, Path name, Set<PosixFilePermission> mode)
-            throws IOException {
-        Path here = at.resolve(name);
+    /**
+     * Creates directory {@code name} in {@code parent} (the open directory at {@code parentPath})
+     * and opens it: {@code mkdir} never follows a link in its last component, a directory made
+     * meanwhile by someone else is taken like one made here, and the directory is opened without
+     * following a link, then checked to belong to this account and given {@code mode} through that
+     * open handle, so nothing swapped in after the check can be used instead.
+     *
+     * @return the new directory, open; the caller closes it
+     * @throws NoSuchFileException if {@code parent} no longer holds what {@code mkdir} made (it is
+     *         no longer the directory at {@code parentPath})
+     * @throws IOException if what is there now is not this account's directory, or it cannot be made
+     */
+    public static SecureDirectoryStream<Path> createDirectory(SecureDirectoryStream<Path> parent, Path parentPath, Path name,
+            Set<PosixFilePermission> mode) throws IOException {
+        Path here = parentPath.resolve(name);
         try {
-            // mkdir never follows a link in its last component; what it made is checked below
             Files.createDirectory(here);
         } catch (FileAlreadyExistsException e) {
-            // made meanwhile by someone else: checked below like ours
+            // made meanwhile: checked below like ours
         }
-        PosixFileAttributes a = attributes(parent, name).orElseThrow(() -> new NoSuchFileException(here.toString()));
-        if (!a.isDirectory() || !a.owner().getName().equals(SELF.user())) {
-            throw new IOException(LogText.path(here) + " was replaced while it was created (" + kind(a) + " of "
-                    + LogText.escape(a.owner().getName()) + "): not used");
+        PosixFileAttributes found = attributes(parent, name).orElseThrow(() -> new NoSuchFileException(here.toString()));
+        if (!found.isDirectory()) {
+            throw replaced(here, kind(found) + " of " + found.owner().getName(), null);
         }
-        parent.getFileAttributeView(name, PosixFileAttributeView.class, NOFOLLOW).setPermissions(mode);
+        SecureDirectoryStream<Path> made;
+        try {
+            made = parent.newDirectoryStream(name, NOFOLLOW);
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw replaced(here, String.valueOf(e.getMessage()), e);
+        }
+        try {
+            PosixFileAttributeView view = made.getFileAttributeView(PosixFileAttributeView.class);
+            String owner = view.readAttributes().owner().getName();
+            if (!owner.equals(SELF.user())) {
+                throw replaced(here, "a directory of " + owner, null);
+            }
+            view.setPermissions(mode);
+            return made;
+        } catch (IOException | RuntimeException e) {
+            made.close();
+            throw e;
+        }
+    }
+
+    private static IOException replaced(Path here, String what, IOException cause) {
+        return new IOException(LogText.path(here) + " was replaced while it was created (" + LogText.escape(what)
+                + "): not used", cause);
     }
 
     private static void inspect(Path dir, PosixFileAttributes a, boolean last, List<String> findings) {

@@ -179,6 +179,47 @@ class SafeFilesTest {
     }
 
     @Test
+    void createDirectoryOpensWhatItMadeWithTheModeAndRefusesWhatAnotherAccountPutThere() throws IOException {
+        Path name = Path.of("0b2c6e3a-1111-2222-3333-444455556666");
+        try (SecureDirectoryStream<Path> parent = SafeFiles.openDirectory(shared)) {
+            Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+            try (SecureDirectoryStream<Path> made = SafeFiles.createDirectory(parent, shared, name, SafeFiles.DIR_0755)) {
+                SafeFiles.write(made, Path.of("state"), new byte[] {'x'}, SafeFiles.FILE_0644, false);
+            }
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared.resolve(name))));
+            assertEquals("x", Files.readString(shared.resolve(name).resolve("state")));
+            // made meanwhile by this account: taken, and given the mode
+            Files.setPosixFilePermissions(shared.resolve(name), PosixFilePermissions.fromString("rwx------"));
+            SafeFiles.createDirectory(parent, shared, name, SafeFiles.DIR_0755).close();
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(shared.resolve(name))));
+
+            Path theirs = Files.createDirectory(shared.resolve("theirs"));
+            Files.setOwner(theirs, nobody);
+            IOException e = assertThrows(IOException.class,
+                    () -> SafeFiles.createDirectory(parent, shared, Path.of("theirs"), SafeFiles.DIR_0755));
+            assertEquals(theirs + " was replaced while it was created (a directory of nobody): not used", e.getMessage());
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(theirs)),
+                    "another account's directory keeps its mode");
+
+            Path link = plantLink(shared.resolve("link"), tmp);
+            e = assertThrows(IOException.class, () -> SafeFiles.createDirectory(parent, shared, Path.of("link"), SafeFiles.DIR_0755));
+            assertEquals(link + " was replaced while it was created (a symbolic link of nobody): not used", e.getMessage());
+        }
+    }
+
+    @Test
+    void createDirectoryInAParentThatWasMovedAwaySaysNoSuchFile() throws IOException {
+        Path held = Files.createDirectory(tmp.resolve("held"));
+        try (SecureDirectoryStream<Path> parent = SafeFiles.openDirectory(held)) {
+            Files.move(held, tmp.resolve("moved"));
+            Files.createDirectory(held); // the path leads to another directory now
+            assertThrows(NoSuchFileException.class, () -> SafeFiles.createDirectory(parent, held, Path.of("r"), SafeFiles.DIR_0755));
+            assertTrue(Files.isDirectory(held.resolve("r")), "mkdir made it where the path leads");
+            assertFalse(Files.exists(tmp.resolve("moved/r")));
+        }
+    }
+
+    @Test
     void deleteRemovesTheLinkNotItsTarget() throws IOException {
         Path link = plantLink(shared.resolve("pidfile"), secret);
         assertTrue(SafeFiles.delete(link));

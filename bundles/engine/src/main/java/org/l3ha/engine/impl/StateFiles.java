@@ -6,14 +6,11 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedDirectoryStreamException;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,45 +110,24 @@ final class StateFiles {
 
     /**
      * Writes the router's state file relative to the held {@code ha_confs_path}: the router's
-     * directory is opened without following a link (created 0755 if missing, then checked to be
-     * this account's directory), and the file replaced there ({@link SafeFiles#write(SecureDirectoryStream,
+     * directory is opened without following a link (created 0755 if missing, by
+     * {@link SafeFiles#createDirectory}), and the file replaced there ({@link SafeFiles#write(SecureDirectoryStream,
      * Path, byte[], Set, boolean)}). About 14 system calls, where the walk from {@code /} takes
      * four times as many.
      *
      * @return false if the router's directory is a link or not a directory: left to the walk
+     * @throws NoSuchFileException if a directory made for the router is not in the held one (that
+     *         was removed meanwhile, and the path leads elsewhere): {@link HeldDirectory} walks again
      */
     private boolean writeIn(SecureDirectoryStream<Path> dir, Path name, byte[] word) throws IOException {
         // looked at first: opening a FIFO planted there would block
         Optional<PosixFileAttributes> a = SafeFiles.attributes(dir, name);
-        boolean created = a.isEmpty();
-        if (created) {
-            try {
-                // mkdir never follows a link in its last component; what is there now is checked below
-                Files.createDirectory(confs.path().resolve(name));
-            } catch (FileAlreadyExistsException e) {
-                // made meanwhile by someone else: checked like ours
-            }
-            a = SafeFiles.attributes(dir, name);
-            if (a.isEmpty()) {
-                // made elsewhere: the held directory is not the one the path leads to any more
-                // (removed, its inode number given to the new one); HeldDirectory walks again
-                throw new NoSuchFileException(confs.path().resolve(name).toString());
-            }
-        }
-        if (!a.get().isDirectory()) {
+        if (a.isPresent() && !a.get().isDirectory()) {
             return false;
         }
-        try (SecureDirectoryStream<Path> router = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
-            if (created) {
-                // checked and set on the open directory itself: nothing can be swapped in between
-                PosixFileAttributeView view = router.getFileAttributeView(PosixFileAttributeView.class);
-                String owner = view.readAttributes().owner().getName();
-                if (!owner.equals(SafeFiles.self())) {
-                    throw new IOException(LogText.path(confs.path().resolve(name)) + " was replaced while it was created"
-                            + " (a directory of " + LogText.escape(owner) + "): not used");
-                }
-                view.setPermissions(SafeFiles.DIR_0755);
-            }
+        try (SecureDirectoryStream<Path> router = a.isEmpty()
+                ? SafeFiles.createDirectory(dir, confs.path(), name, SafeFiles.DIR_0755)
+                : dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
             SafeFiles.write(router, STATE, word, SafeFiles.FILE_0644, false);
         }
         return true;
