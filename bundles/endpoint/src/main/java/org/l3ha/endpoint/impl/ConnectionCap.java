@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * stops accepting: further clients wait in the kernel's listen backlog, where they hold no
  * descriptor of this process, and are accepted in arrival order as connections close.
  *
- * <p>The cap is exact. Netty's server channel accepts in a loop of up to 16 connections per
+ * <p>The cap is exact. Netty's server channel accepts in a loop of up to {@value #ACCEPTS_PER_WAKEUP} connections per
  * wake-up and asks its {@link RecvByteBufAllocator} handle after each whether to go on; the
  * handle of {@link #allocator()} counts every accepted connection there and says stop at the cap,
  * where the count also turns the channel's auto-read off (no more accept interest until it is
@@ -46,6 +46,8 @@ final class ConnectionCap {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionCap.class);
     /** How often the count is checked against the open channels while the cap is reached. */
     static final long RECONCILE_MS = 1_000;
+    /** Connections accepted per wake-up of the event loop at most (fewer at the cap). */
+    static final int ACCEPTS_PER_WAKEUP = 16;
     /** At most one line a minute about the cap being reached. */
     static final long LOG_INTERVAL_MS = 60_000;
 
@@ -94,7 +96,9 @@ final class ConnectionCap {
     /** @return the server channel's allocator: counts accepts and ends an accept loop at the cap */
     @SuppressWarnings("deprecation") // Netty's DelegatingHandle implements the deprecated Handle its channels still call
     RecvByteBufAllocator allocator() {
-        RecvByteBufAllocator base = new ServerChannelRecvByteBufAllocator();
+        // 16 as Netty's own server channels take when left to their default allocator; this class
+        // starts at 1, which would make every accept a wake-up of its own
+        RecvByteBufAllocator base = new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(ACCEPTS_PER_WAKEUP);
         return new RecvByteBufAllocator() {
             @Override
             public Handle newHandle() {

@@ -76,6 +76,25 @@ class ConnectionCapTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation")
+    void oneWakeUpAcceptsUpToSixteenBelowTheCap() {
+        ConnectionCap cap = new ConnectionCap(1000, counters, scheduler);
+        RecvByteBufAllocator.Handle handle = attach(cap);
+        int accepted = 0;
+        do {
+            accept(handle, server);
+            accepted++;
+        } while (handle.continueReading() && accepted < 100);
+        assertEquals(ConnectionCap.ACCEPTS_PER_WAKEUP, accepted, "connections taken in one accept loop");
+        assertEquals(16, ConnectionCap.ACCEPTS_PER_WAKEUP);
+        handle.readComplete();
+        handle.reset(server.config());
+        accept(handle, server);
+        assertTrue(handle.continueReading(), "the next wake-up starts a fresh loop");
+        assertEquals(ConnectionCap.ACCEPTS_PER_WAKEUP + 1, cap.open());
+    }
+
+    @Test
     void stoppedCapNeverAcceptsAgainAndClosesWhatIsLeft() {
         ConnectionCap cap = new ConnectionCap(2, counters, scheduler);
         RecvByteBufAllocator.Handle handle = attach(cap);
