@@ -30,15 +30,14 @@ public class ResyncCommand implements Action {
 
     void print(PrintStream out) {
         if (engine == null) {
-            out.println("The l3ha engine is not running.");
-            return;
+            throw new CommandFailed(CommandFailed.ENGINE_NOT_RUNNING);
         }
         if (routerId == null) {
             out.println("Queued the state of " + engine.resyncAll() + " routers for reporting.");
         } else if (engine.resync(routerId)) {
             out.println("Queued the state of router " + routerId + " for reporting.");
         } else {
-            out.println("Router " + routerId + " is not managed (not in the registry) or nothing can report it now.");
+            throw new CommandFailed("Router " + routerId + " is not managed (not in the registry) or nothing can report it now.");
         }
     }
 }

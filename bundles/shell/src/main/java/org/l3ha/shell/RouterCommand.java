@@ -38,13 +38,11 @@ public class RouterCommand implements Action {
 
     void print(PrintStream out) {
         if (engine == null) {
-            out.println("The l3ha engine is not running.");
-            return;
+            throw new CommandFailed(CommandFailed.ENGINE_NOT_RUNNING);
         }
         Optional<RouterStatus> status = engine.status(routerId);
         if (status.isEmpty()) {
-            out.println("Router " + routerId + " is not known (not in the registry, no state file, no notification).");
-            return;
+            throw new CommandFailed("Router " + routerId + " is not known (not in the registry, no state file, no notification).");
         }
         RouterStatus s = status.get();
         out.println("Router:          " + s.routerId());

@@ -30,8 +30,7 @@ public class RoutersCommand implements Action {
 
     void print(PrintStream out) {
         if (engine == null) {
-            out.println("The l3ha engine is not running.");
-            return;
+            throw new CommandFailed(CommandFailed.ENGINE_NOT_RUNNING);
         }
         ShellTable table = new ShellTable();
         table.column("Router");

@@ -2,6 +2,7 @@ package org.l3ha.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -81,6 +82,16 @@ class CommandsTest {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
+    /** @return the message the command failed with; it printed nothing */
+    static String fails(Consumer<PrintStream> command) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            CommandFailed e = assertThrows(CommandFailed.class, () -> command.accept(out));
+            assertEquals("", buf.toString(StandardCharsets.UTF_8), "printed besides the failure");
+            return e.getMessage();
+        }
+    }
+
     @Test
     void routersListsStateLastTransitionAndPending() {
         RoutersCommand c = new RoutersCommand();
@@ -110,7 +121,8 @@ class CommandsTest {
         c.count = 1;
         assertFalse(run(c::print).contains(Format.TIME.format(T.minusSeconds(60))));
         c.routerId = "99999999-9999-9999-9999-999999999999";
-        assertTrue(run(c::print).contains("is not known"));
+        assertEquals("Router 99999999-9999-9999-9999-999999999999 is not known (not in the registry, no state file, no notification).",
+                fails(c::print));
     }
 
     @Test
@@ -122,15 +134,17 @@ class CommandsTest {
         c.routerId = R1;
         assertTrue(run(c::print).contains("Queued the state of router " + R1));
         c.routerId = R2;
-        assertTrue(run(c::print).contains("is not managed"));
+        assertTrue(fails(c::print).contains("is not managed"));
         assertEquals(List.of("*", R1, R2), engine.resynced);
     }
 
     @Test
-    void commandsSayWhenTheEngineIsNotRunning() {
-        assertEquals("The l3ha engine is not running.\n", run(new RoutersCommand()::print));
-        assertEquals("The l3ha engine is not running.\n", run(new ResyncCommand()::print));
-        assertEquals("The l3ha engine is not running.\n", run(new RouterCommand()::print));
+    void commandsFailWhenTheEngineIsNotRunning() {
+        assertEquals("The l3ha engine is not running.", fails(new RoutersCommand()::print));
+        assertEquals("The l3ha engine is not running.", fails(new ResyncCommand()::print));
+        RouterCommand router = new RouterCommand();
+        router.routerId = R1;
+        assertEquals("The l3ha engine is not running.", fails(router::print));
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.l3ha.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
@@ -123,7 +124,8 @@ public class KarafShellIT extends KarafTestSupport {
         assertTrue(out, primary > 0 && backup > primary);
         assertTrue(out, Pattern.compile("(?m)^" + TIME + "\\.\\d{3}\\s+\\|\\s+primary\\s*$").matcher(out).find()
                 || Pattern.compile("(?m)^" + TIME + "\\S*\\s+\\|\\s+primary\\s*$").matcher(out).find());
-        assertTrue(Shell.execute(shell, "l3ha:router 00000000-0000-4000-8000-000000000000").contains("is not known"));
+        Exception notKnown = assertThrows(Exception.class, () -> Shell.execute(shell, "l3ha:router 00000000-0000-4000-8000-000000000000"));
+        assertTrue(String.valueOf(notKnown), String.valueOf(notKnown.getMessage()).contains("is not known"));
     }
 
     @Test
@@ -150,7 +152,8 @@ public class KarafShellIT extends KarafTestSupport {
         Journal.Line line = journal().lines().get(before);
         assertEquals(Map.of(router, "standby"), line.states());
         String unknown = "00000000-0000-4000-8000-0000000000ff";
-        assertTrue(Shell.execute(shell, "l3ha:resync " + unknown).contains("is not managed"));
+        Exception notManaged = assertThrows(Exception.class, () -> Shell.execute(shell, "l3ha:resync " + unknown));
+        assertTrue(String.valueOf(notManaged), String.valueOf(notManaged.getMessage()).contains("is not managed"));
     }
 
     @Test

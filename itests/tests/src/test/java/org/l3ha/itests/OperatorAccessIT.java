@@ -125,6 +125,9 @@ class OperatorAccessIT {
         Exec.Result missing = l3ha(concat(withKey, List.of("l3ha:router")));
         assertNotEquals(0, missing.exit(), describe(missing));
         assertTrue(plain(missing.out()).contains("argument router is required"), describe(missing));
+        Exec.Result notKnown = l3ha(List.of("l3ha:router", "00000000-0000-4000-8000-0000000000aa"));
+        assertNotEquals(0, notKnown.exit(), describe(notKnown));
+        assertTrue(plain(notKnown.out()).contains("Router 00000000-0000-4000-8000-0000000000aa is not known"), describe(notKnown));
         Exec.Result badOption = l3ha(List.of("l3ha:routers", "--no-such-option"));
         assertNotEquals(0, badOption.exit(), describe(badOption));
         assertTrue(plain(badOption.out()).contains("--no-such-option"), describe(badOption));
