@@ -51,7 +51,7 @@ final class RouterStatusView {
             return Optional.empty();
         }
         synchronized (slot) {
-            return Optional.ofNullable(slot.applied() != null ? slot.applied() : slot.persisted());
+            return Optional.ofNullable(slot.appliedOrPersisted());
         }
     }
 
@@ -64,13 +64,13 @@ final class RouterStatusView {
             return managed ? Optional.of(new Status(routerId, null, 0, null, 0, true)) : Optional.empty();
         }
         synchronized (slot) {
-            HaState pending = slot.desired() != null && slot.desired() != slot.applied() ? slot.desired() : null;
+            HaState pending = slot.pending();
             long dueMillis = 0;
             if (slot.phase() == Slot.WAITING && pending == HaState.PRIMARY) {
                 long dueNanos = slot.desiredSince + debounceNanos.getAsLong();
                 dueMillis = scheduler.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(dueNanos - scheduler.nanoTime());
             }
-            return Optional.of(new Status(routerId, slot.applied() != null ? slot.applied() : slot.persisted(),
+            return Optional.of(new Status(routerId, slot.appliedOrPersisted(),
                     slot.lastChangeMillis, pending, dueMillis, managed));
         }
     }

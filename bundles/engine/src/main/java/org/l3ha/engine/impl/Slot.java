@@ -94,6 +94,16 @@ final class Slot {
         persisted = code(s);
     }
 
+    /** @return the desired state when it is not the applied one (a transition still to carry out), else null */
+    HaState pending() {
+        return desired != 0 && desired != applied ? state(desired) : null;
+    }
+
+    /** @return the applied state, else the one read from the router's state file; null if neither */
+    HaState appliedOrPersisted() {
+        return state(applied != 0 ? applied : persisted);
+    }
+
     /** @return {@link #IDLE}, {@link #QUEUED} or {@link #WAITING} */
     byte phase() {
         return (byte) (flags & PHASE_BITS);

@@ -743,7 +743,7 @@ final class Transitions {
             boolean pending = false;
             if (slot != null) {
                 synchronized (slot) {
-                    pending = !slot.dropped() && slot.desired() != null && slot.desired() != slot.applied();
+                    pending = !slot.dropped() && slot.pending() != null;
                     if (pending && slot.phase() == Slot.IDLE) {
                         submit(slot);
                     } else if (!pending && !slot.dropped() && slot.applied() != null && reg.find(id).isPresent()) {
@@ -765,7 +765,7 @@ final class Transitions {
         long generation = listenerSet.generation();
         for (Slot slot : slots.values()) {
             synchronized (slot) {
-                boolean behind = slot.desired() != null && slot.desired() != slot.applied()
+                boolean behind = slot.pending() != null
                         || slot.applied() != null && slot.listenerGen < generation
                         || slot.removeAfter() != Slot.NO_REMOVAL;
                 if (slot.phase() == Slot.IDLE && behind) {
@@ -881,7 +881,7 @@ final class Transitions {
                 if (!slot.dropped() && slot.removalAnnounced()) {
                     pending.add(Pending.removal(slot.id, nowMillis));
                 }
-                if (!slot.dropped() && slot.desired() != null && slot.desired() != slot.applied()) {
+                if (!slot.dropped() && slot.pending() != null) {
                     long since = nowMillis - TimeUnit.NANOSECONDS.toMillis(nowNanos - slot.desiredSince);
                     pending.add(new Pending(slot.id, slot.desired(), since));
                 }

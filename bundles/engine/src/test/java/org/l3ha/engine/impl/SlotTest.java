@@ -36,6 +36,8 @@ class SlotTest {
                     assertEquals(a, s.applied(), "applied");
                     assertEquals(d, s.desired(), "desired");
                     assertEquals(p, s.persisted(), "persisted");
+                    assertEquals(d != null && d != a ? d : null, s.pending(), "pending, applied " + a + " desired " + d);
+                    assertEquals(a != null ? a : p, s.appliedOrPersisted(), "applied or persisted");
                 }
             }
         }
