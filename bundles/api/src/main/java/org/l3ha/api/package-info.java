@@ -4,5 +4,5 @@
  * and the reporters behind it. Implementations live in their own bundles and export nothing.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.l3ha.api;
