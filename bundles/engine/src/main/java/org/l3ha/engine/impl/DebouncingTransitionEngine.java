@@ -10,6 +10,8 @@ import java.util.Set;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HistogramProvider;
+import org.l3ha.api.HistogramSnapshot;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.RouterRegistry;
 import org.l3ha.api.RouterRegistryListener;
@@ -58,10 +60,10 @@ import org.slf4j.LoggerFactory;
  */
 @Component(name = "org.l3ha.engine", configurationPid = AgentSettings.PID, immediate = true,
         service = {StateChangeSink.class, TransitionEngine.class, RouterRegistryListener.class, StatsProvider.class,
-            HealthCheck.class},
+            HistogramProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=engine", HealthCheck.NAME + "=engine"})
 public final class DebouncingTransitionEngine
-        implements StateChangeSink, TransitionEngine, RouterRegistryListener, StatsProvider, HealthCheck {
+        implements StateChangeSink, TransitionEngine, RouterRegistryListener, StatsProvider, HistogramProvider, HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(DebouncingTransitionEngine.class);
 
@@ -210,6 +212,12 @@ public final class DebouncingTransitionEngine
     @Override
     public Map<String, Long> counters() {
         return transitions.counters();
+    }
+
+    /** @return how long notifications took to be applied, by state */
+    @Override
+    public List<HistogramSnapshot> histograms() {
+        return transitions.histograms();
     }
 
     // ------------------------------------------------------------------ references

@@ -8,7 +8,7 @@ import org.l3ha.api.HaState;
  * guarded by the slot's monitor.
  *
  * <p>The engine keeps one slot per router, so its size counts: the three states are held as one
- * byte each, the phase and the two flags share a byte, and what only a router held as unknown or
+ * byte each, the phase and the three flags share a byte, and what only a router held as unknown or
  * one being removed needs lives in a {@link Rare} part that exists only meanwhile. That keeps a
  * slot at 56 bytes (12-byte header, compressed references).
  */
@@ -29,6 +29,7 @@ final class Slot {
     private static final int PHASE_BITS = 0b11;
     private static final int DROPPED = 0b100;
     private static final int ROUTER_CHANGED = 0b1000;
+    private static final int FROM_FILE = 0b10000;
 
     final String id;
     long desiredSince;
@@ -43,7 +44,7 @@ final class Slot {
     private byte applied;
     private byte desired;
     private byte persisted;
-    /** The phase in the low two bits, then {@link #DROPPED} and {@link #ROUTER_CHANGED}. */
+    /** The phase in the low two bits, then {@link #DROPPED}, {@link #ROUTER_CHANGED} and {@link #FROM_FILE}. */
     private byte flags;
 
     /** The part of a slot that only a router held as unknown, or one with a removal to carry out, needs. */
@@ -129,6 +130,15 @@ final class Slot {
 
     void routerChanged(boolean changed) {
         flags = (byte) (changed ? flags | ROUTER_CHANGED : flags & ~ROUTER_CHANGED);
+    }
+
+    /** @return whether the desired state was read from the router's state file, not notified */
+    boolean desiredFromFile() {
+        return (flags & FROM_FILE) != 0;
+    }
+
+    void desiredFromFile(boolean fromFile) {
+        flags = (byte) (fromFile ? flags | FROM_FILE : flags & ~FROM_FILE);
     }
 
     /** @return the stamp of the last sighting as unknown to the registry ({@link UnknownRouters}); 0 = not held as unknown */

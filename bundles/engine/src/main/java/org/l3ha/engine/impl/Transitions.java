@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,11 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.l3ha.api.HaState;
+import org.l3ha.api.HistogramSnapshot;
 import org.l3ha.api.Router;
 import org.l3ha.api.RouterRegistry;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.TransitionListener;
 import org.l3ha.common.Counters;
+import org.l3ha.common.Histogram;
 import org.l3ha.common.LogText;
 import org.l3ha.common.RouterIds;
 import org.slf4j.Logger;
@@ -82,6 +85,9 @@ final class Transitions {
      * A desired state not yet applied, or a removal not yet carried out ({@code state} null), as
      * handed over between engine instances.
      */
+    /** {@code desiredSince} of an apply that no notification asked for. */
+    private static final long NOT_NOTIFIED = Long.MIN_VALUE;
+
     record Pending(String routerId, HaState state, long sinceMillis) {
         static Pending removal(String routerId, long millis) {
             return new Pending(routerId, null, millis);
@@ -116,8 +122,14 @@ final class Transitions {
 
     /** What {@link #counters} shows, beside the sizes; each counter is named once, here or where it is counted. */
     private final Counters counters = new Counters();
+    /** The states a notification can make desired, and so apply. */
+    private static final HaState[] APPLIED_STATES = {HaState.PRIMARY, HaState.BACKUP, HaState.FAULT};
     private final LongAdder notifications = counters.counter("notifications");
     private final LongAdder applied = counters.counter("applied");
+    /** {@code applied.<state>}, beside their sum {@code applied}. */
+    private final Map<HaState, LongAdder> appliedByState = new EnumMap<>(HaState.class);
+    /** Notification received (the state became desired) → transition applied, by state. */
+    private final Map<HaState, Histogram> delays = new EnumMap<>(HaState.class);
     private final LongAdder debounced = counters.counter("debounced");
     private final LongAdder heldUnknown = counters.counter("held_unknown_router");
     private final LongAdder replayed = counters.counter("replayed_to_new_listeners");
@@ -139,6 +151,13 @@ final class Transitions {
         this.unknownRouters = new UnknownRouters(scheduler, this::dropIfUnknown, maxUnknown, holdUnknownNanos, counters);
         this.removedRouters = new RemovedRouters();
         this.calls = new ListenerCalls(counters);
+        for (HaState state : APPLIED_STATES) {
+            appliedByState.put(state, counters.counter("applied." + state.word()));
+            delays.put(state, new Histogram("transition_delay_seconds",
+                    "Time from the notification that made the state desired to the transition applied (state file"
+                    + " written, every listener run); a primary waits out ha_vrrp_advert_int first",
+                    Map.of("state", state.word()), Histogram.SECONDS, Histogram.NANOS_AS_SECONDS));
+        }
         this.view = new RouterStatusView(slots, () -> registry, scheduler, () -> debounceNanos, log);
         setAdvertInterval(haVrrpAdvertInt);
     }
@@ -169,6 +188,7 @@ final class Transitions {
                 slot.persisted(state);
                 if (slot.desired() == null) {
                     slot.desired(state);
+                    slot.desiredFromFile(true);
                     // already settled on disk: no debounce wait
                     slot.desiredSince = now - debounceNanos;
                 }
@@ -243,6 +263,7 @@ final class Transitions {
                     debounced.increment();
                 }
                 slot.desired(state);
+                slot.desiredFromFile(false);
                 slot.desiredSince = scheduler.nanoTime();
             }
             LOG.debug("Router {}: notified {}, applied {}", routerId, state, slot.applied());
@@ -623,9 +644,12 @@ final class Transitions {
     private void apply(Slot slot, Router router, HaState target, ListenerSet ls) {
         HaState before;
         HaState persisted;
+        long notifiedAt;
         synchronized (slot) {
             before = slot.applied();
             persisted = slot.persisted();
+            // a state read from the state file at start was not notified: no delay to show
+            notifiedAt = slot.desired() == target && !slot.desiredFromFile() ? slot.desiredSince : NOT_NOTIFIED;
         }
         LOG.info("Router {} transitioned to {} (was {})", slot.id, target.word(),
                 before == null ? "not applied since start" : before.word());
@@ -652,6 +676,14 @@ final class Transitions {
         log.add(slot.id, now, target);
         removedRouters.forget(slot.id);
         applied.increment();
+        LongAdder byState = appliedByState.get(target);
+        if (byState != null) {
+            byState.increment();
+        }
+        Histogram delay = delays.get(target);
+        if (delay != null && notifiedAt != NOT_NOTIFIED) {
+            delay.record(scheduler.nanoTime() - notifiedAt);
+        }
         report(slot.id, target);
     }
 
@@ -834,19 +866,44 @@ final class Transitions {
     }
 
     /**
-     * @return every counter by name, sorted: {@code notifications}, {@code applied},
+     * @return every counter by name, sorted: {@code notifications}, {@code applied} and {@code applied.<state>},
      *         {@code debounced}, {@code held_unknown_router}, {@code replayed_to_new_listeners},
      *         {@code resynced}, {@code routers_removed}, {@code state_write_failures},
      *         {@code state_remove_failures}, {@code listener_failures} and
      *         {@code listener_failures.<name>} for each listener that failed ({@link ListenerCalls}),
      *         {@code unknown_dropped} ({@link UnknownRouters}), and the sizes read now:
-     *         {@code routers} (slots kept) and {@code unknown_held} (routers held as unknown)
+     *         {@code routers} (slots kept), {@code routers.<state>} (those by the state applied, else
+     *         read from the state file, else {@code unknown}), {@code pending} (desired states not
+     *         yet applied: mostly primaries waiting out the debounce) and {@code unknown_held}
+     *         (routers held as unknown)
      */
     Map<String, Long> counters() {
         Map<String, Long> c = counters.snapshot();
         c.put("routers", (long) slots.size());
         c.put("unknown_held", (long) unknownRouters.size());
+        long[] byState = new long[HaState.values().length];
+        long pending = 0;
+        for (Slot slot : slots.values()) {
+            synchronized (slot) {
+                HaState known = slot.appliedOrPersisted();
+                byState[(known == null ? HaState.UNKNOWN : known).ordinal()]++;
+                if (slot.pending() != null) {
+                    pending++;
+                }
+            }
+        }
+        for (HaState state : HaState.values()) {
+            c.put("routers." + state.word(), byState[state.ordinal()]);
+        }
+        c.put("pending", pending);
         return c;
+    }
+
+    /** @return {@code transition_delay_seconds} by state: notification received → transition applied */
+    List<HistogramSnapshot> histograms() {
+        List<HistogramSnapshot> out = new ArrayList<>(delays.size());
+        delays.values().forEach(h -> out.add(h.snapshot()));
+        return out;
     }
 
     // ------------------------------------------------------------------ shutdown

@@ -44,7 +44,7 @@ class SlotTest {
     }
 
     @Test
-    void thePhaseAndTheTwoFlagsDoNotDisturbEachOther() {
+    void thePhaseAndTheFlagsDoNotDisturbEachOther() {
         Slot s = new Slot(R1);
         assertEquals(Slot.IDLE, s.phase());
         assertFalse(s.dropped());
@@ -57,6 +57,11 @@ class SlotTest {
         s.routerChanged(true);
         assertTrue(s.routerChanged());
         assertEquals(Slot.WAITING, s.phase());
+        assertFalse(s.desiredFromFile());
+        s.desiredFromFile(true);
+        assertTrue(s.desiredFromFile());
+        assertTrue(s.routerChanged(), "router changed after from-file");
+        assertEquals(Slot.WAITING, s.phase());
         s.phase(Slot.QUEUED);
         assertTrue(s.routerChanged());
         s.drop();
@@ -68,6 +73,10 @@ class SlotTest {
         assertFalse(s.routerChanged());
         assertTrue(s.dropped(), "a dropped slot stays dropped");
         assertEquals(Slot.IDLE, s.phase());
+        assertTrue(s.desiredFromFile());
+        s.desiredFromFile(false);
+        assertFalse(s.desiredFromFile());
+        assertTrue(s.dropped());
     }
 
     @Test
