@@ -8,12 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.l3ha.api.HaState;
 import org.l3ha.api.HealthCheck;
+import org.l3ha.api.HistogramProvider;
+import org.l3ha.api.HistogramSnapshot;
 import org.l3ha.api.HealthResult;
 import org.l3ha.api.StateBatcher;
 import org.l3ha.api.StateReporter;
@@ -45,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * is seeded the same way.
  */
 @Component(name = "org.l3ha.notifier", configurationPid = AgentSettings.PID,
-        service = {StateBatcher.class, StatsProvider.class, HealthCheck.class},
+        service = {StateBatcher.class, StatsProvider.class, HistogramProvider.class, HealthCheck.class},
         property = {StatsProvider.NAME + "=notifier", HealthCheck.NAME + "=notifier"}, immediate = true)
-public final class BatchNotifier implements StateBatcher, StatsProvider, HealthCheck {
+public final class BatchNotifier implements StateBatcher, StatsProvider, HistogramProvider, HealthCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchNotifier.class);
     private static final String COMPONENT_NAME = "component.name";
@@ -71,6 +74,8 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
     private final AtomicLong forgotten = new AtomicLong();
     private final AtomicBoolean ignoredWarned = new AtomicBoolean();
     private final ReporterChannel.Totals totals = new ReporterChannel.Totals();
+    /** By reporter name, kept when a channel goes: a reporter swapped under the same name carries on. */
+    private final Map<String, ReporterHistograms> histograms = new ConcurrentHashMap<>();
 
     /**
      * @param config the options of PID {@code org.l3ha.agent}
@@ -127,7 +132,8 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
             ChannelQueue queue = new ChannelQueue(System::nanoTime, intervalNanos);
             queue.offerAll(lastKnown);
             seeded = lastKnown.size();
-            channel = new ReporterChannel(name, reporter, queue, totals);
+            channel = new ReporterChannel(name, reporter, queue, totals,
+                    histograms.computeIfAbsent(name, ReporterHistograms::new));
             channels.put(reporter, channel);
             channel.start();
         }
@@ -276,6 +282,18 @@ public final class BatchNotifier implements StateBatcher, StatsProvider, HealthC
             out.put(p + "states_reported", c.statesReported());
             out.put(p + "report_failures", c.reportFailures());
         }
+        return out;
+    }
+
+    /**
+     * @return per reporter name that was ever bound: {@code report_delay_seconds} (queued →
+     *         delivered), {@code report_batch_size} and {@code report_outage_wait_seconds} (for
+     *         routers a failed delivery held back)
+     */
+    @Override
+    public List<HistogramSnapshot> histograms() {
+        List<HistogramSnapshot> out = new ArrayList<>();
+        new TreeMap<>(histograms).values().forEach(h -> out.addAll(h.snapshots()));
         return out;
     }
 

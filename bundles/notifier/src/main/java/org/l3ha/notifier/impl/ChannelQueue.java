@@ -39,11 +39,38 @@ final class ChannelQueue {
     static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(60);
     static final long MIN_BACKOFF_BASE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** Told how long each delivered state waited ({@link #succeeded(Waits)}). */
+    interface Waits {
+        /**
+         * @param sinceQueued nanoseconds from the moment this state was queued to the end of its delivery
+         * @param sinceFirstHeld nanoseconds from the moment the router's oldest undelivered state was
+         *        queued, if a failed delivery held it back (its own batch failed, or it was queued
+         *        while the channel was backing off), else -1
+         */
+        void delivered(long sinceQueued, long sinceFirstHeld);
+    }
+
+    /** A router's newest undelivered state and when it and the oldest one not delivered were queued. */
+    private static final class Queued {
+        HaState state;
+        long queuedAt;
+        /** When the router's oldest state not yet delivered was queued. */
+        long firstQueuedAt;
+        /** Whether a failed delivery held the router's states back since then. */
+        boolean held;
+
+        Queued(HaState state, long now) {
+            this.state = state;
+            this.queuedAt = now;
+            this.firstQueuedAt = now;
+        }
+    }
+
     private final LongSupplier clock;
     private long intervalNanos;
-    private LinkedHashMap<String, HaState> pending = new LinkedHashMap<>();
+    private LinkedHashMap<String, Queued> pending = new LinkedHashMap<>();
     /** The batch being delivered, or null. */
-    private LinkedHashMap<String, HaState> inFlight;
+    private LinkedHashMap<String, Queued> inFlight;
     /** Routers of the batch in flight forgotten since it was taken: not kept if it fails. Null if none. */
     private Set<String> forgottenInFlight;
     /** Whether an attempt has ended yet; until then the first batch is due at once. */
@@ -74,10 +101,21 @@ final class ChannelQueue {
         return intervalNanos;
     }
 
-    /** Records the newest state of a router, moving the router to the end of the queue order. */
+    /**
+     * Records the newest state of a router, moving the router to the end of the queue order. The
+     * router's oldest undelivered state keeps its time ({@link Waits}).
+     */
     void offer(String routerId, HaState state) {
-        pending.remove(routerId);
-        pending.put(routerId, state);
+        long now = clock.getAsLong();
+        Queued q = pending.remove(routerId);
+        if (q == null) {
+            q = new Queued(state, now);
+            q.held = failures > 0; // the channel is backing off: it waits for the outage
+        } else {
+            q.state = state;
+            q.queuedAt = now;
+        }
+        pending.put(routerId, q);
     }
 
     /**
@@ -155,12 +193,29 @@ final class ChannelQueue {
     private Map<String, HaState> take() {
         inFlight = pending;
         pending = new LinkedHashMap<>();
-        return Collections.unmodifiableMap(inFlight);
+        Map<String, HaState> batch = new LinkedHashMap<>(Math.max(16, inFlight.size() * 4 / 3 + 1));
+        inFlight.forEach((id, q) -> batch.put(id, q.state));
+        return Collections.unmodifiableMap(batch);
     }
 
     /** The batch in flight was delivered: forget it, reset the backoff, start the interval. */
     void succeeded() {
+        succeeded(null);
+    }
+
+    /**
+     * The batch in flight was delivered: forget it, reset the backoff, start the interval.
+     *
+     * @param waits told how long each state of the batch waited, or null
+     */
+    void succeeded(Waits waits) {
         requireInFlight();
+        if (waits != null) {
+            long now = clock.getAsLong();
+            for (Queued q : inFlight.values()) {
+                waits.delivered(now - q.queuedAt, q.held ? now - q.firstQueuedAt : -1);
+            }
+        }
         inFlight = null;
         forgottenInFlight = null;
         failures = 0;
@@ -173,20 +228,27 @@ final class ChannelQueue {
      */
     void failed() {
         requireInFlight();
-        LinkedHashMap<String, HaState> failed = inFlight;
+        LinkedHashMap<String, Queued> failed = inFlight;
         inFlight = null;
         if (forgottenInFlight != null) {
             failed.keySet().removeAll(forgottenInFlight);
             forgottenInFlight = null;
         }
+        // what failed and what arrived during the failing send wait for the outage from now on
+        failed.values().forEach(q -> q.held = true);
+        pending.values().forEach(q -> q.held = true);
         if (pending.isEmpty()) {
             pending = failed;
         } else {
             // the failed batch was queued before everything now pending: it goes first
-            LinkedHashMap<String, HaState> merged = new LinkedHashMap<>();
-            failed.forEach((id, state) -> {
-                if (!pending.containsKey(id)) {
-                    merged.put(id, state);
+            LinkedHashMap<String, Queued> merged = new LinkedHashMap<>();
+            failed.forEach((id, q) -> {
+                Queued newer = pending.get(id);
+                if (newer == null) {
+                    merged.put(id, q);
+                } else {
+                    // the newer state waits for the same outage, counted from the older one
+                    newer.firstQueuedAt = q.firstQueuedAt;
                 }
             });
             merged.putAll(pending);

@@ -36,6 +36,7 @@ final class ReporterChannel {
     private final String name;
     private final StateReporter reporter;
     private final Totals totals;
+    private final ReporterHistograms histograms;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /* guarded by lock */
@@ -58,12 +59,15 @@ final class ReporterChannel {
      * @param reporter the reporter
      * @param queue its pending states (seeded by the caller), owned by this channel from now on
      * @param totals notifier-wide counters
+     * @param histograms where this reporter's delays and batch sizes are recorded
      */
-    ReporterChannel(String name, StateReporter reporter, ChannelQueue queue, Totals totals) {
+    ReporterChannel(String name, StateReporter reporter, ChannelQueue queue, Totals totals,
+            ReporterHistograms histograms) {
         this.name = name;
         this.reporter = reporter;
         this.queue = queue;
         this.totals = totals;
+        this.histograms = histograms;
         this.thread = new Thread(this::run, "l3ha-notifier-" + name);
         this.thread.setDaemon(true);
     }
@@ -257,10 +261,11 @@ final class ReporterChannel {
             lock.lock();
         }
         if (failure == null) {
-            queue.succeeded();
+            queue.succeeded(histograms);
             lastSuccessMillis = System.currentTimeMillis();
             lastError = null;
             if (!states.isEmpty()) {
+                histograms.batch(states.size());
                 batchesSent.incrementAndGet();
                 statesReported.addAndGet(states.size());
                 totals.batchesSent.incrementAndGet();

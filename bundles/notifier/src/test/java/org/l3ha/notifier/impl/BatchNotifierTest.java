@@ -4,6 +4,7 @@ import org.l3ha.common.testing.AgentConfigs;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,10 +21,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.l3ha.api.HistogramSnapshot;
 import org.l3ha.common.ConfigException;
 
 /** The notifier with its real sender threads; waits are Awaitility conditions with deadlines. */
@@ -472,5 +475,53 @@ class BatchNotifierTest {
             System.setErr(original);
         }
         return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Map<String, HistogramSnapshot> histograms(BatchNotifier n, String reporter) {
+        Map<String, HistogramSnapshot> out = new TreeMap<>();
+        for (HistogramSnapshot h : n.histograms()) {
+            if (reporter.equals(h.labels().get("reporter"))) {
+                assertNull(out.put(h.name(), h), "each name once per reporter: " + n.histograms());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void delaysBatchSizesAndTheWaitThroughAFailureAreRecordedPerReporterAndOutliveItsChannel() {
+        BatchNotifier n = notifier("0");
+        FakeReporter a = new FakeReporter();
+        FakeReporter b = new FakeReporter();
+        b.failing = true;
+        n.bindReporter(a, named("a"));
+        n.bindReporter(b, named("b"));
+        n.queue(R1, PRIMARY);
+        await().atMost(WAIT).until(() -> a.batches.size() == 1 && n.counters().get("reporter.b.report_failures") >= 1);
+        n.queue(R2, BACKUP);
+        n.queue(R3, BACKUP);
+        await().atMost(WAIT).until(() -> a.batches.stream().mapToInt(Map::size).sum() == 3);
+        Map<String, HistogramSnapshot> ha = histograms(n, "a");
+        assertEquals(List.of("report_batch_size", "report_delay_seconds", "report_outage_wait_seconds"),
+                new ArrayList<>(ha.keySet()));
+        assertEquals(3, ha.get("report_delay_seconds").count(), "one per state delivered: " + ha);
+        assertEquals(a.batches.size(), ha.get("report_batch_size").count(), ha.toString());
+        assertEquals(3, ha.get("report_batch_size").sum(), 0, ha.toString());
+        assertEquals(0, ha.get("report_outage_wait_seconds").count(), "a never failed: " + ha);
+        assertEquals(0, histograms(n, "b").get("report_delay_seconds").count(), "b delivered nothing yet");
+
+        b.failing = false; // b's retry (1 s backoff) delivers all three
+        await().atMost(WAIT).until(() -> n.counters().get("reporter.b.states_reported") == 3);
+        Map<String, HistogramSnapshot> hb = histograms(n, "b");
+        assertEquals(3, hb.get("report_delay_seconds").count(), hb.toString());
+        assertEquals(3, hb.get("report_outage_wait_seconds").count(), "R1 failed first, R2 and R3 were queued during the backoff: " + hb);
+        assertTrue(hb.get("report_outage_wait_seconds").sum() >= 3 * 0.9,
+                "each waited about the 1 s backoff or more: " + hb);
+
+        // the same name bound again carries on with its histograms
+        n.unbindReporter(a, named("a"));
+        FakeReporter a2 = new FakeReporter();
+        n.bindReporter(a2, named("a"));
+        await().atMost(WAIT).until(() -> a2.batches.stream().mapToInt(Map::size).sum() == 3); // seeded
+        assertEquals(6, histograms(n, "a").get("report_delay_seconds").count(), histograms(n, "a").toString());
     }
 }

@@ -290,4 +290,27 @@ class ChannelQueueTest {
         q.failed();
         assertEquals(3, q.pendingCount());
     }
+
+    static List<String> waits(VirtualSender s) {
+        return s.waits.stream().map(w -> String.format("%.2f/%.2f", w[0], w[1])).toList();
+    }
+
+    @Test
+    void aDeliveredStateWaitedFromItsQueueingToTheEndOfItsSend() {
+        VirtualSender s = new VirtualSender(2).sendTakes(0.25)
+                .at(0, R1, PRIMARY).at(0.5, R2, BACKUP).at(1.0, R2, PRIMARY).runUntil(100);
+        // R1 sent at once (0 → 0.25); R2's newest state queued at 1.0, sent at 2.25 → 2.5
+        assertEquals(List.of("0.25/-1.00", "1.50/-1.00"), waits(s));
+    }
+
+    @Test
+    void aRouterWhoseDeliveryFailedIsTimedFromItsOldestUndeliveredStateThroughTheOutage() {
+        // I=0.5: the send at 0 fails, the retry 1 s later (backoff base 1 s) fails, the next 2 s later succeeds
+        VirtualSender s = new VirtualSender(0.5).sendTakes(0.1).outcomes(false, false, true)
+                .at(0, R1, PRIMARY).at(0.05, R2, BACKUP).at(1.5, R1, BACKUP).runUntil(100);
+        // sends: 0-0.1 {R1} fails; 1.1-1.2 {R1, R2} fails; 3.2-3.3 {R2, R1=backup} delivered
+        assertEquals(3, s.sends.size(), s.sends.toString());
+        // R2 queued at 0.05; R1's newest state queued at 1.5 (it moves to the end), its oldest undelivered at 0
+        assertEquals(List.of("3.25/3.25", "1.80/3.30"), waits(s));
+    }
 }

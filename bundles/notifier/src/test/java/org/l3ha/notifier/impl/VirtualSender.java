@@ -28,6 +28,8 @@ final class VirtualSender {
     long now;
     final ChannelQueue queue;
     final List<Send> sends = new ArrayList<>();
+    /** Per delivered state: seconds since queued, and since its router's oldest undelivered state if a failed send held it back (else -1). */
+    final List<double[]> waits = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
     private final Deque<Boolean> outcomes = new ArrayDeque<>();
     private long sendNanos;
@@ -101,7 +103,8 @@ final class VirtualSender {
         batch.forEach((id, s) -> states.put(id, s.serverName()));
         sends.add(new Send(seconds(start), seconds(end), states, ok));
         if (ok) {
-            queue.succeeded();
+            queue.succeeded((sinceQueued, sinceFirstHeld) -> waits.add(new double[] {seconds(sinceQueued),
+                sinceFirstHeld < 0 ? -1 : seconds(sinceFirstHeld)}));
         } else {
             queue.failed();
         }
