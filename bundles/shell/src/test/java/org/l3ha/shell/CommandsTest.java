@@ -177,6 +177,25 @@ class CommandsTest {
     }
 
     @Test
+    void healthFailsOnlyWhenAskedAndTheVerdictIsThatBadOrWorse() {
+        HealthResult.Status ok = HealthResult.Status.OK;
+        HealthResult.Status warn = HealthResult.Status.WARN;
+        HealthResult.Status critical = HealthResult.Status.CRITICAL;
+        for (HealthResult.Status verdict : HealthResult.Status.values()) {
+            HealthCommand.failIf(verdict, null); // without --fail-on: never
+        }
+        HealthCommand.failIf(ok, HealthCommand.threshold("warn"));
+        HealthCommand.failIf(warn, HealthCommand.threshold("CRITICAL"));
+        CommandFailed e = assertThrows(CommandFailed.class, () -> HealthCommand.failIf(warn, HealthCommand.threshold("WARN")));
+        assertEquals("l3ha health is WARN (--fail-on WARN)", e.getMessage());
+        assertThrows(CommandFailed.class, () -> HealthCommand.failIf(critical, HealthCommand.threshold("warn")));
+        assertThrows(CommandFailed.class, () -> HealthCommand.failIf(critical, HealthCommand.threshold("critical")));
+        e = assertThrows(CommandFailed.class, () -> HealthCommand.threshold("OK"));
+        assertEquals("--fail-on takes WARN or CRITICAL, not 'OK'", e.getMessage());
+        assertEquals(null, HealthCommand.threshold(null));
+    }
+
+    @Test
     void routerIdsAreCompletedFromTheEngine() {
         RouterIdCompleter c = new RouterIdCompleter();
         c.engine = new FakeEngine();

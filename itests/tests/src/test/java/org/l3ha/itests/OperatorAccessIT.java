@@ -110,6 +110,25 @@ class OperatorAccessIT {
         assertTrue(health.out().contains("listening on " + state.resolve("keepalived-state-change")), "endpoint check: " + describe(health));
         assertFalse(health.out().contains("Closed"), describe(health));
 
+        // --fail-on: the verdict decides the exit status, for a monitoring script
+        java.util.regex.Matcher verdictLine = Pattern.compile("(?m)^l3ha health: (OK|WARN|CRITICAL)\\b").matcher(health.out());
+        assertTrue(verdictLine.find(), describe(health));
+        List<String> order = List.of("OK", "WARN", "CRITICAL");
+        int verdict = order.indexOf(verdictLine.group(1));
+        for (String threshold : List.of("WARN", "CRITICAL")) {
+            Exec.Result checked = l3ha(List.of("l3ha:health", "--fail-on", threshold));
+            boolean shouldFail = verdict >= order.indexOf(threshold);
+            assertEquals(shouldFail, checked.exit() != 0, "--fail-on " + threshold + " with " + verdictLine.group(1) + ": " + describe(checked));
+            assertTrue(checked.out().contains("l3ha health: "), "prints the verdict first: " + describe(checked));
+            if (shouldFail) {
+                assertTrue(plain(checked.out()).contains("l3ha health is " + verdictLine.group(1) + " (--fail-on " + threshold + ")"),
+                        describe(checked));
+            }
+        }
+        Exec.Result badThreshold = l3ha(List.of("l3ha:health", "--fail-on", "sometimes"));
+        assertNotEquals(0, badThreshold.exit(), describe(badThreshold));
+        assertTrue(plain(badThreshold.out()).contains("--fail-on takes WARN or CRITICAL, not 'sometimes'"), describe(badThreshold));
+
         // the key user
         Exec.Result byKey = l3ha(concat(withKey, List.of("l3ha:router", ROUTER)));
         assertEquals(0, byKey.exit(), describe(byKey));
