@@ -103,15 +103,19 @@ final class L3haCollector implements MultiCollector {
     public MetricSnapshots collect() {
         counters.increment(SCRAPES);
         Families out = new Families();
-        addCounters(out);
-        addHistograms(out);
+        // the named families first: a generic name that clashes with one of them is what is left out
+        List<Runnable> generic = addCounters(out);
         addHealth(out);
+        addHistograms(out);
+        generic.forEach(Runnable::run);
         MetricSnapshots built = out.build();
         counters.add(COLLISIONS, out.collisions());
         return built;
     }
 
-    private void addCounters(Families out) {
+    /** @return the additions of the counters exported generically, to be run last */
+    private List<Runnable> addCounters(Families out) {
+        List<Runnable> generic = new ArrayList<>();
         List<Source<StatsProvider>> sources = new ArrayList<>(stats.values());
         Map<Long, String> distinct = distinct(sources);
         for (Source<StatsProvider> src : sources) {
@@ -125,11 +129,19 @@ final class L3haCollector implements MultiCollector {
             String component = distinct.get(src.id());
             values.forEach((counter, value) -> {
                 MetricNames.Series series = MetricNames.of(src.name(), counter);
-                if (series.family() != null && value != null) {
-                    out.add(series.family(), series.type(), series.help(), with(series.labels(), component), value);
+                if (series.family() == null || value == null) {
+                    return;
+                }
+                Runnable add = () -> out.add(series.family(), series.type(), series.help(),
+                        with(series.labels(), component), value);
+                if (series.type() == MetricNames.Type.UNKNOWN) {
+                    generic.add(add);
+                } else {
+                    add.run();
                 }
             });
         }
+        return generic;
     }
 
     private void addHistograms(Families out) {
