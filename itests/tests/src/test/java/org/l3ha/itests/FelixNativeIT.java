@@ -90,7 +90,7 @@ public class FelixNativeIT extends ContainerTestSupport {
         Set<String> l3ha = Scr.l3haBundles(context).stream().map(Bundle::getSymbolicName).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(new TreeSet<>(Set.of("org.l3ha.api", "org.l3ha.endpoint", "org.l3ha.engine", "org.l3ha.notifier",
                 "org.l3ha.registry.file", "org.l3ha.reporter.journal", "org.l3ha.reporter.oslo", "org.l3ha.process",
-                "org.l3ha.ipv6", "org.l3ha.metadata", "org.l3ha.radvd", "org.l3ha.health")), l3ha);
+                "org.l3ha.ipv6", "org.l3ha.metadata", "org.l3ha.radvd", "org.l3ha.health", "org.l3ha.metrics")), l3ha);
     }
 
     @Test
@@ -103,7 +103,7 @@ public class FelixNativeIT extends ContainerTestSupport {
             Poll.until("every l3ha component active", Duration.ofSeconds(60),
                     () -> Scr.notActive(scr, Scr.l3haBundles(context)).isEmpty(),
                     () -> String.join("; ", Scr.notActive(scr, Scr.l3haBundles(context))));
-            assertEquals(12, Scr.componentCount(scr, Scr.l3haBundles(context)));
+            assertEquals(13, Scr.componentCount(scr, Scr.l3haBundles(context)));
         } finally {
             health.close();
         }

@@ -55,7 +55,7 @@ public class KarafFeatureIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("a1f0", 2);
     static final Set<String> BUNDLES = Set.of("org.l3ha.api", "org.l3ha.endpoint", "org.l3ha.engine", "org.l3ha.notifier",
             "org.l3ha.registry.file", "org.l3ha.reporter.journal", "org.l3ha.reporter.oslo", "org.l3ha.process",
-            "org.l3ha.ipv6", "org.l3ha.metadata", "org.l3ha.radvd", "org.l3ha.health", "org.l3ha.shell");
+            "org.l3ha.ipv6", "org.l3ha.metadata", "org.l3ha.radvd", "org.l3ha.health", "org.l3ha.metrics", "org.l3ha.shell");
 
     @Inject
     BundleContext context;
@@ -108,9 +108,9 @@ public class KarafFeatureIT extends KarafTestSupport {
         Poll.until("every l3ha component active", Duration.ofSeconds(60),
                 () -> Scr.notActive(scr, Scr.l3haBundles(context)).isEmpty(),
                 () -> String.join("; ", Scr.notActive(scr, Scr.l3haBundles(context))));
-        // 12 DS components: endpoint, engine, notifier, registry, journal, oslo and its transport_url redaction, process,
-        // ipv6, metadata, radvd, health
-        assertEquals(12, Scr.componentCount(scr, Scr.l3haBundles(context)));
+        // 13 DS components: endpoint, engine, notifier, registry, journal, oslo and its transport_url redaction, process,
+        // ipv6, metadata, radvd, health, metrics
+        assertEquals(13, Scr.componentCount(scr, Scr.l3haBundles(context)));
     }
 
     @Test
