@@ -72,6 +72,7 @@ final class MetricNames {
 
             counter("engine", "applied.*", "l3ha_transitions_applied_total", "state",
                     "Router state transitions the engine applied, by the state entered"),
+            dropped("engine", "applied"),
             counter("engine", "listener_failures.*", "l3ha_listener_failures_total", "listener",
                     "Transition listener calls that failed, by listener"),
             dropped("engine", "listener_failures"),

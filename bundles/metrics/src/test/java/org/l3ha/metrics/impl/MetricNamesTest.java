@@ -62,7 +62,7 @@ class MetricNamesTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"engine, listener_failures", "notifier, batches_sent", "notifier, states_reported",
+    @CsvSource({"engine, listener_failures", "engine, applied", "notifier, batches_sent", "notifier, states_reported",
         "notifier, report_failures"})
     void dropsTotalsOfSeriesExportedPerLabel(String section, String counter) {
         assertNull(MetricNames.of(section, counter).family());
