@@ -66,6 +66,14 @@ public final class MetricsExporter implements HealthCheck, StatsProvider {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(MetricsExporter.class);
+    /**
+     * Every whiteboard service but this component's own: DS would refuse to give a component its
+     * own service (a circular reference, logged at ERROR), so the exporter adds itself.
+     */
+    static final String NOT_SELF = "(!(component.name=" + MetricsSettings.PID + "))";
+    /** The properties this component's own check and counters are collected under (no service id: -1). */
+    private static final Map<String, Object> SELF = Map.of("service.id", -1L, "component.name", MetricsSettings.PID,
+            HealthCheck.NAME, "metrics", StatsProvider.NAME, "metrics");
 
     private final L3haCollector collector;
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -95,6 +103,8 @@ public final class MetricsExporter implements HealthCheck, StatsProvider {
     /** As the DS constructor, with another collector (tests). */
     MetricsExporter(Map<String, Object> props, L3haCollector collector) {
         this.collector = collector;
+        collector.addStats(this, SELF);
+        collector.addCheck(this, SELF);
         registry.register(collector);
         synchronized (this) {
             warnUnknownKeys(props);
@@ -140,7 +150,7 @@ public final class MetricsExporter implements HealthCheck, StatsProvider {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = NOT_SELF)
     void bindStats(StatsProvider provider, Map<String, Object> props) {
         collector.addStats(provider, props);
     }
@@ -168,7 +178,7 @@ public final class MetricsExporter implements HealthCheck, StatsProvider {
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, target = NOT_SELF)
     void bindCheck(HealthCheck check, Map<String, Object> props) {
         collector.addCheck(check, props);
     }
