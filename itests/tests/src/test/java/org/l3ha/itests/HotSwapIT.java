@@ -72,7 +72,7 @@ public class HotSwapIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("b0a7", 200);
     static final List<String> SWAPPED = List.of("org.l3ha.endpoint", "org.l3ha.engine", "org.l3ha.notifier",
             "org.l3ha.registry.file", "org.l3ha.reporter.journal", "org.l3ha.process", "org.l3ha.ipv6", "org.l3ha.metadata",
-            "org.l3ha.radvd", "org.l3ha.health");
+            "org.l3ha.radvd", "org.l3ha.health", "org.l3ha.metrics");
     static final int CLIENTS = 8;
     /** Target of the load generator; at least {@link #MIN_RATE} must be achieved over the whole run. */
     static final double RATE = 1_500;

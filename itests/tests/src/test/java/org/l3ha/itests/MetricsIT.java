@@ -1,25 +1,17 @@
 package org.l3ha.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
-import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import javax.inject.Inject;
@@ -38,6 +30,7 @@ import org.l3ha.itests.support.KarafLog;
 import org.l3ha.itests.support.KarafTestSupport;
 import org.l3ha.itests.support.Osgi;
 import org.l3ha.itests.support.Poll;
+import org.l3ha.itests.support.Scrape;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.ExamFactory;
 import org.ops4j.pax.exam.Option;
@@ -66,9 +59,9 @@ public class MetricsIT extends KarafTestSupport {
     static final List<String> ROUTERS = Containers.routerIds("e7a1", 3);
     static final String PID = "org.l3ha.metrics";
     static final Duration WAIT = Duration.ofSeconds(60);
-    static final String ACCEPTED = "l3ha_notifications_total{result=\"accepted\"}";
-    static final String REJECTED_STATE = "l3ha_notifications_total{reason=\"state_invalid\",result=\"rejected\"}";
-    private static final Pattern SERIES = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})?");
+    static final String NOTIFICATIONS = "l3ha_notifications_total";
+    static final String[] ACCEPTED = {"result", "accepted"};
+    static final String[] REJECTED_STATE = {"reason", "state_invalid", "result", "rejected"};
 
     /** The port of the first test, kept by the next ones. */
     private static int port;
@@ -100,40 +93,40 @@ public class MetricsIT extends KarafTestSupport {
         assertTrue(KarafLog.tail(), KarafLog.lines().stream().anyMatch(l -> l.contains("| INFO ")
                 && l.contains("Metrics served on http://127.0.0.1:" + port + "/metrics")));
 
-        Scrape before = Scrape.of(port);
-        assertEquals("counter", before.types.get("l3ha_notifications_total"));
-        assertNotNull(before.toString(), before.samples.get("l3ha_health_status{check=\"endpoint\"}"));
-        assertEquals(0.0, before.samples.get("l3ha_health_status{check=\"metrics\"}"), 0);
-        double accepted = before.value(ACCEPTED);
-        double rejected = before.value(REJECTED_STATE);
+        Scrape before = Scrape.get(port, WAIT);
+        assertEquals("counter", before.type("l3ha_notifications_total"));
+        assertTrue(before.text(), before.value("l3ha_health_status", "check", "endpoint") >= 0);
+        assertEquals(0.0, before.value("l3ha_health_status", "check", "metrics"), 0);
+        double accepted = before.value(NOTIFICATIONS, ACCEPTED);
+        double rejected = before.value(NOTIFICATIONS, REJECTED_STATE);
         for (int i = 0; i < 3; i++) {
             assertEquals(200, notifyAgent(ROUTERS.get(i), "backup").status());
         }
         UdsClient.Reply bad = notifyAgent(ROUTERS.get(0), "bogus");
         assertEquals(bad.body(), 400, bad.status());
-        Scrape after = Scrape.of(port);
-        assertEquals(after.toString(), accepted + 3, after.value(ACCEPTED), 0);
-        assertEquals(after.toString(), rejected + 1, after.value(REJECTED_STATE), 0);
+        Scrape after = Scrape.get(port, WAIT);
+        assertEquals(after.text(), accepted + 3, after.value(NOTIFICATIONS, ACCEPTED), 0);
+        assertEquals(after.text(), rejected + 1, after.value(NOTIFICATIONS, REJECTED_STATE), 0);
         assertEquals(after.value("l3ha_notifications_received_total") - 4,
                 before.value("l3ha_notifications_received_total"), 0);
-        System.out.println("Metrics in stock Karaf:\n" + after.text);
+        System.out.println("Metrics in stock Karaf:\n" + after.text());
     }
 
     @Test
     public void b_aSwapOfTheMetricsBundleResetsNoCounter() throws Exception {
         Bundle metrics = java.util.Arrays.stream(context.getBundles())
                 .filter(b -> "org.l3ha.metrics".equals(b.getSymbolicName())).findFirst().orElseThrow();
-        double accepted = Scrape.of(port).value(ACCEPTED);
+        double accepted = Scrape.get(port, WAIT).value(NOTIFICATIONS, ACCEPTED);
         metrics.update();
         Poll.until("/metrics served again after bundle:update", WAIT, () -> answers(port));
-        assertEquals(accepted, Scrape.of(port).value(ACCEPTED), 0);
+        assertEquals(accepted, Scrape.get(port, WAIT).value(NOTIFICATIONS, ACCEPTED), 0);
         metrics.stop();
         Poll.until("port " + port + " closed while the bundle is stopped", WAIT, () -> refused(port));
         metrics.start();
         Poll.until("/metrics served again after stop and start", WAIT, () -> answers(port));
-        assertEquals(accepted, Scrape.of(port).value(ACCEPTED), 0);
+        assertEquals(accepted, Scrape.get(port, WAIT).value(NOTIFICATIONS, ACCEPTED), 0);
         assertEquals(200, notifyAgent(ROUTERS.get(1), "primary").status());
-        assertEquals(accepted + 1, Scrape.of(port).value(ACCEPTED), 0);
+        assertEquals(accepted + 1, Scrape.get(port, WAIT).value(NOTIFICATIONS, ACCEPTED), 0);
     }
 
     @Test
@@ -190,7 +183,7 @@ public class MetricsIT extends KarafTestSupport {
 
     private static boolean answers(int port) {
         try {
-            Scrape.of(port);
+            Scrape.get(port, WAIT);
             return true;
         } catch (IOException e) {
             return false;
@@ -205,63 +198,6 @@ public class MetricsIT extends KarafTestSupport {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** One scrape of /metrics, read strictly: every line a TYPE or HELP comment or a sample. */
-    static final class Scrape {
-        final String text;
-        final Map<String, String> types = new TreeMap<>();
-        final Map<String, Double> samples = new TreeMap<>();
-
-        private Scrape(String text) {
-            this.text = text;
-            for (String line : text.split("\n")) {
-                if (line.isEmpty() || line.startsWith("# HELP ")) {
-                    continue;
-                }
-                if (line.startsWith("# TYPE ")) {
-                    String[] p = line.split(" ");
-                    assertEquals(line, 4, p.length);
-                    assertEquals("TYPE repeated: " + line, null, types.put(p[2], p[3]));
-                    continue;
-                }
-                int space = line.lastIndexOf(' ');
-                String series = space < 0 ? "" : line.substring(0, space);
-                if (!SERIES.matcher(series).matches()) {
-                    fail("not a sample line: " + line);
-                }
-                assertEquals("sample repeated: " + line, null, samples.put(series, Double.valueOf(line.substring(space + 1)
-                        .replace("+Inf", "Infinity"))));
-            }
-        }
-
-        /** @throws IOException if nothing answers, or not 200 in the text format */
-        static Scrape of(int port) throws IOException {
-            HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/metrics").openConnection();
-            c.setConnectTimeout(5_000);
-            c.setReadTimeout(10_000);
-            try {
-                if (c.getResponseCode() != 200 || !c.getContentType().startsWith("text/plain; version=0.0.4")) {
-                    throw new IOException("answered " + c.getResponseCode() + " " + c.getContentType());
-                }
-                try (InputStream in = c.getInputStream()) {
-                    return new Scrape(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                }
-            } finally {
-                c.disconnect();
-            }
-        }
-
-        double value(String series) {
-            Double v = samples.get(series);
-            assertNotNull(series + " in\n" + text, v);
-            return v;
-        }
-
-        @Override
-        public String toString() {
-            return text;
         }
     }
 }
