@@ -66,7 +66,8 @@ final class RouterStatusView {
         synchronized (slot) {
             HaState pending = slot.pending();
             long dueMillis = 0;
-            if (slot.phase() == Slot.WAITING && pending == HaState.PRIMARY) {
+            // waiting out its debounce, or queued: just notified (its timer not armed yet), or due and being applied
+            if (slot.phase() != Slot.IDLE && pending == HaState.PRIMARY) {
                 long dueNanos = slot.desiredSince + debounceNanos.getAsLong();
                 dueMillis = scheduler.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(dueNanos - scheduler.nanoTime());
             }

@@ -61,7 +61,14 @@ class RouterStatusViewTest {
         assertEquals(Optional.of(Instant.ofEpochMilli(1_000)), st.lastTransition());
 
         s.phase(Slot.QUEUED);
-        assertEquals(Optional.empty(), view.status(R1).orElseThrow().pendingDue(), "not on a timer: due now");
+        assertEquals(Optional.of(Instant.ofEpochMilli(clock.currentTimeMillis() + 2_000)),
+                view.status(R1).orElseThrow().pendingDue(), "queued before its timer is armed: due as on the timer");
+        s.desiredSince = clock.nanoTime() - TimeUnit.SECONDS.toNanos(4);
+        assertEquals(Optional.of(Instant.ofEpochMilli(clock.currentTimeMillis() - 1_000)),
+                view.status(R1).orElseThrow().pendingDue(), "queued once due (being applied): when it became due");
+        s.phase(Slot.IDLE);
+        assertEquals(Optional.empty(), view.status(R1).orElseThrow().pendingDue(),
+                "idle with a pending primary (held for the registry): not due while it is held");
         s.applied(PRIMARY);
         assertEquals(Optional.empty(), view.status(R1).orElseThrow().pending(), "applied: nothing pending");
     }
