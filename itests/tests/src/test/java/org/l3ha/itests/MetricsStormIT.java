@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.l3ha.common.testing.UdsClient;
+import org.l3ha.itests.support.Containers;
 import org.l3ha.itests.support.Journal;
 import org.l3ha.itests.support.KarafAssembly;
 import org.l3ha.itests.support.Scrape;
@@ -54,24 +55,11 @@ class MetricsStormIT {
         }
     }
 
-    static List<String> routerIds() {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < ROUTERS; i++) {
-            ids.add(String.format("3e7a0000-0000-4000-8000-%012d", i));
-        }
-        return ids;
-    }
-
     @Test
     void aScrapeDuringAStormShowsCountersAndHistogramsThatMatchTheJournal() throws Exception {
         Path state = work.resolve("state");
-        Path routers = work.resolve("routers");
-        Files.createDirectories(routers);
-        List<String> ids = routerIds();
-        for (String id : ids) {
-            Files.writeString(routers.resolve(id + ".json"), "{\"id\": \"" + id + "\", \"ha\": true, \"distributed\": false}",
-                    StandardCharsets.UTF_8);
-        }
+        List<String> ids = Containers.routerIds("3e7a", ROUTERS);
+        Path routers = Containers.writeRouters(work, ids);
         karaf = KarafAssembly.unpack(work.resolve("karaf"));
         karaf.configureAgent(state, "metrics-node", routers);
         karaf.setAgent("ha_vrrp_advert_int", Integer.toString(ADVERT_INT));
